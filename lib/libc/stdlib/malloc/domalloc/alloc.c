@@ -1,0 +1,217 @@
+/*
+ * alloc.c: the slow allocation and free paths, pointer validation and
+ * reallocation (see alloc.h).  Locks are taken only below this layer
+ * (bins, page allocators).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "arena.h"
+#include "conf.h"
+#include "init.h"
+#include "large.h"
+#include "msg.h"
+#include "slab.h"
+#include "tcache.h"
+#include "tsd.h"
+
+void *
+alloc_oom(size_t size)
+{
+	if (opt_xmalloc)
+		msg_fatal("out of memory allocating %zu bytes (xmalloc)",
+		    size);
+	errno = ENOMEM;
+	return (NULL);
+}
+
+static struct tsd *
+alloc_tsd(void)
+{
+	struct tsd *tsd = tsd_get();
+
+	if (unlikely(tsd->state == TSD_UNINIT))
+		tsd_boot(tsd);
+	return (tsd);
+}
+
+static void
+alloc_fill(void *p, size_t usize, bool zero)
+{
+	if (zero)
+		return;
+	if (opt_zero)
+		memset(p, 0, usize);
+	else if (opt_junk & JUNK_ALLOC)
+		memset(p, 0xa5, usize);
+}
+
+void *
+alloc_generic(size_t size, size_t align, unsigned flags, struct arena *arena)
+{
+	struct tsd *tsd;
+	size_t usize;
+	unsigned ind;
+	void *p;
+
+	if (unlikely(!malloc_init()))
+		return (alloc_oom(size));
+	tsd = alloc_tsd();
+	usize = align <= SC_QUANTUM ? sc_usize(size) :
+	    sc_usize_aligned(size, align);
+	if (usize == 0)
+		return (alloc_oom(size));
+	ind = sc_index(usize);
+	if (arena == NULL && (flags & ALLOC_NOCACHE) == 0 &&
+	    ind < tsd->tc.nhbins && align <= PAGE) {
+		p = tcache_alloc_slow(&tsd->tc, ind);
+		if (p != NULL && (flags & ALLOC_ZERO))
+			memset(p, 0, usize);
+	} else {
+		if (arena == NULL)
+			arena = tsd_arena(tsd);
+		if (arena == NULL)
+			return (alloc_oom(size));
+		p = arena_malloc(arena, usize, align,
+		    (flags & ALLOC_ZERO) != 0);
+		if (p != NULL && ind >= SC_NBINS)
+			tsd->large_allocated += usize;
+	}
+	if (p == NULL)
+		return (alloc_oom(size));
+	if (unlikely(opt_zero || opt_junk))
+		alloc_fill(p, usize, (flags & ALLOC_ZERO) != 0);
+	return (p);
+}
+
+void *
+alloc_slow(size_t size)
+{
+	return (alloc_generic(size, 0, 0, NULL));
+}
+
+struct sp *
+alloc_lookup(const void *p, unsigned *ind, const char *fn)
+{
+	struct sp *sp;
+	struct slab *s;
+	uint32_t e, off;
+	unsigned c, r;
+
+	sp = amap_lookup(p);
+	if (sp == NULL)
+		msg_fatal("%s(): invalid pointer %p (not allocated by "
+		    "domalloc)", fn, p);
+	switch (sp->kind) {
+	case SP_HUGE:
+		if ((uintptr_t)p != sp->addr)
+			goto inner;
+		*ind = sc_index(sp->usize);
+		return (sp);
+	case SP_RUNS:
+		break;
+	default:
+		goto unallocated;
+	}
+	e = sp->pmap[sp_page(sp, p)];
+	c = e & 0xff;
+	if (c == 0)
+		goto unallocated;
+	if (c == PMAP_SLOW)
+		goto inner;
+	*ind = c - 1;
+	off = ((e >> 16) << SC_LG_QUANTUM) +
+	    (uint32_t)((uintptr_t)p & (PAGE - 1));
+	if (!sc_divides(*ind, off))
+		goto inner;
+	if (*ind < SC_NBINS) {
+		/* A region its slab already holds as free: freed twice. */
+		s = sp->slab[sp_page(sp, p)];
+		r = sc_region(*ind, (uintptr_t)p - s->addr);
+		if ((s->bitmap[r >> 6] >> (r & 63)) & 1)
+			goto unallocated;
+	}
+	return (sp);
+inner:
+	msg_fatal("%s(): invalid pointer %p (inside an allocation, not at "
+	    "its start)", fn, p);
+unallocated:
+	msg_fatal("%s(): pointer %p is not allocated (double free?)", fn, p);
+}
+
+size_t
+alloc_usize(const void *p, struct sp *sp, unsigned ind)
+{
+	if (ind < SC_NBINS)
+		return (sc_size[ind]);
+	return (large_usize(sp, p));
+}
+
+void
+free_validated(void *p, struct sp *sp, unsigned ind, unsigned flags)
+{
+	struct tsd *tsd = alloc_tsd();
+
+	if (opt_junk & JUNK_FREE)
+		memset(p, 0x5a, alloc_usize(p, sp, ind));
+	if ((flags & ALLOC_NOCACHE) == 0 && ind < tsd->tc.nhbins &&
+	    sp->kind == SP_RUNS) {
+		tcache_dalloc_slow(&tsd->tc, ind, p);
+		return;
+	}
+	if (ind < SC_NBINS)
+		arena_dalloc_small(sp, p);
+	else {
+		tsd->large_deallocated += large_usize(sp, p);
+		large_free(sp, p);
+	}
+}
+
+void
+free_slow(void *p)
+{
+	struct sp *sp;
+	unsigned ind;
+
+	if (p == NULL)
+		return;
+	sp = alloc_lookup(p, &ind, "free");
+	free_validated(p, sp, ind, 0);
+}
+
+void *
+alloc_realloc(void *p, size_t size, size_t align, unsigned flags,
+    struct arena *arena, const char *fn)
+{
+	struct sp *sp;
+	size_t oldusize, usize;
+	unsigned ind, nind;
+	void *q;
+
+	sp = alloc_lookup(p, &ind, fn);
+	oldusize = alloc_usize(p, sp, ind);
+	usize = align <= SC_QUANTUM ? sc_usize(size) :
+	    sc_usize_aligned(size, align);
+	if (usize == 0)
+		return (alloc_oom(size));
+	nind = sc_index(usize);
+	if (((uintptr_t)p & (align - 1)) == 0 || align == 0) {
+		if (usize == oldusize && (arena == NULL ||
+		    arena == sp->arena))
+			return (p);
+		if (ind >= SC_NBINS && nind >= SC_NBINS &&
+		    (arena == NULL || arena == sp->arena) &&
+		    large_resize(sp, p, oldusize, usize,
+		    (flags & ALLOC_ZERO) != 0))
+			return (p);
+	}
+	q = alloc_generic(size, align, flags, arena);
+	if (q == NULL)
+		return (NULL);
+	memcpy(q, p, DM_MIN(oldusize, usize));
+	if ((flags & ALLOC_ZERO) && usize > oldusize)
+		memset((char *)q + oldusize, 0, usize - oldusize);
+	free_validated(p, sp, ind, 0);
+	return (q);
+}

@@ -1,0 +1,229 @@
+/*
+ * arena.c: arena creation, choice and the allocation paths that bypass
+ * thread caches (see arena.h for ownership and locking).
+ */
+#include <string.h>
+
+#include "arena.h"
+#include "base.h"
+#include "conf.h"
+#include "large.h"
+#include "msg.h"
+#include "pal.h"
+#include "slab.h"
+
+struct arena *_Atomic	arenas[ARENA_LIMIT];
+unsigned		narenas_auto;
+_Atomic unsigned	narenas_total;
+static struct mutex	arenas_lock = MUTEX_INITIALIZER(RANK_ARENAS);
+
+bool
+arena_boot(void)
+{
+	unsigned n;
+
+	n = opt_narenas;
+	if (n == 0)
+		n = pal_caps.ncpus > 1 ? pal_caps.ncpus * 4 : 1;
+	if (n > ARENA_LIMIT)
+		n = ARENA_LIMIT;
+	narenas_auto = n;
+	atomic_store_explicit(&narenas_total, n, memory_order_release);
+	return (arena_get(0, true) != NULL);
+}
+
+static struct arena *
+arena_new(unsigned ind)
+{
+	struct arena *a;
+	unsigned i;
+
+	a = base_alloc(sizeof(*a));
+	if (a == NULL)
+		return (NULL);
+	for (i = 0; i < SC_NBINS; i++)
+		bin_init(&a->bins[i]);
+	pa_init(&a->pa, a, opt_dirty_decay_ms);
+	a->ind = ind;
+	a->node = 0;
+	atomic_store_explicit(&a->nthreads, 0, memory_order_relaxed);
+	return (a);
+}
+
+struct arena *
+arena_get(unsigned ind, bool create)
+{
+	struct arena *a;
+
+	if (ind >= ARENA_LIMIT)
+		return (NULL);
+	a = atomic_load_explicit(&arenas[ind], memory_order_acquire);
+	if (a != NULL || !create)
+		return (a);
+	mutex_lock(&arenas_lock);
+	a = atomic_load_explicit(&arenas[ind], memory_order_relaxed);
+	if (a == NULL && ind < atomic_load_explicit(&narenas_total,
+	    memory_order_relaxed)) {
+		a = arena_new(ind);
+		if (a != NULL)
+			atomic_store_explicit(&arenas[ind], a,
+			    memory_order_release);
+	}
+	mutex_unlock(&arenas_lock);
+	return (a);
+}
+
+struct arena *
+arena_create_explicit(void)
+{
+	struct arena *a;
+	unsigned ind;
+
+	mutex_lock(&arenas_lock);
+	ind = atomic_load_explicit(&narenas_total, memory_order_relaxed);
+	if (ind >= ARENA_LIMIT) {
+		mutex_unlock(&arenas_lock);
+		return (NULL);
+	}
+	a = arena_new(ind);
+	if (a != NULL) {
+		atomic_store_explicit(&arenas[ind], a, memory_order_release);
+		atomic_store_explicit(&narenas_total, ind + 1,
+		    memory_order_release);
+	}
+	mutex_unlock(&arenas_lock);
+	return (a);
+}
+
+/*
+ * The automatic arena with the fewest threads; an arena not created yet
+ * counts as empty and wins at once.
+ */
+struct arena *
+arena_choose(void)
+{
+	struct arena *a, *best = NULL;
+	unsigned i, n, bestn = ~0u;
+
+	for (i = 0; i < narenas_auto; i++) {
+		a = atomic_load_explicit(&arenas[i], memory_order_acquire);
+		if (a == NULL) {
+			a = arena_get(i, true);
+			if (a == NULL)
+				break;
+		}
+		n = atomic_load_explicit(&a->nthreads, memory_order_relaxed);
+		if (n < bestn) {
+			best = a;
+			bestn = n;
+			if (n == 0)
+				break;
+		}
+	}
+	if (best == NULL)
+		best = arena_get(0, true);
+	if (best != NULL)
+		atomic_fetch_add_explicit(&best->nthreads, 1,
+		    memory_order_relaxed);
+	return (best);
+}
+
+void *
+arena_malloc(struct arena *arena, size_t usize, size_t align, bool zero)
+{
+	unsigned ind;
+	void *p;
+
+	ind = sc_index(usize);
+	if (ind >= SC_NBINS || align > PAGE)
+		return (large_alloc(arena, usize, align, zero));
+	if (bin_fill(arena, ind, &p, 1) != 1)
+		return (NULL);
+	if (config_stats) {
+		mutex_lock(&arena->bins[ind].lock);
+		arena->bins[ind].stats.nrequests++;
+		mutex_unlock(&arena->bins[ind].lock);
+	}
+	if (zero)
+		memset(p, 0, usize);
+	return (p);
+}
+
+void
+arena_dalloc_small(struct sp *sp, void *p)
+{
+	struct slab *s = sp->slab[sp_page(sp, p)];
+
+	bin_dalloc_batch(s->arena, s->sc, &p, 1, 1);
+}
+
+void
+arena_thp_fresh(struct arena *arena, void *addr, size_t size)
+{
+	/* The huge page policy (opt.thp) decides per superpage later. */
+	(void)arena;
+	(void)addr;
+	(void)size;
+}
+
+void
+arena_thp_runs(struct arena *arena, struct sp *sp)
+{
+	(void)arena;
+	(void)sp;
+}
+
+void
+arena_prefork(void)
+{
+	unsigned i, j, n;
+	struct arena *a;
+
+	mutex_lock(&arenas_lock);
+	n = atomic_load_explicit(&narenas_total, memory_order_relaxed);
+	for (i = 0; i < n; i++) {
+		a = atomic_load_explicit(&arenas[i], memory_order_relaxed);
+		if (a == NULL)
+			continue;
+		for (j = 0; j < SC_NBINS; j++)
+			bin_prefork(&a->bins[j]);
+		pa_prefork(&a->pa);
+	}
+}
+
+void
+arena_postfork_parent(void)
+{
+	unsigned i, j, n;
+	struct arena *a;
+
+	n = atomic_load_explicit(&narenas_total, memory_order_relaxed);
+	for (i = 0; i < n; i++) {
+		a = atomic_load_explicit(&arenas[i], memory_order_relaxed);
+		if (a == NULL)
+			continue;
+		pa_postfork_parent(&a->pa);
+		for (j = 0; j < SC_NBINS; j++)
+			bin_postfork_parent(&a->bins[j]);
+	}
+	mutex_unlock(&arenas_lock);
+}
+
+void
+arena_postfork_child(void)
+{
+	unsigned i, j, n;
+	struct arena *a;
+
+	n = atomic_load_explicit(&narenas_total, memory_order_relaxed);
+	for (i = 0; i < n; i++) {
+		a = atomic_load_explicit(&arenas[i], memory_order_relaxed);
+		if (a == NULL)
+			continue;
+		pa_postfork_child(&a->pa);
+		for (j = 0; j < SC_NBINS; j++)
+			bin_postfork_child(&a->bins[j]);
+		atomic_store_explicit(&a->nthreads, 0, memory_order_relaxed);
+	}
+	mutex_postfork_child(&arenas_lock);
+}

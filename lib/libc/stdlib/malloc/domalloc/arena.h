@@ -1,0 +1,63 @@
+/*
+ * arena.h: an arena, the unit of independent allocation state: a bin per
+ * small size class, a page allocator with its decay state, statistics,
+ * and the NUMA node it belongs to.
+ *
+ * Automatic arenas (indices 0 .. narenas_auto - 1) are created on demand
+ * and shared by threads, each thread bound to the least loaded one;
+ * explicit arenas (arenas.create) come after them.  Arenas are never
+ * freed, so a pointer to one stays valid.
+ * Synchronization: arenas_lock (RANK_ARENAS) serialises creation; the
+ * table is read lock-free (entries are published with release stores).
+ * nthreads is atomic.  Bins and the page allocator have their own locks.
+ */
+#ifndef ARENA_H
+#define	ARENA_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include "bin.h"
+#include "pa.h"
+#include "sc.h"
+
+#define	ARENA_LIMIT	4095	/* as MALLOCX_ARENA_LIMIT */
+
+struct arena_lstats {
+	_Atomic uint64_t	nmalloc;
+	_Atomic uint64_t	ndalloc;
+};
+
+struct arena {
+	struct bin		bins[SC_NBINS];
+	struct pa		pa;
+	unsigned		ind;
+	unsigned		node;
+	_Atomic unsigned	nthreads;
+	struct arena_lstats	lstats[SC_NSIZES - SC_NBINS];
+};
+
+extern struct arena *_Atomic arenas[ARENA_LIMIT];
+extern unsigned narenas_auto;
+extern _Atomic unsigned narenas_total;
+
+bool		 arena_boot(void);
+struct arena	*arena_get(unsigned ind, bool create);
+struct arena	*arena_choose(void);
+struct arena	*arena_create_explicit(void);
+
+/* Allocation without a thread cache. */
+void		*arena_malloc(struct arena *arena, size_t usize, size_t align,
+		    bool zero);
+/* Free of a small region without a thread cache. */
+void		 arena_dalloc_small(struct sp *sp, void *p);
+
+/* Huge page policy hooks of the page allocator. */
+void		 arena_thp_fresh(struct arena *arena, void *addr, size_t size);
+void		 arena_thp_runs(struct arena *arena, struct sp *sp);
+
+void		 arena_prefork(void);
+void		 arena_postfork_parent(void);
+void		 arena_postfork_child(void);
+
+#endif /* !ARENA_H */

@@ -1,0 +1,237 @@
+/*
+ * bin.c: small-object bins (see bin.h for what they own and how they
+ * lock).
+ */
+#include <string.h>
+
+#include "amap.h"
+#include "arena.h"
+#include "bin.h"
+#include "msg.h"
+
+void
+bin_init(struct bin *bin)
+{
+	memset(bin, 0, sizeof(*bin));
+	mutex_init(&bin->lock, RANK_BIN);
+	TAILQ_INIT(&bin->nonfull);
+}
+
+/* A new slab for class sc; the bin lock is held. */
+static struct slab *
+bin_slab_new(struct arena *arena, unsigned sc)
+{
+	struct pa *pa = &arena->pa;
+	struct slab *s;
+	struct sp *sp;
+	unsigned pidx, k, npages, w, nregs;
+	bool dirty;
+
+	npages = sc_slab_pages[sc];
+	mutex_lock(&pa->lock);
+	s = pa_slab_desc_get(pa);
+	if (s == NULL) {
+		mutex_unlock(&pa->lock);
+		return (NULL);
+	}
+	sp = pa_run_alloc_locked(pa, npages, 1, &pidx, &dirty);
+	if (sp == NULL) {
+		pa_slab_desc_put_locked(pa, s);
+		mutex_unlock(&pa->lock);
+		return (NULL);
+	}
+	mutex_unlock(&pa->lock);
+	memset(s, 0, sizeof(*s));
+	s->addr = sp->addr + ((size_t)pidx << LG_PAGE);
+	s->sp = sp;
+	s->arena = arena;
+	s->sc = (uint8_t)sc;
+	nregs = sc_nregs[sc];
+	s->nregs = (uint16_t)nregs;
+	s->nfree = (uint16_t)nregs;
+	for (w = 0; w < SLAB_NWORDS; w++) {
+		if (nregs >= 64) {
+			s->bitmap[w] = UINT64_MAX;
+			nregs -= 64;
+		} else {
+			s->bitmap[w] = nregs == 0 ? 0 :
+			    ((uint64_t)1 << nregs) - 1;
+			nregs = 0;
+		}
+	}
+	for (k = 0; k < npages; k++) {
+		sp->slab[pidx + k] = s;
+		sp->pmap[pidx + k] = (sc + 1) |
+		    ((uint32_t)((k << LG_PAGE) >> SC_LG_QUANTUM) << 16);
+	}
+	return (s);
+}
+
+static void
+bin_slab_release(struct arena *arena, struct slab *s)
+{
+	struct pa *pa = &arena->pa;
+	unsigned pidx;
+
+	pidx = sp_page(s->sp, (void *)s->addr);
+	mutex_lock(&pa->lock);
+	pa_run_free_locked(pa, s->sp, pidx, sc_slab_pages[s->sc]);
+	pa_slab_desc_put_locked(pa, s);
+	mutex_unlock(&pa->lock);
+}
+
+unsigned
+bin_fill(struct arena *arena, unsigned sc, void **dst, unsigned n)
+{
+	struct bin *bin = &arena->bins[sc];
+	struct slab *s;
+	unsigned got = 0;
+
+	mutex_lock(&bin->lock);
+	while (got < n) {
+		s = bin->cur;
+		if (s == NULL || s->nfree == 0) {
+			s = TAILQ_FIRST(&bin->nonfull);
+			if (s != NULL) {
+				TAILQ_REMOVE(&bin->nonfull, s, link);
+				s->listed = false;
+				bin->stats.nonfull--;
+			} else {
+				s = bin_slab_new(arena, sc);
+				if (s == NULL)
+					break;
+				bin->stats.nslabs++;
+				bin->stats.curslabs++;
+			}
+			bin->cur = s;
+			bin->stats.nreslabs++;
+		}
+		got += slab_take(s, dst + got, n - got);
+	}
+	bin->stats.nmalloc += got;
+	bin->stats.curregs += got;
+	bin->stats.nfills++;
+	mutex_unlock(&bin->lock);
+	return (got);
+}
+
+/* Free one region into its slab; returns the slab if it became empty. */
+static struct slab *
+bin_dalloc_locked(struct bin *bin, struct slab *s, void *p)
+{
+	size_t off = (uintptr_t)p - s->addr;
+	unsigned r, w;
+	uint64_t bit;
+
+	r = sc_region(s->sc, off);
+	if (r >= s->nregs || (size_t)r * sc_size[s->sc] != off)
+		msg_fatal("free(): invalid pointer %p (not the start of "
+		    "an object)", p);
+	w = r >> 6;
+	bit = (uint64_t)1 << (r & 63);
+	if (s->bitmap[w] & bit)
+		msg_fatal("free(): double free of %p", p);
+	s->bitmap[w] |= bit;
+	s->nfree++;
+	if (s == bin->cur)
+		return (NULL);
+	if (s->nfree == s->nregs) {
+		if (s->listed) {
+			TAILQ_REMOVE(&bin->nonfull, s, link);
+			s->listed = false;
+			bin->stats.nonfull--;
+		}
+		bin->stats.curslabs--;
+		return (s);
+	}
+	if (!s->listed) {
+		TAILQ_INSERT_HEAD(&bin->nonfull, s, link);
+		s->listed = true;
+		bin->stats.nonfull++;
+	}
+	return (NULL);
+}
+
+void
+bin_dalloc_batch(struct arena *hint, unsigned sc, void **ptrs, unsigned n,
+    uint64_t nrequests)
+{
+	struct slab *s, *empty[64];
+	struct arena *a;
+	struct bin *bin;
+	unsigned i, keep, nempty, k;
+	void *p;
+
+	while (n > 0) {
+		s = amap_lookup(ptrs[0])->slab[sp_page(amap_lookup(ptrs[0]),
+		    ptrs[0])];
+		a = s->arena;
+		bin = &a->bins[sc];
+		nempty = 0;
+		keep = 0;
+		mutex_lock(&bin->lock);
+		for (i = 0; i < n; i++) {
+			struct sp *sp;
+
+			p = ptrs[i];
+			sp = amap_lookup(p);
+			s = sp->slab[sp_page(sp, p)];
+			if (s->arena != a || s->sc != sc) {
+				if (s->sc != sc)
+					msg_fatal("free(): corrupted cache "
+					    "entry %p", p);
+				ptrs[keep++] = p;
+				continue;
+			}
+			s = bin_dalloc_locked(bin, s, p);
+			if (s != NULL) {
+				if (nempty == 64) {
+					/* Keep it; released next time. */
+					TAILQ_INSERT_TAIL(&bin->nonfull, s,
+					    link);
+					s->listed = true;
+					bin->stats.nonfull++;
+					bin->stats.curslabs++;
+				} else
+					empty[nempty++] = s;
+			}
+		}
+		bin->stats.ndalloc += n - keep;
+		bin->stats.curregs -= n - keep;
+		bin->stats.nflushes++;
+		if (a == hint) {
+			bin->stats.nrequests += nrequests;
+			nrequests = 0;
+		}
+		mutex_unlock(&bin->lock);
+		for (k = 0; k < nempty; k++)
+			bin_slab_release(a, empty[k]);
+		if (nempty != 0)
+			pa_decay_tick(&a->pa);
+		n = keep;
+	}
+	if (nrequests != 0 && hint != NULL) {
+		bin = &hint->bins[sc];
+		mutex_lock(&bin->lock);
+		bin->stats.nrequests += nrequests;
+		mutex_unlock(&bin->lock);
+	}
+}
+
+void
+bin_prefork(struct bin *bin)
+{
+	mutex_lock(&bin->lock);
+}
+
+void
+bin_postfork_parent(struct bin *bin)
+{
+	mutex_unlock(&bin->lock);
+}
+
+void
+bin_postfork_child(struct bin *bin)
+{
+	mutex_postfork_child(&bin->lock);
+}

@@ -1,0 +1,56 @@
+/*
+ * conf.h: run-time options (MALLOC_CONF).
+ *
+ * Options are read once at initialisation from, in order (later wins):
+ * the built-in default, the program's weak global malloc_conf, the name
+ * the symbolic link /etc/malloc.conf points to, and the environment
+ * variable MALLOC_CONF (ignored for set-id programs).  The syntax is
+ * "key:value,key:value"; integers may be decimal, octal (0...) or hex
+ * (0x...).  A malformed or unknown option is reported through
+ * malloc_message naming it, and is fatal when abort_conf is true.
+ * The opt_ variables are written only during initialisation and are
+ * read-only afterwards (no locking).
+ */
+#ifndef CONF_H
+#define	CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum opt_junk { JUNK_NONE = 0, JUNK_ALLOC = 1, JUNK_FREE = 2,
+	JUNK_ALL = 3 };
+enum opt_zero_realloc { ZERO_REALLOC_FREE, ZERO_REALLOC_ALLOC,
+	ZERO_REALLOC_ABORT };
+enum opt_thp { THP_DEFAULT, THP_ALWAYS, THP_NEVER };
+
+extern bool		opt_abort;
+extern bool		opt_abort_conf;
+extern bool		opt_confirm_conf;
+extern unsigned		opt_narenas;
+extern int64_t		opt_dirty_decay_ms;
+extern int64_t		opt_muzzy_decay_ms;
+extern bool		opt_tcache;
+extern size_t		opt_tcache_max;
+extern unsigned		opt_junk;
+extern bool		opt_zero;
+extern bool		opt_xmalloc;
+extern bool		opt_retain;
+extern unsigned		opt_zero_realloc;
+extern bool		opt_stats_print;
+extern char		opt_stats_print_opts[64];
+extern unsigned		opt_thp;
+extern unsigned		opt_metadata_thp;
+extern bool		opt_background_thread;
+extern size_t		opt_max_background_threads;
+extern char		opt_percpu_arena[16];
+extern bool		opt_utrace;
+
+extern const char *const conf_junk_names[];
+extern const char *const conf_zero_realloc_names[];
+extern const char *const conf_thp_names[];
+extern const char *const conf_metadata_thp_names[];
+
+void	conf_init(void);
+
+#endif /* !CONF_H */

@@ -1,0 +1,35 @@
+/*
+ * config.h: build options as constant booleans.
+ *
+ * Code tests these with ordinary if statements so that every variant is
+ * compiled and type-checked and the optimiser removes what is off; no
+ * #ifdef blocks in hot code.  Set with -DDOMALLOC_DEBUG=1 etc.  No state.
+ */
+#ifndef CONFIG_H
+#define	CONFIG_H
+
+#include <stdbool.h>
+
+#ifndef DOMALLOC_DEBUG
+#define	DOMALLOC_DEBUG	0
+#endif
+#ifndef DOMALLOC_LIBC
+#define	DOMALLOC_LIBC	0	/* built inside a BSD libc */
+#endif
+
+#define	DOMALLOC_VERSION	"domalloc 0.1.0"
+
+/* Internal consistency checks (assertions, lock order). */
+static const bool config_debug = DOMALLOC_DEBUG;
+/* Statistics counters. */
+static const bool config_stats = true;
+/* Cheap checks on free of invalid or repeated pointers. */
+static const bool config_safety = true;
+
+#define	DM_ASSERT(e)	do {						\
+	if (config_debug && !(e))					\
+		msg_fatal("assertion failed: %s (%s:%d)", #e,		\
+		    __FILE__, __LINE__);				\
+} while (0)
+
+#endif /* !CONFIG_H */

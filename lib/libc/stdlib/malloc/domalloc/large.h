@@ -1,0 +1,30 @@
+/*
+ * large.h: allocations of page runs (SC_LARGE_MIN up to below a
+ * superpage) and of huge spans (a superpage and up), including growing
+ * and shrinking them in place for realloc, rallocx and xallocx.
+ *
+ * A large run is recorded only in its superpage's pmap: the first page
+ * holds the size class, the others PMAP_SLOW.  A huge span is described
+ * by its own descriptor (usable size in sp->usize).
+ * Synchronization: all state changes go through the page allocator,
+ * which takes the arena's page allocator lock; statistics are atomics.
+ */
+#ifndef LARGE_H
+#define	LARGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct arena;
+struct sp;
+
+void	*large_alloc(struct arena *arena, size_t usize, size_t align,
+	    bool zero);
+void	 large_free(struct sp *sp, void *p);
+/* Resize in place to usize (same placement); false if it cannot. */
+bool	 large_resize(struct sp *sp, void *p, size_t oldusize, size_t usize,
+	    bool zero);
+/* The usable size of an allocation known to be large or huge. */
+size_t	 large_usize(struct sp *sp, const void *p);
+
+#endif /* !LARGE_H */

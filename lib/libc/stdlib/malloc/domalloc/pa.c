@@ -1,0 +1,763 @@
+/*
+ * pa.c: the page allocator of one arena (see pa.h for what it owns and
+ * how it locks).
+ */
+#include <string.h>
+
+#include "amap.h"
+#include "arena.h"
+#include "base.h"
+#include "msg.h"
+#include "pa.h"
+#include "pal.h"
+#include "slab.h"
+
+#define	PA_GROW_MIN	2		/* superpages */
+#define	PA_GROW_MAX	256		/* 512 MiB */
+#define	PA_NOBUCKET	0xff
+#define	PA_TICK_MASK	63
+
+static unsigned
+pa_bucket(size_t n)
+{
+	unsigned b = sc_index_compute(n << SC_LG_QUANTUM);
+
+	return (b < PA_NFREEB ? b : PA_NFREEB - 1);
+}
+
+static struct sp *
+pa_desc_get(struct pa *pa)
+{
+	struct sp *sp;
+
+	sp = TAILQ_FIRST(&pa->spare);
+	if (sp != NULL) {
+		TAILQ_REMOVE(&pa->spare, sp, blink);
+		memset(sp, 0, sizeof(*sp));
+	} else {
+		sp = base_alloc(sizeof(*sp));
+		if (sp == NULL)
+			return (NULL);
+	}
+	sp->arena = pa->arena;
+	sp->bucket = PA_NOBUCKET;
+	return (sp);
+}
+
+static void
+pa_desc_put(struct pa *pa, struct sp *sp)
+{
+	sp->kind = SP_FREE;
+	sp->nsp = 0;
+	TAILQ_INSERT_HEAD(&pa->spare, sp, blink);
+}
+
+bool
+pa_init(struct pa *pa, struct arena *arena, int64_t decay_ms)
+{
+	unsigned i;
+
+	memset(pa, 0, sizeof(*pa));
+	mutex_init(&pa->lock, RANK_PA);
+	pa->arena = arena;
+	for (i = 0; i < PA_NRUNB; i++)
+		TAILQ_INIT(&pa->runs[i]);
+	for (i = 0; i < PA_NFREEB; i++) {
+		TAILQ_INIT(&pa->free_dirty[i]);
+		TAILQ_INIT(&pa->free_clean[i]);
+	}
+	TAILQ_INIT(&pa->lru);
+	TAILQ_INIT(&pa->spare);
+	TAILQ_INIT(&pa->spare_slabs);
+	pa->grow_nsp = PA_GROW_MIN;
+	decay_init(&pa->decay, decay_ms, pal_clock_ns());
+	return (true);
+}
+
+/* Lists of the dirty LRU and the buckets. */
+
+static void
+pa_lru_add(struct pa *pa, struct sp *sp)
+{
+	if (!sp->in_lru) {
+		sp->in_lru = true;
+		sp->dirty_ns = pal_clock_ns();
+		TAILQ_INSERT_TAIL(&pa->lru, sp, dlink);
+	}
+}
+
+static void
+pa_lru_remove(struct pa *pa, struct sp *sp)
+{
+	if (sp->in_lru) {
+		sp->in_lru = false;
+		TAILQ_REMOVE(&pa->lru, sp, dlink);
+	}
+}
+
+static struct sp_list *
+pa_list(struct pa *pa, struct sp *sp)
+{
+	if (sp->bucket == PA_NOBUCKET)
+		return (NULL);
+	if (sp->kind == SP_RUNS)
+		return (&pa->runs[sp->bucket]);
+	return (sp->dirty ? &pa->free_dirty[sp->bucket] :
+	    &pa->free_clean[sp->bucket]);
+}
+
+static void
+pa_unlist(struct pa *pa, struct sp *sp)
+{
+	struct sp_list *l = pa_list(pa, sp);
+
+	if (l != NULL)
+		TAILQ_REMOVE(l, sp, blink);
+	sp->bucket = PA_NOBUCKET;
+}
+
+static void
+pa_list_runs(struct pa *pa, struct sp *sp)
+{
+	pa_unlist(pa, sp);
+	if (sp->longest == 0)
+		return;
+	sp->bucket = (uint8_t)pa_bucket(sp->longest);
+	TAILQ_INSERT_HEAD(&pa->runs[sp->bucket], sp, blink);
+}
+
+/* Free spans. */
+
+static struct sp *
+pa_merge(struct pa *pa, struct sp *lo, struct sp *hi)
+{
+	struct sp *keep, *gone;
+
+	/* Rewrite the map entries of the shorter span only. */
+	keep = lo->nsp >= hi->nsp ? lo : hi;
+	gone = keep == lo ? hi : lo;
+	amap_set(gone->addr, gone->nsp, keep);
+	keep->ndirty = lo->ndirty + hi->ndirty;
+	keep->addr = lo->addr;
+	keep->nsp = lo->nsp + hi->nsp;
+	pa_desc_put(pa, gone);
+	return (keep);
+}
+
+static bool
+pa_mergeable(struct pa *pa, struct sp *a, struct sp *b)
+{
+	return (a != NULL && a != b && a->kind == SP_FREE && a->nsp != 0 &&
+	    a->arena == pa->arena && a->dirty == b->dirty);
+}
+
+static void
+pa_free_insert(struct pa *pa, struct sp *sp)
+{
+	struct sp *n;
+	uintptr_t end;
+
+	n = amap_lookup((void *)(sp->addr - SUPERPAGE));
+	if (pa_mergeable(pa, n, sp) &&
+	    n->addr + (n->nsp << LG_SUPERPAGE) == sp->addr) {
+		pa_unlist(pa, n);
+		pa_lru_remove(pa, n);
+		sp = pa_merge(pa, n, sp);
+	}
+	end = sp->addr + (sp->nsp << LG_SUPERPAGE);
+	n = amap_lookup((void *)end);
+	if (pa_mergeable(pa, n, sp) && n->addr == end) {
+		pa_unlist(pa, n);
+		pa_lru_remove(pa, n);
+		sp = pa_merge(pa, sp, n);
+	}
+	sp->bucket = (uint8_t)pa_bucket(sp->nsp);
+	TAILQ_INSERT_HEAD(sp->dirty ? &pa->free_dirty[sp->bucket] :
+	    &pa->free_clean[sp->bucket], sp, blink);
+	if (sp->dirty)
+		pa_lru_add(pa, sp);
+}
+
+static bool
+pa_grow(struct pa *pa, size_t need)
+{
+	struct sp *sp;
+	size_t n;
+	void *addr;
+
+	n = DM_MAX(need, pa->grow_nsp);
+	addr = pal_map(n << LG_SUPERPAGE, SUPERPAGE);
+	if (addr == NULL && n > need) {
+		n = need;
+		addr = pal_map(n << LG_SUPERPAGE, SUPERPAGE);
+	}
+	if (addr == NULL)
+		return (false);
+	if (pa->grow_nsp < PA_GROW_MAX)
+		pa->grow_nsp *= 2;
+	sp = pa_desc_get(pa);
+	if (sp == NULL || !amap_set((uintptr_t)addr, n, sp)) {
+		pal_unmap(addr, n << LG_SUPERPAGE);
+		if (sp != NULL)
+			pa_desc_put(pa, sp);
+		return (false);
+	}
+	arena_thp_fresh(pa->arena, addr, n << LG_SUPERPAGE);
+	sp->kind = SP_FREE;
+	sp->addr = (uintptr_t)addr;
+	sp->nsp = n;
+	sp->dirty = false;
+	pa->stats.nmapped_sp += n;
+	pa->stats.nretained_sp += n;
+	pa_free_insert(pa, sp);
+	return (true);
+}
+
+static struct sp *
+pa_span_find(struct sp_list *lists, size_t nsp, size_t align,
+    uintptr_t *startp)
+{
+	struct sp *sp;
+	uintptr_t start, end;
+	unsigned b;
+
+	for (b = pa_bucket(nsp); b < PA_NFREEB; b++) {
+		TAILQ_FOREACH(sp, &lists[b], blink) {
+			start = ALIGN_UP(sp->addr, align);
+			end = sp->addr + (sp->nsp << LG_SUPERPAGE);
+			if (start + (nsp << LG_SUPERPAGE) <= end) {
+				*startp = start;
+				return (sp);
+			}
+		}
+	}
+	return (NULL);
+}
+
+/*
+ * Take nsp superpages at an align-aligned address out of the free spans,
+ * growing from the OS when nothing fits.  *ndirtyp gets the dirty pages
+ * the taken part is charged with (0 for clean memory).
+ */
+static struct sp *
+pa_span_take(struct pa *pa, size_t nsp, size_t align, size_t *ndirtyp)
+{
+	struct sp *sp, *mid, *tail;
+	uintptr_t start, end;
+	size_t lead, trail, total, share, lead_nd, tail_nd;
+	bool dirty;
+
+	dirty = true;
+	sp = pa_span_find(pa->free_dirty, nsp, align, &start);
+	if (sp == NULL) {
+		dirty = false;
+		sp = pa_span_find(pa->free_clean, nsp, align, &start);
+	}
+	if (sp == NULL) {
+		if (!pa_grow(pa, nsp + (align >> LG_SUPERPAGE) - 1))
+			return (NULL);
+		sp = pa_span_find(pa->free_clean, nsp, align, &start);
+		if (sp == NULL)
+			return (NULL);
+	}
+	mid = pa_desc_get(pa);
+	tail = pa_desc_get(pa);
+	if (mid == NULL || tail == NULL) {
+		if (mid != NULL)
+			pa_desc_put(pa, mid);
+		if (tail != NULL)
+			pa_desc_put(pa, tail);
+		return (NULL);
+	}
+	pa_unlist(pa, sp);
+	pa_lru_remove(pa, sp);
+	end = sp->addr + (sp->nsp << LG_SUPERPAGE);
+	total = sp->nsp;
+	lead = (start - sp->addr) >> LG_SUPERPAGE;
+	trail = (end - start) / SUPERPAGE - nsp;
+	tail_nd = dirty ? sp->ndirty * trail / total : 0;
+	lead_nd = dirty ? sp->ndirty * lead / total : 0;
+	share = dirty ? sp->ndirty - tail_nd - lead_nd : 0;
+	if (trail != 0) {
+		tail->kind = SP_FREE;
+		tail->dirty = sp->dirty;
+		tail->addr = start + (nsp << LG_SUPERPAGE);
+		tail->nsp = trail;
+		tail->ndirty = tail_nd;
+		amap_set(tail->addr, trail, tail);
+		pa_free_insert(pa, tail);
+	} else
+		pa_desc_put(pa, tail);
+	if (lead != 0) {
+		sp->nsp = lead;
+		sp->ndirty = lead_nd;
+		pa_free_insert(pa, sp);
+		mid->addr = start;
+		mid->nsp = nsp;
+		amap_set(start, nsp, mid);
+	} else {
+		pa_desc_put(pa, mid);
+		mid = sp;
+		mid->nsp = nsp;
+	}
+	if (dirty) {
+		/* The dirty count of all pieces must add up again. */
+		pa->stats.ndirty -= DM_MIN(pa->stats.ndirty, share);
+	} else
+		pa->stats.nretained_sp -= nsp;
+	mid->dirty = false;
+	mid->ndirty = 0;
+	*ndirtyp = dirty ? DM_MAX(share, 1) : 0;
+	return (mid);
+}
+
+/* Hand a span back as free memory that may be resident. */
+static void
+pa_span_release(struct pa *pa, struct sp *sp, size_t ndirty)
+{
+	memset(sp->pmap, 0, sizeof(sp->pmap));
+	sp->kind = SP_FREE;
+	sp->dirty = true;
+	sp->ndirty = ndirty;
+	sp->hugified = false;
+	pa->stats.ndirty += ndirty;
+	pa_free_insert(pa, sp);
+}
+
+/* Purging. */
+
+static size_t
+pa_purge_span(struct pa *pa, struct sp *sp)
+{
+	size_t n = sp->ndirty;
+
+	pa_unlist(pa, sp);
+	pa_lru_remove(pa, sp);
+	pal_purge_forced((void *)sp->addr, sp->nsp << LG_SUPERPAGE);
+	pa->stats.nmadvise++;
+	pa->stats.npurged += n;
+	pa->stats.ndirty -= DM_MIN(pa->stats.ndirty, n);
+	pa->stats.nretained_sp += sp->nsp;
+	sp->dirty = false;
+	sp->ndirty = 0;
+	pa_free_insert(pa, sp);
+	return (n);
+}
+
+static size_t
+pa_purge_runs(struct pa *pa, struct sp *sp)
+{
+	unsigned s, e;
+	size_t n = 0;
+
+	s = bm_next(sp->dirtymap, 0, true);
+	while (s < SP_NPAGES) {
+		e = bm_next(sp->dirtymap, s, false);
+		pal_purge_forced((void *)(sp->addr + ((size_t)s << LG_PAGE)),
+		    (size_t)(e - s) << LG_PAGE);
+		pa->stats.nmadvise++;
+		n += e - s;
+		s = bm_next(sp->dirtymap, e, true);
+	}
+	memset(sp->dirtymap, 0, sizeof(sp->dirtymap));
+	pa->stats.npurged += n;
+	pa->stats.ndirty -= DM_MIN(pa->stats.ndirty, sp->nsdirty);
+	sp->nsdirty = 0;
+	pa_lru_remove(pa, sp);
+	return (n);
+}
+
+static void
+pa_purge_locked(struct pa *pa, size_t want)
+{
+	struct sp *sp, *next;
+	size_t done = 0;
+
+	pa->stats.npurge++;
+	/* Whole free spans first, oldest first. */
+	for (sp = TAILQ_FIRST(&pa->lru); sp != NULL && done < want;
+	    sp = next) {
+		next = TAILQ_NEXT(sp, dlink);
+		if (sp->kind == SP_FREE)
+			done += pa_purge_span(pa, sp);
+	}
+	for (sp = TAILQ_FIRST(&pa->lru); sp != NULL && done < want;
+	    sp = next) {
+		next = TAILQ_NEXT(sp, dlink);
+		if (sp->kind == SP_RUNS)
+			done += pa_purge_runs(pa, sp);
+	}
+}
+
+static void
+pa_decay_locked(struct pa *pa, uint64_t now)
+{
+	size_t limit;
+
+	if (pa->decay.ms == 0) {
+		if (pa->stats.ndirty != 0)
+			pa_purge_locked(pa, SIZE_MAX);
+		return;
+	}
+	if (!decay_step(&pa->decay, now, pa->stats.ndirty))
+		return;
+	limit = decay_limit(&pa->decay);
+	if (pa->stats.ndirty > limit)
+		pa_purge_locked(pa, pa->stats.ndirty - limit);
+	decay_purged(&pa->decay, pa->stats.ndirty);
+}
+
+void
+pa_decay_tick(struct pa *pa)
+{
+	uint64_t now;
+
+	if (pa->decay.ms < 0 ||
+	    (atomic_fetch_add_explicit(&pa->ticks, 1, memory_order_relaxed) &
+	    PA_TICK_MASK) != 0)
+		return;
+	now = pal_clock_ns();
+	if (pa->decay.ms > 0 &&
+	    now < pa->decay.epoch_ns + pa->decay.interval_ns)
+		return;
+	mutex_lock(&pa->lock);
+	pa_decay_locked(pa, now);
+	mutex_unlock(&pa->lock);
+}
+
+void
+pa_decay_run(struct pa *pa)
+{
+	mutex_lock(&pa->lock);
+	pa_decay_locked(pa, pal_clock_ns());
+	mutex_unlock(&pa->lock);
+}
+
+void
+pa_decay_set(struct pa *pa, int64_t ms)
+{
+	mutex_lock(&pa->lock);
+	decay_init(&pa->decay, ms, pal_clock_ns());
+	decay_purged(&pa->decay, pa->stats.ndirty);
+	if (ms == 0)
+		pa_purge_locked(pa, SIZE_MAX);
+	mutex_unlock(&pa->lock);
+}
+
+void
+pa_purge_all(struct pa *pa)
+{
+	mutex_lock(&pa->lock);
+	pa_purge_locked(pa, SIZE_MAX);
+	decay_purged(&pa->decay, pa->stats.ndirty);
+	mutex_unlock(&pa->lock);
+}
+
+/* Page runs. */
+
+struct sp *
+pa_run_alloc_locked(struct pa *pa, size_t npages, size_t align_pages,
+    unsigned *pidx, bool *dirty)
+{
+	struct sp *sp;
+	size_t nd;
+	unsigned b, d;
+	int i = -1;
+
+	for (b = pa_bucket(npages); b < PA_NRUNB && i < 0; b++) {
+		TAILQ_FOREACH(sp, &pa->runs[b], blink) {
+			if (sp->longest < npages)
+				continue;
+			i = bm_find_run(sp->used, (unsigned)npages,
+			    (unsigned)align_pages);
+			if (i >= 0)
+				break;
+		}
+	}
+	if (i < 0) {
+		sp = pa_span_take(pa, 1, SUPERPAGE, &nd);
+		if (sp == NULL)
+			return (NULL);
+		sp->kind = SP_RUNS;
+		memset(sp->pmap, 0, sizeof(sp->pmap));
+		memset(sp->used, 0, sizeof(sp->used));
+		if (nd != 0) {
+			memset(sp->dirtymap, 0xff, sizeof(sp->dirtymap));
+			sp->nsdirty = SP_NPAGES;
+			pa->stats.ndirty += SP_NPAGES;
+		} else {
+			memset(sp->dirtymap, 0, sizeof(sp->dirtymap));
+			sp->nsdirty = 0;
+		}
+		sp->nused = 0;
+		sp->longest = SP_NPAGES;
+		pa->stats.nruns_sp++;
+		arena_thp_runs(pa->arena, sp);
+		i = 0;
+	}
+	bm_set_range(sp->used, (unsigned)i, (unsigned)npages);
+	sp->nused += (uint16_t)npages;
+	d = bm_count_range(sp->dirtymap, (unsigned)i, (unsigned)npages);
+	if (d != 0) {
+		bm_clear_range(sp->dirtymap, (unsigned)i, (unsigned)npages);
+		sp->nsdirty -= (uint16_t)d;
+		pa->stats.ndirty -= DM_MIN(pa->stats.ndirty, d);
+		if (sp->nsdirty == 0)
+			pa_lru_remove(pa, sp);
+	} else if (sp->nsdirty != 0)
+		pa_lru_add(pa, sp);
+	*dirty = d != 0;
+	sp->longest = (uint16_t)bm_longest_run(sp->used);
+	pa_list_runs(pa, sp);
+	pa->stats.nactive += npages;
+	*pidx = (unsigned)i;
+	return (sp);
+}
+
+struct sp *
+pa_run_alloc(struct pa *pa, size_t npages, size_t align_pages,
+    unsigned *pidx, bool *dirty)
+{
+	struct sp *sp;
+
+	mutex_lock(&pa->lock);
+	sp = pa_run_alloc_locked(pa, npages, align_pages, pidx, dirty);
+	mutex_unlock(&pa->lock);
+	return (sp);
+}
+
+void
+pa_run_free_locked(struct pa *pa, struct sp *sp, unsigned pidx,
+    size_t npages)
+{
+	memset(&sp->pmap[pidx], 0, npages * sizeof(sp->pmap[0]));
+	bm_clear_range(sp->used, pidx, (unsigned)npages);
+	bm_set_range(sp->dirtymap, pidx, (unsigned)npages);
+	sp->nused -= (uint16_t)npages;
+	sp->nsdirty += (uint16_t)npages;
+	pa->stats.nactive -= npages;
+	if (sp->nused == 0) {
+		size_t nd = sp->nsdirty;
+
+		pa_unlist(pa, sp);
+		pa_lru_remove(pa, sp);
+		pa->stats.ndirty -= DM_MIN(pa->stats.ndirty,
+		    nd - npages);
+		pa->stats.nruns_sp--;
+		sp->nsdirty = 0;
+		pa_span_release(pa, sp, nd);
+	} else {
+		pa->stats.ndirty += npages;
+		sp->longest = (uint16_t)bm_longest_run(sp->used);
+		pa_list_runs(pa, sp);
+		pa_lru_add(pa, sp);
+	}
+	if (pa->decay.ms == 0)
+		pa_purge_locked(pa, SIZE_MAX);
+}
+
+void
+pa_run_free(struct pa *pa, struct sp *sp, unsigned pidx, size_t npages)
+{
+	mutex_lock(&pa->lock);
+	pa_run_free_locked(pa, sp, pidx, npages);
+	mutex_unlock(&pa->lock);
+}
+
+bool
+pa_run_grow(struct pa *pa, struct sp *sp, unsigned pidx, size_t oldpages,
+    size_t newpages, bool *dirty)
+{
+	unsigned from = pidx + (unsigned)oldpages, n, d;
+
+	if (pidx + newpages > SP_NPAGES)
+		return (false);
+	n = (unsigned)(newpages - oldpages);
+	mutex_lock(&pa->lock);
+	if (bm_next(sp->used, from, true) < from + n) {
+		mutex_unlock(&pa->lock);
+		return (false);
+	}
+	bm_set_range(sp->used, from, n);
+	sp->nused += (uint16_t)n;
+	d = bm_count_range(sp->dirtymap, from, n);
+	bm_clear_range(sp->dirtymap, from, n);
+	sp->nsdirty -= (uint16_t)d;
+	pa->stats.ndirty -= DM_MIN(pa->stats.ndirty, d);
+	if (sp->nsdirty == 0)
+		pa_lru_remove(pa, sp);
+	*dirty = d != 0;
+	sp->longest = (uint16_t)bm_longest_run(sp->used);
+	pa_list_runs(pa, sp);
+	pa->stats.nactive += n;
+	mutex_unlock(&pa->lock);
+	return (true);
+}
+
+void
+pa_run_shrink(struct pa *pa, struct sp *sp, unsigned pidx, size_t oldpages,
+    size_t newpages)
+{
+	mutex_lock(&pa->lock);
+	pa_run_free_locked(pa, sp, pidx + (unsigned)newpages,
+	    oldpages - newpages);
+	mutex_unlock(&pa->lock);
+}
+
+/* Huge spans. */
+
+static size_t
+pa_pages(size_t size)
+{
+	return ((size + PAGE - 1) >> LG_PAGE);
+}
+
+struct sp *
+pa_huge_alloc(struct pa *pa, size_t size, size_t align, bool *zeroed)
+{
+	struct sp *sp;
+	size_t nsp, nd;
+
+	nsp = (size + SUPERPAGE - 1) >> LG_SUPERPAGE;
+	if (align < SUPERPAGE)
+		align = SUPERPAGE;
+	mutex_lock(&pa->lock);
+	sp = pa_span_take(pa, nsp, align, &nd);
+	if (sp == NULL) {
+		mutex_unlock(&pa->lock);
+		return (NULL);
+	}
+	sp->kind = SP_HUGE;
+	sp->usize = size;
+	memset(sp->pmap, 0xff, sizeof(sp->pmap));
+	pa->stats.nactive += pa_pages(size);
+	pa->stats.nhuge_sp += nsp;
+	mutex_unlock(&pa->lock);
+	*zeroed = nd == 0;
+	return (sp);
+}
+
+void
+pa_huge_free(struct pa *pa, struct sp *sp)
+{
+	mutex_lock(&pa->lock);
+	pa->stats.nactive -= pa_pages(sp->usize);
+	pa->stats.nhuge_sp -= sp->nsp;
+	pa_span_release(pa, sp, pa_pages(sp->usize));
+	if (pa->decay.ms == 0)
+		pa_purge_locked(pa, SIZE_MAX);
+	mutex_unlock(&pa->lock);
+}
+
+bool
+pa_huge_resize(struct pa *pa, struct sp *sp, size_t newsize)
+{
+	struct sp *n, *t;
+	size_t newnsp, extra, oldpages;
+	uintptr_t end;
+
+	newnsp = (newsize + SUPERPAGE - 1) >> LG_SUPERPAGE;
+	oldpages = pa_pages(sp->usize);
+	mutex_lock(&pa->lock);
+	end = sp->addr + (sp->nsp << LG_SUPERPAGE);
+	if (newnsp > sp->nsp) {
+		extra = newnsp - sp->nsp;
+		n = amap_lookup((void *)end);
+		if (n == NULL || n->kind != SP_FREE || n->addr != end ||
+		    n->arena != pa->arena || n->nsp < extra) {
+			mutex_unlock(&pa->lock);
+			return (false);
+		}
+		pa_unlist(pa, n);
+		pa_lru_remove(pa, n);
+		if (n->dirty)
+			pa->stats.ndirty -= DM_MIN(pa->stats.ndirty,
+			    n->ndirty);
+		else
+			pa->stats.nretained_sp -= extra;
+		if (n->nsp > extra) {
+			if (n->dirty) {
+				size_t keep = n->ndirty * (n->nsp - extra) /
+				    n->nsp;
+
+				n->ndirty = keep;
+				pa->stats.ndirty += keep;
+			}
+			n->addr += extra << LG_SUPERPAGE;
+			n->nsp -= extra;
+			pa_free_insert(pa, n);
+		} else
+			pa_desc_put(pa, n);
+		amap_set(end, extra, sp);
+		sp->nsp = newnsp;
+		pa->stats.nhuge_sp += extra;
+	} else if (newnsp < sp->nsp) {
+		t = pa_desc_get(pa);
+		if (t == NULL) {
+			mutex_unlock(&pa->lock);
+			return (false);
+		}
+		extra = sp->nsp - newnsp;
+		t->addr = sp->addr + (newnsp << LG_SUPERPAGE);
+		t->nsp = extra;
+		amap_set(t->addr, extra, t);
+		sp->nsp = newnsp;
+		pa->stats.nhuge_sp -= extra;
+		pa_span_release(pa, t, oldpages > (newnsp << (LG_SUPERPAGE -
+		    LG_PAGE)) ? oldpages - (newnsp << (LG_SUPERPAGE -
+		    LG_PAGE)) : 0);
+	}
+	pa->stats.nactive = pa->stats.nactive - oldpages + pa_pages(newsize);
+	sp->usize = newsize;
+	if (pa->decay.ms == 0)
+		pa_purge_locked(pa, SIZE_MAX);
+	mutex_unlock(&pa->lock);
+	return (true);
+}
+
+/* Slab descriptors live on the same lock. */
+
+struct slab *
+pa_slab_desc_get(struct pa *pa)
+{
+	struct slab *s;
+
+	s = TAILQ_FIRST(&pa->spare_slabs);
+	if (s != NULL) {
+		TAILQ_REMOVE(&pa->spare_slabs, s, link);
+		return (s);
+	}
+	return (base_alloc(sizeof(struct slab)));
+}
+
+void
+pa_slab_desc_put_locked(struct pa *pa, struct slab *slab)
+{
+	TAILQ_INSERT_HEAD(&pa->spare_slabs, slab, link);
+}
+
+void
+pa_stats_read(struct pa *pa, struct pa_stats *out)
+{
+	mutex_lock(&pa->lock);
+	*out = pa->stats;
+	mutex_unlock(&pa->lock);
+}
+
+void
+pa_prefork(struct pa *pa)
+{
+	mutex_lock(&pa->lock);
+}
+
+void
+pa_postfork_parent(struct pa *pa)
+{
+	mutex_unlock(&pa->lock);
+}
+
+void
+pa_postfork_child(struct pa *pa)
+{
+	mutex_postfork_child(&pa->lock);
+}

@@ -1,0 +1,101 @@
+/*
+ * pa.h: the page allocator of one arena.
+ *
+ * It owns the arena's superpages: free spans (dirty and clean, kept in
+ * size buckets and coalesced with their neighbours through the address
+ * map), superpages carved into page runs (kept in buckets by their
+ * longest free run, so the search prefers a superpage whose free space
+ * fits the request snugly and whole superpages stay dense or empty), and
+ * huge spans.  New address space comes from the platform layer in
+ * superpage-aligned chunks whose size doubles as the arena grows;
+ * address space is retained (purged, not unmapped) once obtained.
+ * Unused dirty pages are purged by decay (decay.h), oldest first and
+ * whole free superpages before pages inside partly used ones.
+ *
+ * Synchronization: every function takes pa->lock (RANK_PA) itself unless
+ * its name ends in _locked; callers may hold a bin lock (RANK_BIN).
+ */
+#ifndef PA_H
+#define	PA_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "decay.h"
+#include "mutex.h"
+#include "sp.h"
+
+#define	PA_NRUNB	32	/* buckets by longest free run */
+#define	PA_NFREEB	112	/* buckets by span length */
+
+struct slab;
+TAILQ_HEAD(slab_list, slab);
+
+struct pa_stats {
+	size_t	nactive;	/* pages handed out (runs, huge) */
+	size_t	ndirty;		/* unused pages that may be resident */
+	size_t	nmapped_sp;	/* superpages obtained from the OS */
+	size_t	nretained_sp;	/* clean free superpages */
+	size_t	nruns_sp;	/* superpages carved into runs */
+	size_t	nhuge_sp;	/* superpages in huge spans */
+	uint64_t npurge;	/* purge calls */
+	uint64_t npurged;	/* pages purged */
+	uint64_t nmadvise;	/* madvise calls */
+};
+
+struct pa {
+	struct mutex		lock;
+	struct arena		*arena;
+	struct sp_list		runs[PA_NRUNB];
+	struct sp_list		free_dirty[PA_NFREEB];
+	struct sp_list		free_clean[PA_NFREEB];
+	struct sp_list		lru;		/* dirty spans, oldest first */
+	struct sp_list		spare;		/* unused descriptors */
+	struct slab_list	spare_slabs;	/* unused slab descriptors */
+	size_t			grow_nsp;	/* next OS request */
+	struct decay		decay;
+	_Atomic uint32_t	ticks;
+	struct pa_stats		stats;
+};
+
+bool	 pa_init(struct pa *pa, struct arena *arena, int64_t decay_ms);
+
+/* Page runs inside superpages (slabs and large allocations). */
+struct sp *pa_run_alloc(struct pa *pa, size_t npages, size_t align_pages,
+	    unsigned *pidx, bool *dirty);
+void	 pa_run_free(struct pa *pa, struct sp *sp, unsigned pidx,
+	    size_t npages);
+struct sp *pa_run_alloc_locked(struct pa *pa, size_t npages,
+	    size_t align_pages, unsigned *pidx, bool *dirty);
+void	 pa_run_free_locked(struct pa *pa, struct sp *sp, unsigned pidx,
+	    size_t npages);
+bool	 pa_run_grow(struct pa *pa, struct sp *sp, unsigned pidx,
+	    size_t oldpages, size_t newpages, bool *dirty);
+void	 pa_run_shrink(struct pa *pa, struct sp *sp, unsigned pidx,
+	    size_t oldpages, size_t newpages);
+
+/* Huge spans of whole superpages. */
+struct sp *pa_huge_alloc(struct pa *pa, size_t size, size_t align,
+	    bool *zeroed);
+void	 pa_huge_free(struct pa *pa, struct sp *sp);
+bool	 pa_huge_resize(struct pa *pa, struct sp *sp, size_t newsize);
+
+/* Slab descriptors. */
+struct slab *pa_slab_desc_get(struct pa *pa);
+void	 pa_slab_desc_put_locked(struct pa *pa, struct slab *slab);
+
+/* Decay and purging. */
+void	 pa_decay_tick(struct pa *pa);
+void	 pa_decay_set(struct pa *pa, int64_t ms);
+void	 pa_purge_all(struct pa *pa);
+void	 pa_decay_run(struct pa *pa);
+
+void	 pa_stats_read(struct pa *pa, struct pa_stats *out);
+
+void	 pa_prefork(struct pa *pa);
+void	 pa_postfork_parent(struct pa *pa);
+void	 pa_postfork_child(struct pa *pa);
+
+#endif /* !PA_H */

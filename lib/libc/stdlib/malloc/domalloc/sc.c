@@ -1,0 +1,77 @@
+/*
+ * sc.c: builds the size class tables (see sc.h) and answers the
+ * size-with-alignment question.  sc_boot() runs once under the init lock.
+ */
+#include "sc.h"
+
+size_t		sc_size[SC_NSIZES];
+uint8_t		sc_lut[(SC_LUT_MAX >> SC_LG_QUANTUM) + 1];
+uint16_t	sc_nregs[SC_NBINS];
+uint8_t		sc_slab_pages[SC_NBINS];
+uint64_t	sc_magic[SC_NTBINS_MAX];
+uint32_t	sc_recip[SC_NBINS];
+
+static size_t
+sc_gcd(size_t a, size_t b)
+{
+	size_t t;
+
+	while (b != 0) {
+		t = a % b;
+		a = b;
+		b = t;
+	}
+	return (a);
+}
+
+void
+sc_boot(void)
+{
+	size_t s, pages;
+	unsigned i, g, j;
+
+	for (i = 0; i < 4; i++)
+		sc_size[i] = (i + 1) * SC_QUANTUM;
+	for (i = 4; i < SC_NSIZES; i++) {
+		g = (i - 4) / 4;
+		j = (i - 4) % 4 + 1;
+		sc_size[i] = ((size_t)1 << (6 + g)) +
+		    (size_t)j * ((size_t)1 << (4 + g));
+	}
+	for (s = 0; s <= SC_LUT_MAX; s += SC_QUANTUM)
+		sc_lut[s >> SC_LG_QUANTUM] = (uint8_t)sc_index_compute(s);
+	for (i = 0; i < SC_NBINS; i++) {
+		s = sc_size[i];
+		/* The smallest slab that the class divides exactly. */
+		pages = s / sc_gcd(s, PAGE);
+		sc_slab_pages[i] = (uint8_t)pages;
+		sc_nregs[i] = (uint16_t)(pages * PAGE / s);
+		sc_recip[i] = (uint32_t)(((uint64_t)1 << 32) / s + 1);
+	}
+	for (i = 0; i < SC_NTBINS_MAX; i++)
+		sc_magic[i] = UINT64_MAX / sc_size[i] + 1;
+}
+
+size_t
+sc_usize_aligned(size_t size, size_t align)
+{
+	size_t usize;
+	unsigned i;
+
+	if (align <= SC_QUANTUM)
+		return (sc_usize(size));
+	if (size > SC_MAX_SIZE || align > SC_MAX_SIZE)
+		return (0);
+	/*
+	 * Small: slabs are page aligned and regions sit at multiples of
+	 * the class size, so a class that is a multiple of align (align up
+	 * to a page) gives aligned regions.
+	 */
+	if (align <= PAGE && size <= SC_SMALL_MAX) {
+		for (i = sc_index(size); i < SC_NBINS; i++)
+			if ((sc_size[i] & (align - 1)) == 0)
+				return (sc_size[i]);
+	}
+	usize = sc_usize(size < SC_LARGE_MIN ? SC_LARGE_MIN : size);
+	return (usize);
+}

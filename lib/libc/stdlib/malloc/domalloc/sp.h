@@ -1,0 +1,101 @@
+/*
+ * sp.h: the superpage descriptor and page-run bitmaps.
+ *
+ * All memory domalloc hands out lives in superpage-aligned spans.  A span
+ * is one of:
+ *   SP_FREE  a run of free superpages, dirty (may be resident) or clean
+ *            (purged or never touched), kept by its arena for reuse;
+ *   SP_RUNS  one superpage carved into page runs: slabs of small regions
+ *            and large allocations, tracked by a 512-bit page bitmap;
+ *   SP_HUGE  whole superpages holding one huge allocation.
+ * Every superpage of a span points at the span's descriptor in the
+ * address map (amap.h).
+ *
+ * pmap[] is what free() reads on its fast path, one 32-bit word per page:
+ *   bits 0-7   0 = no allocation starts here (free page), PMAP_SLOW =
+ *              take the slow path (huge spans, inner pages of large runs),
+ *              otherwise size class + 1 of the regions in this page;
+ *   bits 16-31 for slab pages, the offset of the page from the start of
+ *              its slab in 16-byte units, so the fast path can check that
+ *              a pointer is the start of a region.
+ * Invariants (SP_RUNS): nused == popcount(used); dirty & used == 0;
+ * longest == longest run of zero bits in used; pmap[i] == 0 for free i.
+ *
+ * Synchronization: every field but pmap[] is protected by the owning
+ * arena's page allocator lock.  pmap[] entries of a run are written by
+ * the thread that allocates or frees the run, under the same lock, and
+ * read without a lock only for pointers the reader owns.
+ */
+#ifndef SP_H
+#define	SP_H
+
+#include <sys/queue.h>
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sc.h"
+#include "util.h"
+
+struct arena;
+struct slab;
+
+enum sp_kind {
+	SP_FREE = 0,
+	SP_RUNS,
+	SP_HUGE
+};
+
+#define	PMAP_SLOW	0xffu
+#define	SP_NWORDS	(SP_NPAGES / 64)
+
+struct sp {
+	uint32_t		pmap[SP_NPAGES];	/* hot: first */
+	uintptr_t		addr;
+	size_t			nsp;		/* superpages in the span */
+	struct arena		*arena;
+	uint8_t			kind;		/* enum sp_kind */
+	bool			dirty;		/* SP_FREE: may be resident */
+	bool			in_lru;		/* on the arena's dirty LRU */
+	bool			hugified;	/* MADV_HUGEPAGE given */
+	uint8_t			bucket;		/* list it is on */
+	bool			zeroed;		/* SP_HUGE: came clean */
+	uint16_t		nused;		/* SP_RUNS: pages in use */
+	uint16_t		longest;	/* SP_RUNS: longest free run */
+	uint16_t		nsdirty;	/* SP_RUNS: dirty free pages */
+	size_t			ndirty;		/* SP_FREE: dirty pages */
+	size_t			usize;		/* SP_HUGE: usable size */
+	uint64_t		dirty_ns;	/* when it joined the LRU */
+	TAILQ_ENTRY(sp)		blink;		/* bucket list */
+	TAILQ_ENTRY(sp)		dlink;		/* dirty LRU */
+	uint64_t		used[SP_NWORDS];
+	uint64_t		dirtymap[SP_NWORDS];
+	struct slab		*slab[SP_NPAGES];
+};
+
+TAILQ_HEAD(sp_list, sp);
+
+DM_INLINE unsigned
+sp_page(const struct sp *sp, const void *p)
+{
+	return ((unsigned)(((uintptr_t)p - sp->addr) >> LG_PAGE) &
+	    (SP_NPAGES - 1));
+}
+
+/* Bitmap helpers over SP_NPAGES bits. */
+DM_INLINE bool
+bm_get(const uint64_t *bm, unsigned i)
+{
+	return ((bm[i >> 6] >> (i & 63)) & 1);
+}
+
+void	bm_set_range(uint64_t *bm, unsigned start, unsigned n);
+void	bm_clear_range(uint64_t *bm, unsigned start, unsigned n);
+unsigned bm_count_range(const uint64_t *bm, unsigned start, unsigned n);
+/* First index >= i whose bit is val, or SP_NPAGES. */
+unsigned bm_next(const uint64_t *bm, unsigned i, bool val);
+/* A free (zero) run of n bits aligned to align, or -1. */
+int	bm_find_run(const uint64_t *bm, unsigned n, unsigned align);
+unsigned bm_longest_run(const uint64_t *bm);
+
+#endif /* !SP_H */

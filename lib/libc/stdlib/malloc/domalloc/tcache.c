@@ -1,0 +1,222 @@
+/*
+ * tcache.c: thread cache fill, flush, garbage collection and the pool of
+ * cache stacks reused across threads (see tcache.h).
+ */
+#include <string.h>
+
+#include "amap.h"
+#include "arena.h"
+#include "base.h"
+#include "bin.h"
+#include "conf.h"
+#include "large.h"
+#include "msg.h"
+#include "mutex.h"
+#include "tcache.h"
+
+#define	TCACHE_SMALL_MIN	20
+#define	TCACHE_SMALL_MAX	200
+#define	TCACHE_LARGE		20
+
+unsigned		tcache_nhbins;
+static uint16_t		tcache_max[SC_NTBINS_MAX];
+static size_t		tcache_stack_bytes;
+
+/* Stacks of exited threads, ready for reuse.  Under tcaches_lock. */
+static struct mutex	tcaches_lock = MUTEX_INITIALIZER(RANK_TCACHES);
+static void		*tcache_pool;
+
+void
+tcache_boot(void)
+{
+	unsigned i, n;
+
+	tcache_nhbins = opt_tcache ? sc_index(opt_tcache_max) + 1 : 0;
+	if (opt_tcache_max < SC_QUANTUM)
+		tcache_nhbins = 0;
+	if (tcache_nhbins > SC_NTBINS_MAX)
+		tcache_nhbins = SC_NTBINS_MAX;
+	tcache_stack_bytes = 0;
+	for (i = 0; i < tcache_nhbins; i++) {
+		if (i < SC_NBINS) {
+			n = 2 * sc_nregs[i];
+			n = DM_MAX(n, TCACHE_SMALL_MIN);
+			n = DM_MIN(n, TCACHE_SMALL_MAX);
+		} else
+			n = TCACHE_LARGE;
+		tcache_max[i] = (uint16_t)n;
+		/* One sentinel slot below each stack. */
+		tcache_stack_bytes += (n + 1) * sizeof(void *);
+	}
+}
+
+bool
+tcache_create(struct tcache *tc, struct arena *arena)
+{
+	void **mem;
+	unsigned i;
+
+	memset(tc, 0, sizeof(*tc));
+	tc->arena = arena;
+	if (tcache_nhbins == 0)
+		return (true);
+	mutex_lock(&tcaches_lock);
+	mem = tcache_pool;
+	if (mem != NULL)
+		tcache_pool = mem[0];
+	mutex_unlock(&tcaches_lock);
+	if (mem == NULL)
+		mem = base_alloc(tcache_stack_bytes);
+	if (mem == NULL)
+		return (false);
+	tc->mem = mem;
+	tc->memsize = tcache_stack_bytes;
+	for (i = 0; i < tcache_nhbins; i++) {
+		mem[0] = NULL;
+		tc->bins[i].stack = mem + 1;
+		tc->bins[i].max = tcache_max[i];
+		tc->bins[i].nfill = (uint16_t)DM_MAX(tcache_max[i] / 2, 1);
+		mem += tcache_max[i] + 1;
+	}
+	tc->nhbins = tcache_nhbins;
+	return (true);
+}
+
+/* Return the n oldest objects of bin ind to their arenas. */
+static void
+tcache_bin_flush(struct tcache *tc, unsigned ind, unsigned n)
+{
+	struct tbin *tb = &tc->bins[ind];
+	struct sp *sp;
+	unsigned i;
+
+	if (n == 0)
+		return;
+	if (ind < SC_NBINS)
+		bin_dalloc_batch(tc->arena, ind, tb->stack, n, tb->nmalloc);
+	else {
+		for (i = 0; i < n; i++) {
+			sp = amap_lookup(tb->stack[i]);
+			large_free(sp, tb->stack[i]);
+		}
+	}
+	tb->nmalloc = 0;
+	memmove(tb->stack, tb->stack + n, (tb->ncached - n) * sizeof(void *));
+	tb->ncached -= (uint16_t)n;
+	if (tb->lowwater > tb->ncached)
+		tb->lowwater = tb->ncached;
+}
+
+static void
+tcache_gc(struct tcache *tc)
+{
+	struct tbin *tb;
+	unsigned ind, n;
+
+	ind = tc->gc_bin;
+	tc->gc_bin = (ind + 1) % tc->nhbins;
+	tb = &tc->bins[ind];
+	n = tb->lowwater - tb->lowwater / 4;
+	if (n != 0)
+		tcache_bin_flush(tc, ind, n);
+	tb->lowwater = tb->ncached;
+}
+
+static void
+tcache_event(struct tcache *tc)
+{
+	if (++tc->events >= TCACHE_GC_EVENTS) {
+		tc->events = 0;
+		tcache_gc(tc);
+	}
+}
+
+void *
+tcache_alloc_slow(struct tcache *tc, unsigned ind)
+{
+	struct tbin *tb = &tc->bins[ind];
+	size_t usize;
+	void *p;
+	unsigned n;
+
+	if (tb->ncached == 0) {
+		tcache_event(tc);
+		if (ind < SC_NBINS)
+			n = bin_fill(tc->arena, ind, tb->stack, tb->nfill);
+		else {
+			/* Large classes are not batched: one at a time. */
+			usize = sc_size[ind];
+			p = arena_malloc(tc->arena, usize, 0, false);
+			tb->nmalloc++;
+			return (p);
+		}
+		if (n == 0)
+			return (NULL);
+		tb->ncached = (uint16_t)n;
+		tb->lowwater = 0;
+	}
+	tb->ncached--;
+	if (tb->lowwater > tb->ncached)
+		tb->lowwater = tb->ncached;
+	tb->nmalloc++;
+	return (tb->stack[tb->ncached]);
+}
+
+void
+tcache_dalloc_slow(struct tcache *tc, unsigned ind, void *p)
+{
+	struct tbin *tb = &tc->bins[ind];
+
+	if (tb->ncached != 0 && tb->stack[tb->ncached - 1] == p)
+		msg_fatal("free(): double free of %p", p);
+	if (tb->ncached == tb->max) {
+		tcache_event(tc);
+		tcache_bin_flush(tc, ind, tb->max / 2);
+	}
+	tb->stack[tb->ncached++] = p;
+	tb->nfree++;
+}
+
+void
+tcache_flush(struct tcache *tc)
+{
+	unsigned i;
+
+	for (i = 0; i < tc->nhbins; i++)
+		tcache_bin_flush(tc, i, tc->bins[i].ncached);
+}
+
+void
+tcache_destroy(struct tcache *tc)
+{
+	void **mem = tc->mem;
+
+	tcache_flush(tc);
+	tc->nhbins = 0;
+	memset(tc->bins, 0, sizeof(tc->bins));
+	if (mem != NULL && tc->memsize == tcache_stack_bytes) {
+		mutex_lock(&tcaches_lock);
+		mem[0] = tcache_pool;
+		tcache_pool = mem;
+		mutex_unlock(&tcaches_lock);
+	}
+	tc->mem = NULL;
+}
+
+void
+tcache_prefork(void)
+{
+	mutex_lock(&tcaches_lock);
+}
+
+void
+tcache_postfork_parent(void)
+{
+	mutex_unlock(&tcaches_lock);
+}
+
+void
+tcache_postfork_child(void)
+{
+	mutex_postfork_child(&tcaches_lock);
+}

@@ -1,0 +1,97 @@
+/*
+ * tsd.c: thread set-up and tear-down (see tsd.h).
+ */
+#include <pthread.h>
+#include <string.h>
+
+#include "arena.h"
+#include "conf.h"
+#include "msg.h"
+#include "tsd.h"
+
+__thread struct tsd tsd_tls __attribute__((tls_model("initial-exec")));
+
+static pthread_key_t	tsd_key;
+static bool		tsd_key_ok;
+
+static void
+tsd_destructor(void *arg)
+{
+	tsd_cleanup(arg);
+}
+
+bool
+tsd_boot_key(void)
+{
+	tsd_key_ok = pthread_key_create(&tsd_key, tsd_destructor) == 0;
+	return (tsd_key_ok);
+}
+
+struct tsd *
+tsd_boot(struct tsd *tsd)
+{
+	if (tsd->state != TSD_UNINIT)
+		return (tsd);
+	tsd->state = TSD_BOOTING;
+	if (tsd->arena == NULL)
+		tsd->arena = arena_choose();
+	tsd->tcache_enabled = opt_tcache;
+	if (tsd->tcache_enabled && !tcache_create(&tsd->tc, tsd->arena))
+		tsd->tcache_enabled = false;
+	tsd->tc.arena = tsd->arena;
+	/* Registering may allocate; the thread is usable by now. */
+	if (tsd_key_ok)
+		pthread_setspecific(tsd_key, tsd);
+	tsd->state = TSD_NOMINAL;
+	return (tsd);
+}
+
+void
+tsd_cleanup(struct tsd *tsd)
+{
+	if (tsd->state != TSD_NOMINAL)
+		return;
+	tcache_destroy(&tsd->tc);
+	tsd->tcache_enabled = false;
+	if (tsd->arena != NULL)
+		atomic_fetch_sub_explicit(&tsd->arena->nthreads, 1,
+		    memory_order_relaxed);
+	tsd->state = TSD_DEAD;
+}
+
+struct arena *
+tsd_arena(struct tsd *tsd)
+{
+	if (tsd->arena == NULL)
+		tsd->arena = arena_choose();
+	return (tsd->arena);
+}
+
+void
+tsd_set_arena(struct tsd *tsd, struct arena *arena)
+{
+	if (tsd->arena == arena)
+		return;
+	tcache_flush(&tsd->tc);
+	if (tsd->arena != NULL)
+		atomic_fetch_sub_explicit(&tsd->arena->nthreads, 1,
+		    memory_order_relaxed);
+	atomic_fetch_add_explicit(&arena->nthreads, 1, memory_order_relaxed);
+	tsd->arena = arena;
+	tsd->tc.arena = arena;
+}
+
+void
+tsd_tcache_set_enabled(struct tsd *tsd, bool on)
+{
+	if (tsd->state != TSD_NOMINAL || on == tsd->tcache_enabled)
+		return;
+	if (on) {
+		if (tcache_create(&tsd->tc, tsd->arena))
+			tsd->tcache_enabled = true;
+	} else {
+		tcache_destroy(&tsd->tc);
+		tsd->tc.arena = tsd->arena;
+		tsd->tcache_enabled = false;
+	}
+}
