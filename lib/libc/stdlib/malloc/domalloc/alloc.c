@@ -121,8 +121,7 @@ alloc_lookup(const void *p, unsigned *ind, const char *fn)
 	if (c == PMAP_SLOW)
 		goto inner;
 	*ind = c - 1;
-	off = ((e >> 16) << SC_LG_QUANTUM) +
-	    (uint32_t)((uintptr_t)p & (PAGE - 1));
+	off = (e >> 16) + (uint32_t)((uintptr_t)p & (PAGE - 1));
 	if (!sc_divides(*ind, off))
 		goto inner;
 	if (*ind < SC_NBINS) {

@@ -53,7 +53,7 @@ alloc_fast(size_t size)
 	if (likely(size <= SC_LUT_MAX)) {
 		struct tbin *tb;
 		unsigned ind;
-		uint16_t n;
+		uint32_t n;
 
 		ind = sc_lut[(size + SC_QUANTUM - 1) >> SC_LG_QUANTUM];
 		tb = &tsd->tc.bins[ind];
@@ -84,17 +84,16 @@ free_fast(void *p)
 		unsigned ind;
 
 		e = sp->pmap[((uintptr_t)p >> LG_PAGE) & (SP_NPAGES - 1)];
-		ind = (e & 0xff) - 1;
-		off = ((e >> 16) << SC_LG_QUANTUM) +
-		    (uint32_t)((uintptr_t)p & (PAGE - 1));
-		if (likely(ind < tsd->tc.nhbins && sc_divides(ind, off))) {
+		/* Unused entries (0, PMAP_SLOW) land on bins with max 0. */
+		ind = (e - 1) & (TCACHE_NBINS - 1);
+		off = (e >> 16) + (uint32_t)((uintptr_t)p & (PAGE - 1));
+		if (likely(sc_divides(ind, off))) {
 			struct tbin *tb = &tsd->tc.bins[ind];
-			uint16_t n = tb->ncached;
+			uint32_t n = tb->ncached;
 
-			if (likely(n < tb->max && tb->stack[n - 1] != p)) {
+			if (likely(n < tb->max && (tb->stack + n)[-1] != p)) {
 				tb->stack[n] = p;
 				tb->ncached = n + 1;
-				tb->nfree++;
 				return;
 			}
 		}

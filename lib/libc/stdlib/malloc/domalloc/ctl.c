@@ -224,10 +224,11 @@ ctl_thread_bytes(struct tsd *tsd, bool alloc)
 	uint64_t sum;
 	unsigned i;
 
-	sum = alloc ? tsd->large_allocated : tsd->large_deallocated;
+	sum = alloc ? tsd->large_allocated + tsd->tc.allocated_before :
+	    tsd->large_deallocated + tsd->tc.deallocated_before;
 	for (i = 0; i < tsd->tc.nhbins; i++)
 		sum += (alloc ? tsd->tc.bins[i].nmalloc :
-		    tsd->tc.bins[i].nfree) * sc_size[i];
+		    tcache_nfree(&tsd->tc, i)) * sc_size[i];
 	return (sum);
 }
 

@@ -15,9 +15,9 @@
  *   bits 0-7   0 = no allocation starts here (free page), PMAP_SLOW =
  *              take the slow path (huge spans, inner pages of large runs),
  *              otherwise size class + 1 of the regions in this page;
- *   bits 16-31 for slab pages, the offset of the page from the start of
- *              its slab in 16-byte units, so the fast path can check that
- *              a pointer is the start of a region.
+ *   bits 16-31 for slab pages, the byte offset of the page from the
+ *              start of its slab (slabs are at most 7 pages), so the fast
+ *              path can check that a pointer is the start of a region.
  * Invariants (SP_RUNS): nused == popcount(used); dirty & used == 0;
  * longest == longest run of zero bits in used; pmap[i] == 0 for free i.
  *

@@ -56,7 +56,11 @@ tcache_create(struct tcache *tc, struct arena *arena)
 	void **mem;
 	unsigned i;
 
+	uint64_t ab = tc->allocated_before, db = tc->deallocated_before;
+
 	memset(tc, 0, sizeof(*tc));
+	tc->allocated_before = ab;
+	tc->deallocated_before = db;
 	tc->arena = arena;
 	if (tcache_nhbins == 0)
 		return (true);
@@ -75,7 +79,7 @@ tcache_create(struct tcache *tc, struct arena *arena)
 		mem[0] = NULL;
 		tc->bins[i].stack = mem + 1;
 		tc->bins[i].max = tcache_max[i];
-		tc->bins[i].nfill = (uint16_t)DM_MAX(tcache_max[i] / 2, 1);
+		tc->bins[i].nfill = DM_MAX(tcache_max[i] / 2, 1);
 		mem += tcache_max[i] + 1;
 	}
 	tc->nhbins = tcache_nhbins;
@@ -93,16 +97,18 @@ tcache_bin_flush(struct tcache *tc, unsigned ind, unsigned n)
 	if (n == 0)
 		return;
 	if (ind < SC_NBINS)
-		bin_dalloc_batch(tc->arena, ind, tb->stack, n, tb->nmalloc);
+		bin_dalloc_batch(tc->arena, ind, tb->stack, n,
+		    tb->nmalloc - tc->nreported[ind]);
 	else {
 		for (i = 0; i < n; i++) {
 			sp = amap_lookup(tb->stack[i]);
 			large_free(sp, tb->stack[i]);
 		}
 	}
-	tb->nmalloc = 0;
+	tc->nflushed[ind] += n;
+	tc->nreported[ind] = tb->nmalloc;
 	memmove(tb->stack, tb->stack + n, (tb->ncached - n) * sizeof(void *));
-	tb->ncached -= (uint16_t)n;
+	tb->ncached -= n;
 	if (tb->lowwater > tb->ncached)
 		tb->lowwater = tb->ncached;
 }
@@ -147,12 +153,16 @@ tcache_alloc_slow(struct tcache *tc, unsigned ind)
 			/* Large classes are not batched: one at a time. */
 			usize = sc_size[ind];
 			p = arena_malloc(tc->arena, usize, 0, false);
-			tb->nmalloc++;
+			if (p != NULL) {
+				tb->nmalloc++;
+				tc->nfilled[ind]++;
+			}
 			return (p);
 		}
 		if (n == 0)
 			return (NULL);
-		tb->ncached = (uint16_t)n;
+		tc->nfilled[ind] += n;
+		tb->ncached = n;
 		tb->lowwater = 0;
 	}
 	tb->ncached--;
@@ -174,7 +184,14 @@ tcache_dalloc_slow(struct tcache *tc, unsigned ind, void *p)
 		tcache_bin_flush(tc, ind, tb->max / 2);
 	}
 	tb->stack[tb->ncached++] = p;
-	tb->nfree++;
+}
+
+uint64_t
+tcache_nfree(const struct tcache *tc, unsigned i)
+{
+	const struct tbin *tb = &tc->bins[i];
+
+	return (tb->ncached + tb->nmalloc + tc->nflushed[i] - tc->nfilled[i]);
 }
 
 void
@@ -190,10 +207,18 @@ void
 tcache_destroy(struct tcache *tc)
 {
 	void **mem = tc->mem;
+	unsigned i;
 
 	tcache_flush(tc);
+	for (i = 0; i < tc->nhbins; i++) {
+		tc->allocated_before += tc->bins[i].nmalloc * sc_size[i];
+		tc->deallocated_before += tcache_nfree(tc, i) * sc_size[i];
+	}
 	tc->nhbins = 0;
 	memset(tc->bins, 0, sizeof(tc->bins));
+	memset(tc->nfilled, 0, sizeof(tc->nfilled));
+	memset(tc->nflushed, 0, sizeof(tc->nflushed));
+	memset(tc->nreported, 0, sizeof(tc->nreported));
 	if (mem != NULL && tc->memsize == tcache_stack_bytes) {
 		mutex_lock(&tcaches_lock);
 		mem[0] = tcache_pool;

@@ -31,17 +31,34 @@ struct arena;
 
 struct tbin {
 	void		**stack;
-	uint16_t	ncached;
-	uint16_t	lowwater;
-	uint16_t	max;
-	uint16_t	nfill;
+	uint32_t	ncached;
+	uint32_t	lowwater;
+	uint32_t	max;
+	uint32_t	nfill;
 	uint64_t	nmalloc;	/* pops, for statistics */
-	uint64_t	nfree;		/* pushes, for statistics */
 };
 
+/*
+ * The bin array is a power of two larger than any cached class, so that
+ * free can mask a page map entry into an index: bins past nhbins, and the
+ * slots that unused (0) and PMAP_SLOW entries mask to, have max 0.
+ */
+#define	TCACHE_NBINS	128
+
 struct tcache {
-	struct tbin	bins[SC_NTBINS_MAX];
+	struct tbin	bins[TCACHE_NBINS];
 	unsigned	nhbins;		/* bins in use; 0 = no cache */
+	/*
+	 * Objects moved between the bins and the arenas; with nmalloc they
+	 * give the pushes (frees) without counting them on the fast path:
+	 * frees = ncached + nmalloc + nflushed - nfilled.
+	 */
+	uint64_t	nfilled[SC_NTBINS_MAX];
+	uint64_t	nflushed[SC_NTBINS_MAX];
+	uint64_t	nreported[SC_NTBINS_MAX];	/* nmalloc given to bins */
+	/* Bytes of caches this thread had before (thread.allocated). */
+	uint64_t	allocated_before;
+	uint64_t	deallocated_before;
 	unsigned	gc_bin;
 	unsigned	events;
 	void		*mem;		/* the stacks */
@@ -50,6 +67,9 @@ struct tcache {
 };
 
 #define	TCACHE_GC_EVENTS	32
+
+/* Frees of bin i since the cache was made (see nflushed). */
+uint64_t tcache_nfree(const struct tcache *tc, unsigned i);
 
 extern unsigned tcache_nhbins;
 
