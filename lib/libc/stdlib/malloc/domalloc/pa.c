@@ -138,6 +138,7 @@ pa_merge(struct pa *pa, struct sp *lo, struct sp *hi)
 	gone = keep == lo ? hi : lo;
 	amap_set(gone->addr, gone->nsp, keep);
 	keep->ndirty = lo->ndirty + hi->ndirty;
+	keep->dmap_valid = false;
 	keep->addr = lo->addr;
 	keep->nsp = lo->nsp + hi->nsp;
 	pa_desc_put(pa, gone);
@@ -305,6 +306,8 @@ pa_span_take(struct pa *pa, size_t nsp, size_t align, size_t *ndirtyp)
 		pa->stats.ndirty -= DM_MIN(pa->stats.ndirty, share);
 	} else
 		pa->stats.nretained_sp -= nsp;
+	/* A whole single superpage keeps its page-exact dirty map. */
+	mid->dmap_valid = dirty && total == 1 && lead == 0 && sp->dmap_valid;
 	mid->dirty = false;
 	mid->ndirty = 0;
 	*ndirtyp = dirty ? DM_MAX(share, 1) : 0;
@@ -320,6 +323,7 @@ pa_span_release(struct pa *pa, struct sp *sp, size_t ndirty)
 	sp->dirty = true;
 	sp->ndirty = ndirty;
 	sp->hugified = false;
+	sp->dmap_valid = false;
 	pa->stats.ndirty += ndirty;
 	pa_free_insert(pa, sp);
 }
@@ -340,6 +344,7 @@ pa_purge_span(struct pa *pa, struct sp *sp)
 	pa->stats.nretained_sp += sp->nsp;
 	sp->dirty = false;
 	sp->ndirty = 0;
+	sp->dmap_valid = false;
 	pa_free_insert(pa, sp);
 	return (n);
 }
@@ -481,7 +486,12 @@ pa_run_alloc_locked(struct pa *pa, size_t npages, size_t align_pages,
 		sp->kind = SP_RUNS;
 		memset(sp->pmap, 0, sizeof(sp->pmap));
 		memset(sp->used, 0, sizeof(sp->used));
-		if (nd != 0) {
+		if (nd != 0 && sp->dmap_valid) {
+			sp->nsdirty = (uint16_t)bm_count_range(sp->dirtymap, 0,
+			    SP_NPAGES);
+			pa->stats.ndirty += sp->nsdirty;
+		} else if (nd != 0) {
+			/* Which pages are resident is not known: all may be. */
 			memset(sp->dirtymap, 0xff, sizeof(sp->dirtymap));
 			sp->nsdirty = SP_NPAGES;
 			pa->stats.ndirty += SP_NPAGES;
@@ -502,10 +512,11 @@ pa_run_alloc_locked(struct pa *pa, size_t npages, size_t align_pages,
 		bm_clear_range(sp->dirtymap, (unsigned)i, (unsigned)npages);
 		sp->nsdirty -= (uint16_t)d;
 		pa->stats.ndirty -= DM_MIN(pa->stats.ndirty, d);
-		if (sp->nsdirty == 0)
-			pa_lru_remove(pa, sp);
-	} else if (sp->nsdirty != 0)
+	}
+	if (sp->nsdirty != 0)
 		pa_lru_add(pa, sp);
+	else
+		pa_lru_remove(pa, sp);
 	*dirty = d != 0;
 	sp->longest = (uint16_t)bm_longest_run(sp->used);
 	pa_list_runs(pa, sp);
@@ -546,6 +557,7 @@ pa_run_free_locked(struct pa *pa, struct sp *sp, unsigned pidx,
 		pa->stats.nruns_sp--;
 		sp->nsdirty = 0;
 		pa_span_release(pa, sp, nd);
+		sp->dmap_valid = sp->kind == SP_FREE && sp->nsp == 1;
 	} else {
 		pa->stats.ndirty += npages;
 		sp->longest = (uint16_t)bm_longest_run(sp->used);

@@ -59,7 +59,7 @@ struct sp {
 	bool			in_lru;		/* on the arena's dirty LRU */
 	bool			hugified;	/* MADV_HUGEPAGE given */
 	uint8_t			bucket;		/* list it is on */
-	bool			zeroed;		/* SP_HUGE: came clean */
+	bool			dmap_valid;	/* SP_FREE: dirtymap exact */
 	uint16_t		nused;		/* SP_RUNS: pages in use */
 	uint16_t		longest;	/* SP_RUNS: longest free run */
 	uint16_t		nsdirty;	/* SP_RUNS: dirty free pages */
