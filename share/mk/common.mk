@@ -1,0 +1,68 @@
+# share/mk/common.mk: helpers shared by the rule makers, and `clean'.
+#
+# Read after every fragment.  Defines the quiet/verbose output switch, the
+# lookup of per-program variables (CFLAGS.<name> ...), the gate that makes
+# compilations wait for `make deps', and the always-present phony targets.
+
+.PHONY: all clean deps test install FORCE
+FORCE:
+
+# `make V=1' prints whole command lines; otherwise one short line a step.
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+dm_msg = $(if $(Q),@printf '  %-6s %s\n' '$(1)' '$(2)')
+
+define dm_newline
+
+
+endef
+
+# $(call dm_pvar,VAR,path): the per-program variable VAR for the program
+# at path (tests/dir/name).  Both spellings are honoured and added
+# together: VAR.tests/dir/name (canonical, unique) and VAR.name (short;
+# applies to every program of that name, whatever its directory).
+dm_pvar = $(strip $($(1).$(2)) \
+	$(if $(filter-out $(2),$(notdir $(2))),$($(1).$(notdir $(2)))))
+
+# $(call dm_uniq,list): list without repeats, first occurrence kept.
+dm_uniq = $(if $(1),$(firstword $(1)) \
+	$(call dm_uniq,$(filter-out $(firstword $(1)),$(1))))
+
+# $(call dm_dups,list): the words that occur more than once.
+dm_dups = $(sort $(foreach w,$(1),$(if $(word 2,$(filter $(w),$(1))),$(w))))
+
+# $(call dm_obj,file.c): the object for a source file.
+dm_obj = $(patsubst %.c,$(OBJDIR)/%.o,$(1))
+
+# Compiling and linking wait for `make deps' (order-only, so it never makes
+# anything out of date).  Not under -n or -q: a dry run must not install
+# packages, and `make -q' must be able to say "up to date".  The first
+# word of MAKEFLAGS holds the one-letter options, if there are any.
+DM_SHORT_FLAGS := $(filter-out -%,$(firstword $(MAKEFLAGS)))
+DM_DEPS_GATE := $(if $(findstring n,$(DM_SHORT_FLAGS))$(findstring \
+	q,$(DM_SHORT_FLAGS)),,deps)
+
+# $(call dm_update,file,VARIABLE): while the makefiles are read, write the
+# value of VARIABLE to file unless the file already holds exactly that, so
+# the file's time changes only with its contents and it can serve as a
+# prerequisite.  The value must end in a newline ($(file <) drops one).
+# Nothing is written under -n, or when the only goal is clean.
+DM_ONLY_CLEAN := $(if $(MAKECMDGOALS),$(if \
+	$(filter-out clean,$(MAKECMDGOALS)),,y))
+DM_WRITE_OK := $(if $(findstring n,$(DM_SHORT_FLAGS))$(DM_ONLY_CLEAN),,y)
+define dm_update_file
+ifneq ($$(file <$(1))$$(dm_newline),$$($(2)))
+$$(shell mkdir -p $(dir $(1)))
+$$(file >$(1),$$($(2)))
+endif
+endef
+dm_update = $(if $(DM_WRITE_OK),$(eval $(call dm_update_file,$(1),$(2))))
+
+# Every object file, for the header dependency files (.d).
+DM_ALL_OBJS =
+
+clean:
+	rm -rf $(OBJDIR) $(CLEANFILES) $(CLEANDIRS)

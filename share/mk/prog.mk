@@ -1,0 +1,110 @@
+# share/mk/prog.mk: rules for C programs and test programs.
+#
+# Each list names programs by path from the top, without suffix; the
+# program tests/d/n is built from tests/d/n.c (or from SRCS.<name>, a list
+# of .c paths from the top) into obj/tests/d/n.
+#
+#   PROGS		helper programs, dynamically linked, glibc malloc
+#			unless LDADD.<name> brings in an allocator archive
+#			(e.g. LDADD.<name> += $(LDADD_DOMALLOC))
+#   SHLIBS		shared objects (obj/<path>.so), e.g. preload shims
+#   ATF_TESTS_C		ATF C test programs, linked with libdomalloc.a
+#			(whole archive), -latf-c and -pthread
+#   ATF_TESTS_C_WHITEBOX like ATF_TESTS_C, but compiled with the
+#			allocator's include paths and DOMALLOC_CFLAGS and
+#			linked with libdomalloc_internal.a
+#
+# Per-program variables, written with the program's path or its base name
+# (both are used if both are set; see dm_pvar in common.mk):
+#   CFLAGS.<name>	extra compiler flags (after the defaults, so they win)
+#   LDFLAGS.<name>	extra linker flags (e.g. -static)
+#   LDADD.<name>	extra objects and libraries, after the program's own
+#			objects; words naming a file under obj/ become
+#			prerequisites, so the program is relinked when they
+#			change
+#   DPADD.<name>	further prerequisites of the link
+#   SRCS.<name>		the program's sources, if not just <path>.c
+# A source file shared by two programs is compiled once, with the flags
+# of one of them: give such programs the same CFLAGS.
+#
+# Test program objects get -Wno-unused-parameter, as ATF_TC_BODY's
+# tc argument is often unused.  All programs are compiled with PUBLIC_INCS
+# (malloc_np.h) and linked with -pthread.
+
+DM_KIND_CFLAGS.prog =	$(DM_CFLAGS_BASE) $(PUBLIC_INCS)
+DM_KIND_CFLAGS.shlib =	$(DM_CFLAGS_BASE) $(PUBLIC_INCS) -fPIC
+DM_KIND_CFLAGS.atf =	$(DM_CFLAGS_BASE) $(PUBLIC_INCS) -Wno-unused-parameter
+DM_KIND_CFLAGS.whitebox = $(DM_CFLAGS_BASE) $(DOMALLOC_INCS) \
+			-Wno-unused-parameter $(DOMALLOC_CFLAGS)
+DM_KIND_LDFLAGS.shlib =	-shared
+DM_KIND_LDADD.atf =	$(LDADD_DOMALLOC) -latf-c
+DM_KIND_LDADD.whitebox = $(LDADD_DOMALLOC_INTERNAL) -latf-c
+DM_KIND_DPADD.atf =	$(LIBDOMALLOC_A)
+DM_KIND_DPADD.whitebox = $(LIBDOMALLOC_INTERNAL_A)
+DM_KIND_SUFFIX.shlib =	.so
+
+dm_srcs = $(or $(SRCS.$(1)),$(SRCS.$(notdir $(1))),$(1).c)
+
+# $(call dm_c_program,path,kind): the rules for one program.
+define dm_c_program
+DM_KIND.$(1) := $(2)
+DM_OBJS.$(1) := $(call dm_obj,$(call dm_srcs,$(1)))
+DM_PROG_OBJS += $$(DM_OBJS.$(1))
+DM_C_OUTPUTS += $(OBJDIR)/$(1)$(DM_KIND_SUFFIX.$(2))
+DM_FLAGS.$(1) := $$(foreach v,CFLAGS LDFLAGS LDADD DPADD SRCS,$$(v)=$$(call \
+	dm_pvar,$$(v),$(1)))$$(dm_newline)
+$$(call dm_update,$(OBJDIR)/$(1).flags,DM_FLAGS.$(1))
+$(OBJDIR)/$(1).flags: ;
+$$(DM_OBJS.$(1)): $(OBJDIR)/$(1).flags
+$$(DM_OBJS.$(1)): private DM_OBJ_CFLAGS = $$(DM_KIND_CFLAGS.$(2)) \
+	$$(CFLAGS) $$(call dm_pvar,CFLAGS,$(1))
+$(OBJDIR)/$(1)$(DM_KIND_SUFFIX.$(2)): $$(DM_OBJS.$(1)) \
+	$(DM_KIND_DPADD.$(2)) $$(filter $(OBJDIR)/%,$$(call \
+	dm_pvar,LDADD,$(1)) $$(call dm_pvar,DPADD,$(1))) $$(DM_FLAGS_STAMP) \
+	$(OBJDIR)/$(1).flags
+	$$(call dm_msg,LINK,$$@)
+	$$(Q)$$(CC) $$(DM_KIND_LDFLAGS.$(2)) $$(CFLAGS) $$(LDFLAGS) \
+	    $$(call dm_pvar,LDFLAGS,$(1)) -o $$@ $$(DM_OBJS.$(1)) \
+	    $$(call dm_pvar,LDADD,$(1)) $$(DM_KIND_LDADD.$(2)) -pthread
+endef
+
+DM_PROG_OBJS :=
+DM_C_OUTPUTS :=
+DM_FLAGS_STAMP :=	$(OBJDIR)/.flags
+$(foreach p,$(call dm_uniq,$(ATF_TESTS_C)),$(eval \
+	$(call dm_c_program,$(p),atf)))
+$(foreach p,$(call dm_uniq,$(ATF_TESTS_C_WHITEBOX)),$(eval \
+	$(call dm_c_program,$(p),whitebox)))
+$(foreach p,$(call dm_uniq,$(PROGS)),$(eval $(call dm_c_program,$(p),prog)))
+$(foreach p,$(call dm_uniq,$(SHLIBS)),$(eval \
+	$(call dm_c_program,$(p),shlib)))
+
+ifneq ($(call dm_dups,$(DM_C_OUTPUTS)),)
+$(error listed under two of ATF_TESTS_C, ATF_TESTS_C_WHITEBOX, PROGS and \
+	SHLIBS: $(call dm_dups,$(DM_C_OUTPUTS)))
+endif
+DM_PROG_OBJS :=	$(sort $(DM_PROG_OBJS))
+ifneq ($(filter $(DOMALLOC_OBJS),$(DM_PROG_OBJS)),)
+$(error allocator sources also used by a program: \
+	$(filter $(DOMALLOC_OBJS),$(DM_PROG_OBJS)))
+endif
+DM_ALL_OBJS +=	$(DM_PROG_OBJS)
+
+all: $(DM_C_OUTPUTS)
+
+$(DM_PROG_OBJS): $(OBJDIR)/%.o: %.c $(DM_FLAGS_STAMP) | $(DM_DEPS_GATE)
+	$(call dm_msg,CC,$<)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(DM_OBJ_CFLAGS) -MMD -MP -c $< -o $@
+
+# Flag stamps: obj/.flags holds the flags every object or link of a kind
+# gets, obj/<program>.flags the program's own variables.  A stamp is
+# rewritten only when its text changes (after `make CFLAGS=-O0', say), and
+# what depends on it is then rebuilt.
+DM_FLAGS_TEXT := $(CC) $(CFLAGS) $(LDFLAGS) | $(DM_ALLOC_CFLAGS) | \
+	$(LIBDOMALLOC_LDFLAGS) $(LIBDOMALLOC_LDADD) | \
+	$(foreach k,prog shlib atf whitebox,$(k): $(DM_KIND_CFLAGS.$(k)) \
+	$(DM_KIND_LDFLAGS.$(k)) $(DM_KIND_LDADD.$(k)) |)$(dm_newline)
+$(call dm_update,$(DM_FLAGS_STAMP),DM_FLAGS_TEXT)
+$(DOMALLOC_OBJS): $(DM_FLAGS_STAMP)
+$(DM_FLAGS_STAMP): ;

@@ -1,0 +1,76 @@
+# share/mk/test.mk: ATF shell tests, the Kyuafile tree and `make test'.
+#
+#   ATF_TESTS_SH	atf-sh scripts: tests/d/n.sh is installed as the
+#			executable obj/tests/d/n, its first line replaced by
+#			a #! line naming atf-sh
+#   TEST_METADATA.<name> kyua metadata for one test program, as words
+#			key=value (timeout=300 is_exclusive=true
+#			required_programs="nm objdump"); <name> is the path
+#			as listed (tests/d/n) or the base name
+#
+# Every program in ATF_TESTS_C, ATF_TESTS_C_WHITEBOX and ATF_TESTS_SH must
+# live under tests/.  obj/tests/Kyuafile (test suite "domalloc") includes
+# one Kyuafile per directory below it; each lists that directory's test
+# programs with their metadata.  They are generated from a manifest that
+# is rewritten only when the lists or the metadata change.
+#
+# `make test' builds with `make -k all', runs kyua on the whole tree with
+# the configuration variables top and objdir, prints kyua's verbose report
+# of broken and failed test cases, and ends with the line
+# "N passed, N failed" (", N skipped" is added when some were skipped).
+# See share/mk/runtests.sh.  Settings:
+#   KYUA_PARALLELISM	test programs run at once (default: CPU count);
+#			a program that must run alone sets is_exclusive=true
+#   KYUA_FLAGS		more kyua options, e.g. -v key=value
+
+KYUA_TEST_SUITE =	domalloc
+KYUA_PARALLELISM ?=
+KYUA_FLAGS ?=
+
+DM_SH_TESTS :=		$(addprefix $(OBJDIR)/,$(call dm_uniq,$(ATF_TESTS_SH)))
+DM_ATF_TESTS :=		$(call dm_uniq,$(ATF_TESTS_C) $(ATF_TESTS_C_WHITEBOX) \
+			$(ATF_TESTS_SH))
+DM_KYUA_MANIFEST :=	$(OBJDIR)/tests/.kyuafiles
+DM_KYUAFILE :=		$(OBJDIR)/tests/Kyuafile
+
+ifneq ($(filter-out tests/%,$(DM_ATF_TESTS)),)
+$(error test programs must be under tests/: \
+	$(filter-out tests/%,$(DM_ATF_TESTS)))
+endif
+ifneq ($(call dm_dups,$(DM_SH_TESTS) $(DM_C_OUTPUTS)),)
+$(error listed both as a shell test and as a C program: \
+	$(call dm_dups,$(DM_SH_TESTS) $(DM_C_OUTPUTS)))
+endif
+
+all: $(DM_SH_TESTS) $(DM_KYUAFILE)
+
+$(DM_SH_TESTS): $(OBJDIR)/%: %.sh | $(DM_DEPS_GATE)
+	$(call dm_msg,GEN,$@)
+	@mkdir -p $(@D)
+	$(Q){ echo "#! $$(command -v atf-sh || echo /usr/bin/atf-sh)"; \
+	    sed '1{/^#!/d;}' $<; } > $@.tmp && chmod 755 $@.tmp && \
+	    mv -f $@.tmp $@
+
+# The manifest: a comment line, then one line per test program, its path
+# followed by its metadata words.
+DM_KYUA_MANIFEST_TEXT := \# test programs and kyua metadata, from \
+	share/mk/test.mk$(dm_newline)$(foreach t,$(DM_ATF_TESTS),$(t) \
+	$(call dm_pvar,TEST_METADATA,$(t))$(dm_newline))
+$(call dm_update,$(DM_KYUA_MANIFEST),DM_KYUA_MANIFEST_TEXT)
+$(DM_KYUA_MANIFEST): ;
+
+$(DM_KYUAFILE): $(DM_KYUA_MANIFEST) share/mk/kyuafile.awk
+	$(call dm_msg,GEN,$(@D)/.../Kyuafile)
+	$(Q)find $(@D) -name Kyuafile -type f -exec rm -f {} +
+	$(Q)$(AWK) -v root=$(@D) -v suite=$(KYUA_TEST_SUITE) \
+	    -f share/mk/kyuafile.awk $(DM_KYUA_MANIFEST)
+
+# With `make all test', let all finish before the test run builds again.
+test: $(filter all,$(MAKECMDGOALS))
+	+@status=0; $(MAKE) --no-print-directory -k all || status=$$?; \
+	MAKE='$(MAKE)' OBJDIR='$(OBJDIR)' KYUA='$(KYUA)' \
+	OUTPUTS='$(DM_LIBS) $(filter-out $(addprefix $(OBJDIR)/, \
+	    $(DM_ATF_TESTS)),$(DM_C_OUTPUTS))' \
+	KYUA_TEST_SUITE='$(KYUA_TEST_SUITE)' \
+	KYUA_PARALLELISM='$(KYUA_PARALLELISM)' KYUA_FLAGS='$(KYUA_FLAGS)' \
+	$(SHELL) share/mk/runtests.sh $$status
