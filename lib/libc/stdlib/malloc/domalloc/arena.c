@@ -58,6 +58,9 @@ arena_get(unsigned ind, bool create)
 	if (ind >= ARENA_LIMIT)
 		return (NULL);
 	a = atomic_load_explicit(&arenas[ind], memory_order_acquire);
+	if (a != NULL && atomic_load_explicit(&a->destroyed,
+	    memory_order_relaxed))
+		return (NULL);
 	if (a != NULL || !create)
 		return (a);
 	mutex_lock(&arenas_lock);
@@ -74,7 +77,7 @@ arena_get(unsigned ind, bool create)
 }
 
 struct arena *
-arena_create_explicit(void)
+arena_create_explicit(struct extent_hooks_s *hooks)
 {
 	struct arena *a;
 	unsigned ind;
@@ -87,12 +90,54 @@ arena_create_explicit(void)
 	}
 	a = arena_new(ind);
 	if (a != NULL) {
+		a->pa.hooks = hooks;
 		atomic_store_explicit(&arenas[ind], a, memory_order_release);
 		atomic_store_explicit(&narenas_total, ind + 1,
 		    memory_order_release);
 	}
 	mutex_unlock(&arenas_lock);
 	return (a);
+}
+
+static void
+arena_bins_reset(struct arena *arena)
+{
+	struct bin *bin;
+	unsigned i;
+
+	for (i = 0; i < SC_NBINS; i++) {
+		bin = &arena->bins[i];
+		mutex_lock(&bin->lock);
+		bin->cur = NULL;
+		TAILQ_INIT(&bin->nonfull);
+		bin->stats.curregs = 0;
+		bin->stats.curslabs = 0;
+		bin->stats.nonfull = 0;
+		mutex_unlock(&bin->lock);
+	}
+}
+
+bool
+arena_reset(struct arena *arena)
+{
+	if (arena->ind < narenas_auto ||
+	    atomic_load_explicit(&arena->destroyed, memory_order_acquire))
+		return (false);
+	arena_bins_reset(arena);
+	pa_reset(&arena->pa);
+	return (true);
+}
+
+bool
+arena_destroy(struct arena *arena)
+{
+	if (arena->ind < narenas_auto ||
+	    atomic_exchange_explicit(&arena->destroyed, true,
+	    memory_order_acq_rel))
+		return (false);
+	arena_bins_reset(arena);
+	pa_destroy(&arena->pa);
+	return (true);
 }
 
 /*

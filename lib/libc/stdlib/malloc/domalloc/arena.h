@@ -21,6 +21,8 @@
 #include "pa.h"
 #include "sc.h"
 
+struct extent_hooks_s;
+
 #define	ARENA_LIMIT	4095	/* as MALLOCX_ARENA_LIMIT */
 
 struct arena_lstats {
@@ -34,6 +36,7 @@ struct arena {
 	unsigned		ind;
 	unsigned		node;
 	_Atomic unsigned	nthreads;
+	_Atomic bool		destroyed;	/* arena.<i>.destroy done */
 	struct arena_lstats	lstats[SC_NSIZES - SC_NBINS];
 };
 
@@ -44,7 +47,15 @@ extern _Atomic unsigned narenas_total;
 bool		 arena_boot(void);
 struct arena	*arena_get(unsigned ind, bool create);
 struct arena	*arena_choose(void);
-struct arena	*arena_create_explicit(void);
+struct arena	*arena_create_explicit(struct extent_hooks_s *hooks);
+/*
+ * arena.<i>.reset and .destroy, for explicit arenas only: every allocation
+ * of the arena is discarded at once.  The caller guarantees that no thread
+ * uses the arena or caches its objects any more (as jemalloc requires).
+ * A destroyed arena gives its memory back and is never used again.
+ */
+bool		 arena_reset(struct arena *arena);
+bool		 arena_destroy(struct arena *arena);
 
 /* Allocation without a thread cache. */
 void		*arena_malloc(struct arena *arena, size_t usize, size_t align,

@@ -4,6 +4,8 @@
  */
 #include <string.h>
 
+#include <malloc_np.h>
+
 #include "amap.h"
 #include "arena.h"
 #include "base.h"
@@ -23,6 +25,12 @@ pa_bucket(size_t n)
 	unsigned b = sc_index_compute(n << SC_LG_QUANTUM);
 
 	return (b < PA_NFREEB ? b : PA_NFREEB - 1);
+}
+
+static size_t
+pa_pages(size_t size)
+{
+	return ((size + PAGE - 1) >> LG_PAGE);
 }
 
 static struct sp *
@@ -72,6 +80,57 @@ pa_init(struct pa *pa, struct arena *arena, int64_t decay_ms)
 	pa->grow_nsp = PA_GROW_MIN;
 	decay_init(&pa->decay, decay_ms, pal_clock_ns());
 	return (true);
+}
+
+/* Memory from and back to the OS, or to the arena's extent hooks. */
+
+static unsigned
+pa_ind(struct pa *pa)
+{
+	return (pa->arena->ind);
+}
+
+static void *
+pa_os_map(struct pa *pa, size_t size, bool *zero)
+{
+	extent_hooks_t *h = pa->hooks;
+	bool commit = true;
+
+	*zero = true;
+	if (h == NULL)
+		return (pal_map(size, SUPERPAGE));
+	*zero = false;
+	return (h->alloc(h, NULL, size, SUPERPAGE, zero, &commit,
+	    pa_ind(pa)));
+}
+
+/* Forced purge: afterwards the range reads as zero.  False on failure. */
+static bool
+pa_os_purge(struct pa *pa, uintptr_t addr, size_t size)
+{
+	extent_hooks_t *h = pa->hooks;
+
+	if (h == NULL) {
+		pal_purge_forced((void *)addr, size);
+		return (true);
+	}
+	if (h->purge_forced != NULL && !h->purge_forced(h, (void *)addr, size,
+	    0, size, pa_ind(pa)))
+		return (true);
+	pa->purge_failed = true;
+	return (false);
+}
+
+/* May two free spans, both in this arena, become one? */
+static bool
+pa_hooks_merge_ok(struct pa *pa, struct sp *lo, struct sp *hi)
+{
+	extent_hooks_t *h = pa->hooks;
+
+	if (h == NULL || h->merge == NULL)
+		return (true);
+	return (!h->merge(h, (void *)lo->addr, lo->nsp << LG_SUPERPAGE,
+	    (void *)hi->addr, hi->nsp << LG_SUPERPAGE, true, pa_ind(pa)));
 }
 
 /* Lists of the dirty LRU and the buckets. */
@@ -160,14 +219,16 @@ pa_free_insert(struct pa *pa, struct sp *sp)
 
 	n = amap_lookup((void *)(sp->addr - SUPERPAGE));
 	if (pa_mergeable(pa, n, sp) &&
-	    n->addr + (n->nsp << LG_SUPERPAGE) == sp->addr) {
+	    n->addr + (n->nsp << LG_SUPERPAGE) == sp->addr &&
+	    pa_hooks_merge_ok(pa, n, sp)) {
 		pa_unlist(pa, n);
 		pa_lru_remove(pa, n);
 		sp = pa_merge(pa, n, sp);
 	}
 	end = sp->addr + (sp->nsp << LG_SUPERPAGE);
 	n = amap_lookup((void *)end);
-	if (pa_mergeable(pa, n, sp) && n->addr == end) {
+	if (pa_mergeable(pa, n, sp) && n->addr == end &&
+	    pa_hooks_merge_ok(pa, sp, n)) {
 		pa_unlist(pa, n);
 		pa_lru_remove(pa, n);
 		sp = pa_merge(pa, sp, n);
@@ -182,34 +243,52 @@ pa_free_insert(struct pa *pa, struct sp *sp)
 static bool
 pa_grow(struct pa *pa, size_t need)
 {
+	struct pa_chunk *c;
 	struct sp *sp;
 	size_t n;
 	void *addr;
+	bool zero;
 
+	c = base_alloc(sizeof(*c));
+	if (c == NULL)
+		return (false);
 	n = DM_MAX(need, pa->grow_nsp);
-	addr = pal_map(n << LG_SUPERPAGE, SUPERPAGE);
+	addr = pa_os_map(pa, n << LG_SUPERPAGE, &zero);
 	if (addr == NULL && n > need) {
 		n = need;
-		addr = pal_map(n << LG_SUPERPAGE, SUPERPAGE);
+		addr = pa_os_map(pa, n << LG_SUPERPAGE, &zero);
 	}
-	if (addr == NULL)
-		return (false);
+	if (addr == NULL || ((uintptr_t)addr & (SUPERPAGE - 1)) != 0)
+		return (false);		/* c is abandoned metadata */
 	if (pa->grow_nsp < PA_GROW_MAX)
 		pa->grow_nsp *= 2;
 	sp = pa_desc_get(pa);
 	if (sp == NULL || !amap_set((uintptr_t)addr, n, sp)) {
-		pal_unmap(addr, n << LG_SUPERPAGE);
+		if (pa->hooks == NULL)
+			pal_unmap(addr, n << LG_SUPERPAGE);
 		if (sp != NULL)
 			pa_desc_put(pa, sp);
 		return (false);
 	}
-	arena_thp_fresh(pa->arena, addr, n << LG_SUPERPAGE);
+	c->addr = (uintptr_t)addr;
+	c->nsp = n;
+	c->next = pa->chunks;
+	pa->chunks = c;
+	if (pa->hooks == NULL)
+		arena_thp_fresh(pa->arena, addr, n << LG_SUPERPAGE);
 	sp->kind = SP_FREE;
 	sp->addr = (uintptr_t)addr;
 	sp->nsp = n;
-	sp->dirty = false;
 	pa->stats.nmapped_sp += n;
-	pa->stats.nretained_sp += n;
+	if (zero) {
+		sp->dirty = false;
+		pa->stats.nretained_sp += n;
+	} else {
+		/* Not known to be zero: dirty, so it is zeroed on demand. */
+		sp->dirty = true;
+		sp->ndirty = n << (LG_SUPERPAGE - LG_PAGE);
+		pa->stats.ndirty += sp->ndirty;
+	}
 	pa_free_insert(pa, sp);
 	return (true);
 }
@@ -335,9 +414,10 @@ pa_purge_span(struct pa *pa, struct sp *sp)
 {
 	size_t n = sp->ndirty;
 
+	if (!pa_os_purge(pa, sp->addr, sp->nsp << LG_SUPERPAGE))
+		return (0);
 	pa_unlist(pa, sp);
 	pa_lru_remove(pa, sp);
-	pal_purge_forced((void *)sp->addr, sp->nsp << LG_SUPERPAGE);
 	pa->stats.nmadvise++;
 	pa->stats.npurged += n;
 	pa->stats.ndirty -= DM_MIN(pa->stats.ndirty, n);
@@ -358,8 +438,9 @@ pa_purge_runs(struct pa *pa, struct sp *sp)
 	s = bm_next(sp->dirtymap, 0, true);
 	while (s < SP_NPAGES) {
 		e = bm_next(sp->dirtymap, s, false);
-		pal_purge_forced((void *)(sp->addr + ((size_t)s << LG_PAGE)),
-		    (size_t)(e - s) << LG_PAGE);
+		if (!pa_os_purge(pa, sp->addr + ((size_t)s << LG_PAGE),
+		    (size_t)(e - s) << LG_PAGE))
+			return (0);
 		pa->stats.nmadvise++;
 		n += e - s;
 		s = bm_next(sp->dirtymap, e, true);
@@ -379,15 +460,16 @@ pa_purge_locked(struct pa *pa, size_t want)
 	size_t done = 0;
 
 	pa->stats.npurge++;
+	pa->purge_failed = false;
 	/* Whole free spans first, oldest first. */
-	for (sp = TAILQ_FIRST(&pa->lru); sp != NULL && done < want;
-	    sp = next) {
+	for (sp = TAILQ_FIRST(&pa->lru); sp != NULL && done < want &&
+	    !pa->purge_failed; sp = next) {
 		next = TAILQ_NEXT(sp, dlink);
 		if (sp->kind == SP_FREE)
 			done += pa_purge_span(pa, sp);
 	}
-	for (sp = TAILQ_FIRST(&pa->lru); sp != NULL && done < want;
-	    sp = next) {
+	for (sp = TAILQ_FIRST(&pa->lru); sp != NULL && done < want &&
+	    !pa->purge_failed; sp = next) {
 		next = TAILQ_NEXT(sp, dlink);
 		if (sp->kind == SP_RUNS)
 			done += pa_purge_runs(pa, sp);
@@ -618,12 +700,6 @@ pa_run_shrink(struct pa *pa, struct sp *sp, unsigned pidx, size_t oldpages,
 
 /* Huge spans. */
 
-static size_t
-pa_pages(size_t size)
-{
-	return ((size + PAGE - 1) >> LG_PAGE);
-}
-
 struct sp *
 pa_huge_alloc(struct pa *pa, size_t size, size_t align, bool *zeroed)
 {
@@ -753,6 +829,109 @@ pa_stats_read(struct pa *pa, struct pa_stats *out)
 {
 	mutex_lock(&pa->lock);
 	*out = pa->stats;
+	mutex_unlock(&pa->lock);
+}
+
+struct extent_hooks_s *
+pa_hooks_get(struct pa *pa)
+{
+	struct extent_hooks_s *h;
+
+	mutex_lock(&pa->lock);
+	h = pa->hooks;
+	mutex_unlock(&pa->lock);
+	return (h);
+}
+
+void
+pa_hooks_set(struct pa *pa, struct extent_hooks_s *hooks)
+{
+	mutex_lock(&pa->lock);
+	pa->hooks = hooks;
+	mutex_unlock(&pa->lock);
+}
+
+/* Give back the slab descriptors of a runs superpage being discarded. */
+static void
+pa_reset_runs(struct pa *pa, struct sp *sp)
+{
+	unsigned i, c;
+
+	for (i = 0; i < SP_NPAGES; i++) {
+		c = sp->pmap[i] & 0xff;
+		if (c >= 1 && c <= SC_NBINS && (sp->pmap[i] >> 16) == 0)
+			pa_slab_desc_put_locked(pa, sp->slab[i]);
+	}
+	pa_unlist(pa, sp);
+	pa_lru_remove(pa, sp);
+	pa->stats.nactive -= sp->nused;
+	pa->stats.ndirty -= DM_MIN(pa->stats.ndirty, sp->nsdirty);
+	pa->stats.nruns_sp--;
+	pa_span_release(pa, sp, (size_t)sp->nused + sp->nsdirty);
+}
+
+static void
+pa_reset_locked(struct pa *pa)
+{
+	struct pa_chunk *c;
+	struct sp *sp;
+	uintptr_t a;
+	size_t k;
+
+	for (c = pa->chunks; c != NULL; c = c->next) {
+		for (k = 0; k < c->nsp; k++) {
+			a = c->addr + (k << LG_SUPERPAGE);
+			sp = amap_lookup((void *)a);
+			if (sp == NULL || sp->addr != a)
+				continue;
+			if (sp->kind == SP_RUNS)
+				pa_reset_runs(pa, sp);
+			else if (sp->kind == SP_HUGE) {
+				pa->stats.nactive -= pa_pages(sp->usize);
+				pa->stats.nhuge_sp -= sp->nsp;
+				pa_span_release(pa, sp, pa_pages(sp->usize));
+			}
+		}
+	}
+}
+
+void
+pa_reset(struct pa *pa)
+{
+	mutex_lock(&pa->lock);
+	pa_reset_locked(pa);
+	mutex_unlock(&pa->lock);
+}
+
+void
+pa_destroy(struct pa *pa)
+{
+	extent_hooks_t *h;
+	struct pa_chunk *c;
+	size_t size;
+
+	mutex_lock(&pa->lock);
+	pa_reset_locked(pa);
+	h = pa->hooks;
+	for (c = pa->chunks; c != NULL; c = c->next) {
+		size = c->nsp << LG_SUPERPAGE;
+		amap_set(c->addr, c->nsp, NULL);
+		if (h == NULL)
+			pal_unmap((void *)c->addr, size);
+		else if (h->dalloc == NULL || h->dalloc(h, (void *)c->addr,
+		    size, true, pa_ind(pa))) {
+			/* The hook kept the memory: let it destroy it. */
+			if (h->destroy != NULL)
+				h->destroy(h, (void *)c->addr, size, true,
+				    pa_ind(pa));
+		}
+	}
+	pa->chunks = NULL;
+	/*
+	 * The descriptors stay where they are: the address map no longer
+	 * points at them and the arena is never used again.
+	 */
+	memset(&pa->stats, 0, sizeof(pa->stats));
 	mutex_unlock(&pa->lock);
 }
 

@@ -31,7 +31,15 @@
 #define	PA_NFREEB	112	/* buckets by span length */
 
 struct slab;
+struct extent_hooks_s;
 TAILQ_HEAD(slab_list, slab);
+
+/* A range of address space obtained at once, from the OS or a hook. */
+struct pa_chunk {
+	uintptr_t		addr;
+	size_t			nsp;
+	struct pa_chunk		*next;
+};
 
 struct pa_stats {
 	size_t	nactive;	/* pages handed out (runs, huge) */
@@ -58,6 +66,9 @@ struct pa {
 	struct decay		decay;
 	_Atomic uint32_t	ticks;
 	struct pa_stats		stats;
+	struct pa_chunk		*chunks;	/* everything ever obtained */
+	struct extent_hooks_s	*hooks;		/* NULL: the platform layer */
+	bool			purge_failed;	/* a hook refused to purge */
 };
 
 bool	 pa_init(struct pa *pa, struct arena *arena, int64_t decay_ms);
@@ -93,6 +104,20 @@ void	 pa_purge_all(struct pa *pa);
 void	 pa_decay_run(struct pa *pa);
 
 void	 pa_stats_read(struct pa *pa, struct pa_stats *out);
+
+/*
+ * Extent hooks (jemalloc's extent_hooks_t): when set, address space comes
+ * from hooks->alloc and purging goes through hooks->purge_*; merges of
+ * free spans ask hooks->merge.  Address space is never given back while
+ * the arena lives (it is retained), so dalloc and destroy are called only
+ * by pa_destroy().
+ */
+struct extent_hooks_s *pa_hooks_get(struct pa *pa);
+void	 pa_hooks_set(struct pa *pa, struct extent_hooks_s *hooks);
+/* Discard every allocation (the bins must be emptied first). */
+void	 pa_reset(struct pa *pa);
+/* pa_reset, then give all address space back. */
+void	 pa_destroy(struct pa *pa);
 
 void	 pa_prefork(struct pa *pa);
 void	 pa_postfork_parent(struct pa *pa);
