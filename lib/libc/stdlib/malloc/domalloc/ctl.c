@@ -349,7 +349,7 @@ H(h_arenas_create)
 	UNUSED_MIB;
 	if (newp != NULL || newlen != 0)
 		return (EPERM);
-	a = arena_create_explicit();
+	a = arena_create_explicit(NULL);
 	if (a == NULL)
 		return (EAGAIN);
 	v = a->ind;
