@@ -203,22 +203,6 @@ arena_dalloc_small(struct sp *sp, void *p)
 }
 
 void
-arena_thp_fresh(struct arena *arena, void *addr, size_t size)
-{
-	/* The huge page policy (opt.thp) decides per superpage later. */
-	(void)arena;
-	(void)addr;
-	(void)size;
-}
-
-void
-arena_thp_runs(struct arena *arena, struct sp *sp)
-{
-	(void)arena;
-	(void)sp;
-}
-
-void
 arena_prefork(void)
 {
 	unsigned i, j, n;

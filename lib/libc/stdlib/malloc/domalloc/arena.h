@@ -63,9 +63,6 @@ void		*arena_malloc(struct arena *arena, size_t usize, size_t align,
 /* Free of a small region without a thread cache. */
 void		 arena_dalloc_small(struct sp *sp, void *p);
 
-/* Huge page policy hooks of the page allocator. */
-void		 arena_thp_fresh(struct arena *arena, void *addr, size_t size);
-void		 arena_thp_runs(struct arena *arena, struct sp *sp);
 
 void		 arena_prefork(void);
 void		 arena_postfork_parent(void);

@@ -35,6 +35,7 @@ char		opt_stats_print_opts[64];
 unsigned	opt_thp = THP_DEFAULT;
 unsigned	opt_metadata_thp = 0;
 bool		opt_background_thread = false;
+bool		opt_background_thread_set = false;
 size_t		opt_max_background_threads = 4;
 char		opt_percpu_arena[16] = "disabled";
 bool		opt_utrace = false;
@@ -184,6 +185,8 @@ conf_set(const char *k, size_t klen, const char *v, size_t vlen)
 		((char *)o->var)[vlen] = '\0';
 		break;
 	}
+	if (o->var == &opt_background_thread)
+		opt_background_thread_set = true;
 	if (opt_confirm_conf) {
 		char buf[160];
 

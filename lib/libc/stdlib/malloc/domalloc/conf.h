@@ -42,6 +42,8 @@ extern char		opt_stats_print_opts[64];
 extern unsigned		opt_thp;
 extern unsigned		opt_metadata_thp;
 extern bool		opt_background_thread;
+/* Whether any source named background_thread (bg.h's auto mode). */
+extern bool		opt_background_thread_set;
 extern size_t		opt_max_background_threads;
 extern char		opt_percpu_arena[16];
 extern bool		opt_utrace;

@@ -7,8 +7,10 @@
 #include "amap.h"
 #include "arena.h"
 #include "base.h"
+#include "bg.h"
 #include "conf.h"
 #include "decay.h"
+#include "hpage.h"
 #include "init.h"
 #include "msg.h"
 #include "mutex.h"
@@ -50,6 +52,7 @@ malloc_init_hard(void)
 	decay_boot();
 	amap_boot();
 	conf_init();
+	hpage_boot();
 	tcache_boot();
 	if (!arena_boot()) {
 		init_busy = false;
@@ -67,6 +70,7 @@ malloc_init_hard(void)
 		    malloc_postfork_child);
 	if (opt_stats_print)
 		atexit(malloc_atexit_stats);
+	bg_boot();
 	return (true);
 }
 
@@ -111,6 +115,7 @@ malloc_postfork_child(void)
 	tcache_postfork_child();
 	arena_postfork_child();
 	stats_postfork_child();
+	bg_postfork_child();
 	mutex_forking = false;
 	mutex_postfork_child(&init_lock);
 	/* Only the forking thread exists: it is the only arena user. */

@@ -9,6 +9,8 @@
 #include "amap.h"
 #include "arena.h"
 #include "base.h"
+#include "bg.h"
+#include "hpage.h"
 #include "msg.h"
 #include "pa.h"
 #include "pal.h"
@@ -275,7 +277,7 @@ pa_grow(struct pa *pa, size_t need)
 	c->next = pa->chunks;
 	pa->chunks = c;
 	if (pa->hooks == NULL)
-		arena_thp_fresh(pa->arena, addr, n << LG_SUPERPAGE);
+		hpage_fresh(pa, addr, n << LG_SUPERPAGE);
 	sp->kind = SP_FREE;
 	sp->addr = (uintptr_t)addr;
 	sp->nsp = n;
@@ -398,6 +400,11 @@ static void
 pa_span_release(struct pa *pa, struct sp *sp, size_t ndirty)
 {
 	memset(sp->pmap, 0, sizeof(sp->pmap));
+	if (sp->hugified) {
+		size_t n = sp->kind == SP_HUGE ? sp->usize >> LG_SUPERPAGE : 1;
+
+		pa->stats.nhugified_sp -= DM_MIN(pa->stats.nhugified_sp, n);
+	}
 	sp->kind = SP_FREE;
 	sp->dirty = true;
 	sp->ndirty = ndirty;
@@ -454,7 +461,7 @@ pa_purge_runs(struct pa *pa, struct sp *sp)
 }
 
 static void
-pa_purge_locked(struct pa *pa, size_t want)
+pa_purge_locked(struct pa *pa, size_t want, bool all)
 {
 	struct sp *sp, *next;
 	size_t done = 0;
@@ -471,7 +478,7 @@ pa_purge_locked(struct pa *pa, size_t want)
 	for (sp = TAILQ_FIRST(&pa->lru); sp != NULL && done < want &&
 	    !pa->purge_failed; sp = next) {
 		next = TAILQ_NEXT(sp, dlink);
-		if (sp->kind == SP_RUNS)
+		if (sp->kind == SP_RUNS && (all || hpage_may_purge(sp)))
 			done += pa_purge_runs(pa, sp);
 	}
 }
@@ -483,14 +490,14 @@ pa_decay_locked(struct pa *pa, uint64_t now)
 
 	if (pa->decay.ms == 0) {
 		if (pa->stats.ndirty != 0)
-			pa_purge_locked(pa, SIZE_MAX);
+			pa_purge_locked(pa, SIZE_MAX, false);
 		return;
 	}
 	if (!decay_step(&pa->decay, now, pa->stats.ndirty))
 		return;
 	limit = decay_limit(&pa->decay);
 	if (pa->stats.ndirty > limit)
-		pa_purge_locked(pa, pa->stats.ndirty - limit);
+		pa_purge_locked(pa, pa->stats.ndirty - limit, false);
 	decay_purged(&pa->decay, pa->stats.ndirty);
 }
 
@@ -503,6 +510,7 @@ pa_decay_tick(struct pa *pa)
 	    (atomic_fetch_add_explicit(&pa->ticks, 1, memory_order_relaxed) &
 	    PA_TICK_MASK) != 0)
 		return;
+	bg_maybe_start(pa);
 	now = pal_clock_ns();
 	if (pa->decay.ms > 0 &&
 	    now < pa->decay.epoch_ns + pa->decay.interval_ns)
@@ -527,7 +535,7 @@ pa_decay_set(struct pa *pa, int64_t ms)
 	decay_init(&pa->decay, ms, pal_clock_ns());
 	decay_purged(&pa->decay, pa->stats.ndirty);
 	if (ms == 0)
-		pa_purge_locked(pa, SIZE_MAX);
+		pa_purge_locked(pa, SIZE_MAX, false);
 	mutex_unlock(&pa->lock);
 }
 
@@ -535,7 +543,7 @@ void
 pa_purge_all(struct pa *pa)
 {
 	mutex_lock(&pa->lock);
-	pa_purge_locked(pa, SIZE_MAX);
+	pa_purge_locked(pa, SIZE_MAX, true);
 	decay_purged(&pa->decay, pa->stats.ndirty);
 	mutex_unlock(&pa->lock);
 }
@@ -584,7 +592,8 @@ pa_run_alloc_locked(struct pa *pa, size_t npages, size_t align_pages,
 		sp->nused = 0;
 		sp->longest = SP_NPAGES;
 		pa->stats.nruns_sp++;
-		arena_thp_runs(pa->arena, sp);
+		if (pa->hooks == NULL)
+			hpage_runs_new(pa, sp);
 		i = 0;
 	}
 	bm_set_range(sp->used, (unsigned)i, (unsigned)npages);
@@ -603,6 +612,8 @@ pa_run_alloc_locked(struct pa *pa, size_t npages, size_t align_pages,
 	sp->longest = (uint16_t)bm_longest_run(sp->used);
 	pa_list_runs(pa, sp);
 	pa->stats.nactive += npages;
+	if (pa->hooks == NULL)
+		hpage_runs_grew(pa, sp);
 	*pidx = (unsigned)i;
 	return (sp);
 }
@@ -647,7 +658,7 @@ pa_run_free_locked(struct pa *pa, struct sp *sp, unsigned pidx,
 		pa_lru_add(pa, sp);
 	}
 	if (pa->decay.ms == 0)
-		pa_purge_locked(pa, SIZE_MAX);
+		pa_purge_locked(pa, SIZE_MAX, false);
 }
 
 void
@@ -720,6 +731,8 @@ pa_huge_alloc(struct pa *pa, size_t size, size_t align, bool *zeroed)
 	memset(sp->pmap, 0xff, sizeof(sp->pmap));
 	pa->stats.nactive += pa_pages(size);
 	pa->stats.nhuge_sp += nsp;
+	if (pa->hooks == NULL)
+		hpage_huge_new(pa, sp);
 	mutex_unlock(&pa->lock);
 	*zeroed = nd == 0;
 	return (sp);
@@ -733,7 +746,7 @@ pa_huge_free(struct pa *pa, struct sp *sp)
 	pa->stats.nhuge_sp -= sp->nsp;
 	pa_span_release(pa, sp, pa_pages(sp->usize));
 	if (pa->decay.ms == 0)
-		pa_purge_locked(pa, SIZE_MAX);
+		pa_purge_locked(pa, SIZE_MAX, false);
 	mutex_unlock(&pa->lock);
 }
 
@@ -747,6 +760,11 @@ pa_huge_resize(struct pa *pa, struct sp *sp, size_t newsize)
 	newnsp = (newsize + SUPERPAGE - 1) >> LG_SUPERPAGE;
 	oldpages = pa_pages(sp->usize);
 	mutex_lock(&pa->lock);
+	if (sp->hugified) {
+		pa->stats.nhugified_sp -= DM_MIN(pa->stats.nhugified_sp,
+		    sp->usize >> LG_SUPERPAGE);
+		sp->hugified = false;
+	}
 	end = sp->addr + (sp->nsp << LG_SUPERPAGE);
 	if (newnsp > sp->nsp) {
 		extra = newnsp - sp->nsp;
@@ -797,8 +815,10 @@ pa_huge_resize(struct pa *pa, struct sp *sp, size_t newsize)
 	}
 	pa->stats.nactive = pa->stats.nactive - oldpages + pa_pages(newsize);
 	sp->usize = newsize;
+	if (pa->hooks == NULL)
+		hpage_huge_new(pa, sp);
 	if (pa->decay.ms == 0)
-		pa_purge_locked(pa, SIZE_MAX);
+		pa_purge_locked(pa, SIZE_MAX, false);
 	mutex_unlock(&pa->lock);
 	return (true);
 }

@@ -51,6 +51,8 @@ struct pa_stats {
 	uint64_t npurge;	/* purge calls */
 	uint64_t npurged;	/* pages purged */
 	uint64_t nmadvise;	/* madvise calls */
+	size_t	nhugified_sp;	/* superpages advised MADV_HUGEPAGE */
+	uint64_t nhugify;	/* hugify events */
 };
 
 struct pa {
