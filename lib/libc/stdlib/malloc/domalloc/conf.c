@@ -1,6 +1,8 @@
 /*
  * conf.c: parsing MALLOC_CONF and its other sources (see conf.h).  Runs
- * once under the init lock and never allocates.
+ * once under the init lock and never allocates.  One table describes
+ * every option: its name, type, variable and limits; the parser, the
+ * error messages and the listing for the statistics printer all read it.
  */
 #include <errno.h>
 #include <limits.h>
@@ -17,6 +19,8 @@
 #define	DOMALLOC_CONF_DEFAULT	""
 #endif
 
+const char	conf_builtin[] = DOMALLOC_CONF_DEFAULT;
+
 bool		opt_abort = false;
 bool		opt_abort_conf = false;
 bool		opt_confirm_conf = false;
@@ -25,10 +29,15 @@ int64_t		opt_dirty_decay_ms = 10000;
 int64_t		opt_muzzy_decay_ms = 0;
 bool		opt_tcache = true;
 size_t		opt_tcache_max = 32768;
+unsigned	opt_tcache_nslots_small_min = 20;
+unsigned	opt_tcache_nslots_small_max = 200;
+unsigned	opt_tcache_nslots_large = 20;
+int64_t		opt_lg_tcache_nslots_mul = 1;
 unsigned	opt_junk = JUNK_NONE;
 bool		opt_zero = false;
 bool		opt_xmalloc = false;
 bool		opt_retain = true;
+unsigned	opt_dss = 0;
 unsigned	opt_zero_realloc = ZERO_REALLOC_FREE;
 bool		opt_stats_print = false;
 char		opt_stats_print_opts[64];
@@ -37,7 +46,7 @@ unsigned	opt_metadata_thp = 0;
 bool		opt_background_thread = false;
 bool		opt_background_thread_set = false;
 size_t		opt_max_background_threads = 4;
-char		opt_percpu_arena[16] = "disabled";
+unsigned	opt_percpu_arena = PERCPU_ARENA_DISABLED;
 bool		opt_utrace = false;
 
 const char *const conf_junk_names[] = { "false", "alloc", "free", "true",
@@ -47,13 +56,27 @@ const char *const conf_zero_realloc_names[] = { "free", "alloc", "abort",
 const char *const conf_thp_names[] = { "default", "always", "never", NULL };
 const char *const conf_metadata_thp_names[] = { "disabled", "auto",
 	"always", NULL };
+const char *const conf_percpu_arena_names[] = { "disabled", "percpu",
+	"phycpu", NULL };
+/* There is no sbrk(2) support: "primary" and "secondary" are refused. */
+const char *const conf_dss_names[] = { "disabled", NULL };
 
 /* The program's own options; weak so that a program may define it. */
 DM_EXPORT const char *malloc_conf __attribute__((weak)) = NULL;
 
-static bool conf_error;
+enum conf_type {
+	CT_BOOL,
+	CT_UINT,	/* unsigned */
+	CT_INT64,	/* int64_t (jemalloc's ssize_t options) */
+	CT_SIZE,	/* size_t */
+	CT_LG_SIZE,	/* size_t set as a power of two (lg_ aliases) */
+	CT_ENUM,	/* unsigned index into names */
+	CT_STR		/* char[len] */
+};
 
-enum conf_type { CT_BOOL, CT_UINT, CT_SSIZE, CT_SIZE, CT_ENUM, CT_STR };
+/* Flags: clip to [min, max] rather than refuse; another name, not listed. */
+#define	CF_CLIP		0x1
+#define	CF_ALIAS	0x2
 
 struct conf_opt {
 	const char		*name;
@@ -63,53 +86,100 @@ struct conf_opt {
 	int64_t			 max;
 	const char *const	*names;		/* CT_ENUM */
 	size_t			 len;		/* CT_STR buffer */
+	unsigned		 flags;
 };
+
+/* The longest decay time: 2^40 ms, about 35 years. */
+#define	CONF_DECAY_MAX	((int64_t)1 << 40)
 
 static const struct conf_opt conf_opts[] = {
-	{ "abort", CT_BOOL, &opt_abort, 0, 0, NULL, 0 },
-	{ "abort_conf", CT_BOOL, &opt_abort_conf, 0, 0, NULL, 0 },
-	{ "confirm_conf", CT_BOOL, &opt_confirm_conf, 0, 0, NULL, 0 },
-	{ "narenas", CT_UINT, &opt_narenas, 1, 4095, NULL, 0 },
-	{ "dirty_decay_ms", CT_SSIZE, &opt_dirty_decay_ms, -1,
-	    (int64_t)1 << 40, NULL, 0 },
-	{ "muzzy_decay_ms", CT_SSIZE, &opt_muzzy_decay_ms, -1,
-	    (int64_t)1 << 40, NULL, 0 },
-	{ "tcache", CT_BOOL, &opt_tcache, 0, 0, NULL, 0 },
+	{ "abort", CT_BOOL, &opt_abort, 0, 0, NULL, 0, 0 },
+	{ "abort_conf", CT_BOOL, &opt_abort_conf, 0, 0, NULL, 0, 0 },
+	{ "confirm_conf", CT_BOOL, &opt_confirm_conf, 0, 0, NULL, 0, 0 },
+	{ "narenas", CT_UINT, &opt_narenas, 1, 4095, NULL, 0, 0 },
+	{ "dirty_decay_ms", CT_INT64, &opt_dirty_decay_ms, -1,
+	    CONF_DECAY_MAX, NULL, 0, 0 },
+	{ "muzzy_decay_ms", CT_INT64, &opt_muzzy_decay_ms, -1,
+	    CONF_DECAY_MAX, NULL, 0, 0 },
+	{ "tcache", CT_BOOL, &opt_tcache, 0, 0, NULL, 0, 0 },
 	{ "tcache_max", CT_SIZE, &opt_tcache_max, 0,
-	    (int64_t)SC_TCACHE_LIMIT, NULL, 0 },
-	{ "junk", CT_ENUM, &opt_junk, 0, 0, conf_junk_names, 0 },
-	{ "zero", CT_BOOL, &opt_zero, 0, 0, NULL, 0 },
-	{ "xmalloc", CT_BOOL, &opt_xmalloc, 0, 0, NULL, 0 },
-	{ "retain", CT_BOOL, &opt_retain, 0, 0, NULL, 0 },
+	    (int64_t)SC_TCACHE_LIMIT, NULL, 0, CF_CLIP },
+	{ "lg_tcache_max", CT_LG_SIZE, &opt_tcache_max, 0, 23, NULL, 0,
+	    CF_CLIP | CF_ALIAS },
+	{ "tcache_nslots_small_min", CT_UINT, &opt_tcache_nslots_small_min,
+	    1, 8192, NULL, 0, CF_CLIP },
+	{ "tcache_nslots_small_max", CT_UINT, &opt_tcache_nslots_small_max,
+	    1, 8192, NULL, 0, CF_CLIP },
+	{ "tcache_nslots_large", CT_UINT, &opt_tcache_nslots_large, 1, 8192,
+	    NULL, 0, CF_CLIP },
+	{ "lg_tcache_nslots_mul", CT_INT64, &opt_lg_tcache_nslots_mul, -16,
+	    16, NULL, 0, 0 },
+	{ "junk", CT_ENUM, &opt_junk, 0, 0, conf_junk_names, 0, 0 },
+	{ "zero", CT_BOOL, &opt_zero, 0, 0, NULL, 0, 0 },
+	{ "xmalloc", CT_BOOL, &opt_xmalloc, 0, 0, NULL, 0, 0 },
+	{ "retain", CT_BOOL, &opt_retain, 0, 0, NULL, 0, 0 },
+	{ "dss", CT_ENUM, &opt_dss, 0, 0, conf_dss_names, 0, 0 },
 	{ "zero_realloc", CT_ENUM, &opt_zero_realloc, 0, 0,
-	    conf_zero_realloc_names, 0 },
-	{ "stats_print", CT_BOOL, &opt_stats_print, 0, 0, NULL, 0 },
+	    conf_zero_realloc_names, 0, 0 },
+	{ "stats_print", CT_BOOL, &opt_stats_print, 0, 0, NULL, 0, 0 },
 	{ "stats_print_opts", CT_STR, opt_stats_print_opts, 0, 0, NULL,
-	    sizeof(opt_stats_print_opts) },
-	{ "thp", CT_ENUM, &opt_thp, 0, 0, conf_thp_names, 0 },
+	    sizeof(opt_stats_print_opts), 0 },
+	{ "thp", CT_ENUM, &opt_thp, 0, 0, conf_thp_names, 0, 0 },
 	{ "metadata_thp", CT_ENUM, &opt_metadata_thp, 0, 0,
-	    conf_metadata_thp_names, 0 },
+	    conf_metadata_thp_names, 0, 0 },
 	{ "background_thread", CT_BOOL, &opt_background_thread, 0, 0, NULL,
-	    0 },
+	    0, 0 },
 	{ "max_background_threads", CT_SIZE, &opt_max_background_threads,
-	    1, 4096, NULL, 0 },
-	{ "percpu_arena", CT_STR, opt_percpu_arena, 0, 0, NULL,
-	    sizeof(opt_percpu_arena) },
-	{ "utrace", CT_BOOL, &opt_utrace, 0, 0, NULL, 0 },
+	    1, 4096, NULL, 0, 0 },
+	{ "percpu_arena", CT_ENUM, &opt_percpu_arena, 0, 0,
+	    conf_percpu_arena_names, 0, 0 },
+	{ "utrace", CT_BOOL, &opt_utrace, 0, 0, NULL, 0, 0 },
 };
 
-static void
-conf_complain(const char *what, const char *k, size_t klen, const char *v,
-    size_t vlen)
-{
-	char kb[64], vb[128];
+#define	CONF_NOPTS	(sizeof(conf_opts) / sizeof(conf_opts[0]))
 
-	fmt_snprintf(kb, sizeof(kb), "%s", "");
-	memcpy(kb, k, DM_MIN(klen, sizeof(kb) - 1));
-	kb[DM_MIN(klen, sizeof(kb) - 1)] = '\0';
-	memcpy(vb, v, DM_MIN(vlen, sizeof(vb) - 1));
-	vb[DM_MIN(vlen, sizeof(vb) - 1)] = '\0';
-	msg_warn("%s: %s:%s", what, kb, vb);
+/* Parsing state; conf_init runs once, under the init lock. */
+static bool		 conf_error;
+static const char	*conf_source;
+
+/* Copy at most len bytes of s into buf as a string. */
+static const char *
+conf_str(char *buf, size_t size, const char *s, size_t len)
+{
+	len = DM_MIN(len, size - 1);
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	return (buf);
+}
+
+static void
+conf_bad_value(const struct conf_opt *o, const char *v, size_t vlen)
+{
+	char vb[96], want[160];
+	size_t n, i;
+
+	switch (o->type) {
+	case CT_BOOL:
+		fmt_snprintf(want, sizeof(want), "true or false");
+		break;
+	case CT_ENUM:
+		n = fmt_snprintf(want, sizeof(want), "one of");
+		for (i = 0; o->names[i] != NULL && n < sizeof(want); i++)
+			n += fmt_snprintf(want + n, sizeof(want) - n, "%s %s",
+			    i == 0 ? "" : ",", o->names[i]);
+		break;
+	case CT_STR:
+		fmt_snprintf(want, sizeof(want), "at most %zu characters",
+		    o->len - 1);
+		break;
+	default:
+		fmt_snprintf(want, sizeof(want), "an integer from %ld to %ld",
+		    (long)o->min, (long)o->max);
+		break;
+	}
+	msg_warn("MALLOC_CONF error in %s: invalid value \"%s\" for option "
+	    "\"%s\" (expected %s)", conf_source, conf_str(vb, sizeof(vb), v,
+	    vlen), o->name, want);
 	conf_error = true;
 }
 
@@ -132,20 +202,35 @@ conf_parse_int(const char *v, size_t vlen, int64_t *out)
 }
 
 static void
+conf_confirm(const char *k, size_t klen, const char *v, size_t vlen)
+{
+	char kb[64], vb[96];
+
+	msg_warn("Set conf value: %s:%s", conf_str(kb, sizeof(kb), k, klen),
+	    conf_str(vb, sizeof(vb), v, vlen));
+}
+
+static void
 conf_set(const char *k, size_t klen, const char *v, size_t vlen)
 {
 	const struct conf_opt *o;
+	char kb[64], vb[96];
 	int64_t x;
 	size_t i;
 	unsigned e;
 
-	for (i = 0; i < sizeof(conf_opts) / sizeof(conf_opts[0]); i++) {
+	for (i = 0; i < CONF_NOPTS; i++) {
 		o = &conf_opts[i];
 		if (strlen(o->name) == klen && memcmp(o->name, k, klen) == 0)
 			break;
 	}
-	if (i == sizeof(conf_opts) / sizeof(conf_opts[0])) {
-		conf_complain("Invalid conf pair", k, klen, v, vlen);
+	if (i == CONF_NOPTS) {
+		msg_warn("MALLOC_CONF error in %s: unknown option \"%s\" "
+		    "(in \"%s:%s\")", conf_source,
+		    conf_str(kb, sizeof(kb), k, klen),
+		    conf_str(kb, sizeof(kb), k, klen),
+		    conf_str(vb, sizeof(vb), v, vlen));
+		conf_error = true;
 		return;
 	}
 	switch (o->type) {
@@ -158,16 +243,24 @@ conf_set(const char *k, size_t klen, const char *v, size_t vlen)
 			goto bad;
 		break;
 	case CT_UINT:
-	case CT_SSIZE:
+	case CT_INT64:
 	case CT_SIZE:
-		if (!conf_parse_int(v, vlen, &x) || x < o->min || x > o->max)
+	case CT_LG_SIZE:
+		if (!conf_parse_int(v, vlen, &x))
 			goto bad;
+		if (x < o->min || x > o->max) {
+			if ((o->flags & CF_CLIP) == 0)
+				goto bad;
+			x = x < o->min ? o->min : o->max;
+		}
 		if (o->type == CT_UINT)
 			*(unsigned *)o->var = (unsigned)x;
-		else if (o->type == CT_SSIZE)
+		else if (o->type == CT_INT64)
 			*(int64_t *)o->var = x;
-		else
+		else if (o->type == CT_SIZE)
 			*(size_t *)o->var = (size_t)x;
+		else
+			*(size_t *)o->var = (size_t)1 << x;
 		break;
 	case CT_ENUM:
 		for (e = 0; o->names[e] != NULL; e++)
@@ -185,21 +278,21 @@ conf_set(const char *k, size_t klen, const char *v, size_t vlen)
 		((char *)o->var)[vlen] = '\0';
 		break;
 	}
+	/* bg.c starts a purging thread on demand unless this was given. */
 	if (o->var == &opt_background_thread)
 		opt_background_thread_set = true;
-	if (opt_confirm_conf) {
-		char buf[160];
-
-		fmt_snprintf(buf, sizeof(buf), "%s", "");
-		memcpy(buf, k, DM_MIN(klen, 60));
-		buf[DM_MIN(klen, 60)] = ':';
-		memcpy(buf + DM_MIN(klen, 60) + 1, v, DM_MIN(vlen, 90));
-		buf[DM_MIN(klen, 60) + 1 + DM_MIN(vlen, 90)] = '\0';
-		msg_warn("Set conf value: %s", buf);
-	}
+	if (opt_confirm_conf)
+		conf_confirm(k, klen, v, vlen);
 	return;
 bad:
-	conf_complain("Invalid conf value", k, klen, v, vlen);
+	conf_bad_value(o, v, vlen);
+}
+
+static bool
+conf_keychar(char c)
+{
+	return ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '_');
 }
 
 static void
@@ -207,22 +300,23 @@ conf_parse(const char *s, const char *source)
 {
 	const char *k, *v;
 	size_t klen, vlen;
+	char buf[96];
 
-	if (s == NULL)
+	if (s == NULL || *s == '\0')
 		return;
+	conf_source = source;
 	if (opt_confirm_conf)
-		msg_warn("malloc_conf #%s: \"%s\"", source, s);
+		msg_warn("malloc_conf from %s: \"%s\"", source, s);
 	while (*s != '\0') {
 		k = s;
-		while ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		    (*s >= '0' && *s <= '9') || *s == '_')
+		while (conf_keychar(*s))
 			s++;
 		klen = (size_t)(s - k);
 		if (*s != ':' || klen == 0) {
-			if (*s == '\0')
-				msg_warn("Conf string ends with key");
-			else
-				msg_warn("Malformed conf string");
+			msg_warn("MALLOC_CONF error in %s: malformed text at "
+			    "\"%s\" (expected key:value pairs separated by "
+			    "commas)", source, conf_str(buf, sizeof(buf), k,
+			    strlen(k)));
 			conf_error = true;
 			return;
 		}
@@ -234,7 +328,8 @@ conf_parse(const char *s, const char *source)
 		if (*s == ',') {
 			s++;
 			if (*s == '\0') {
-				msg_warn("Conf string ends with comma");
+				msg_warn("MALLOC_CONF error in %s: the string "
+				    "ends with a comma", source);
 				conf_error = true;
 			}
 		}
@@ -247,11 +342,14 @@ conf_prescan(const char *s)
 {
 	const char *p;
 
-	if (s == NULL)
-		return;
-	p = strstr(s, "confirm_conf:true");
-	if (p != NULL && (p == s || p[-1] == ','))
-		opt_confirm_conf = true;
+	for (p = s; p != NULL && (p = strstr(p, "confirm_conf:")) != NULL;
+	    p++) {
+		if (p != s && p[-1] != ',')
+			continue;
+		p += strlen("confirm_conf:");
+		opt_confirm_conf = strncmp(p, "true", 4) == 0 &&
+		    (p[4] == ',' || p[4] == '\0');
+	}
 }
 
 void
@@ -263,15 +361,67 @@ conf_init(void)
 	lnk = pal_readlink("/etc/malloc.conf", link, sizeof(link)) > 0 ?
 	    link : NULL;
 	env = pal_getenv("MALLOC_CONF");
+	conf_prescan(conf_builtin);
 	conf_prescan(malloc_conf);
 	conf_prescan(lnk);
 	conf_prescan(env);
-	conf_parse(DOMALLOC_CONF_DEFAULT, "0 (compiled-in)");
-	conf_parse(malloc_conf, "1 (global variable malloc_conf)");
-	conf_parse(lnk, "2 (symlink /etc/malloc.conf)");
-	conf_parse(env, "3 (environment variable MALLOC_CONF)");
+	conf_parse(conf_builtin, "the built-in defaults");
+	conf_parse(malloc_conf, "the global variable malloc_conf");
+	conf_parse(lnk, "the symbolic link /etc/malloc.conf");
+	conf_parse(env, "the environment variable MALLOC_CONF");
 	if (conf_error && opt_abort_conf)
-		msg_fatal("invalid MALLOC_CONF (abort_conf:true)");
+		msg_fatal("aborting: invalid MALLOC_CONF options (see above) "
+		    "and abort_conf:true");
 	if (opt_tcache_max > SC_TCACHE_LIMIT)
 		opt_tcache_max = SC_TCACHE_LIMIT;
+	if (opt_tcache_nslots_small_min > opt_tcache_nslots_small_max)
+		opt_tcache_nslots_small_min = opt_tcache_nslots_small_max;
+}
+
+bool
+conf_opt_value(unsigned i, const char **name, enum conf_vtype *vt,
+    int64_t *iv, const char **sv)
+{
+	const struct conf_opt *o;
+	unsigned k;
+
+	for (k = 0; k < CONF_NOPTS; k++) {
+		o = &conf_opts[k];
+		if (o->flags & CF_ALIAS)
+			continue;
+		if (i-- != 0)
+			continue;
+		*name = o->name;
+		*iv = 0;
+		*sv = NULL;
+		switch (o->type) {
+		case CT_BOOL:
+			*vt = CONF_V_BOOL;
+			*iv = *(bool *)o->var;
+			break;
+		case CT_UINT:
+			*vt = CONF_V_INT;
+			*iv = *(unsigned *)o->var;
+			break;
+		case CT_INT64:
+			*vt = CONF_V_INT;
+			*iv = *(int64_t *)o->var;
+			break;
+		case CT_SIZE:
+		case CT_LG_SIZE:
+			*vt = CONF_V_INT;
+			*iv = (int64_t)*(size_t *)o->var;
+			break;
+		case CT_ENUM:
+			*vt = CONF_V_STR;
+			*sv = o->names[*(unsigned *)o->var];
+			break;
+		case CT_STR:
+			*vt = CONF_V_STR;
+			*sv = o->var;
+			break;
+		}
+		return (true);
+	}
+	return (false);
 }

@@ -1,21 +1,21 @@
 /*
- * ctl.c: mallctl, mallctlnametomib and mallctlbymib over the static
- * node tree (see ctl.h), and the tree itself with its handlers.
+ * ctl.c: mallctl, mallctlnametomib, mallctlbymib and malloc_stats_print,
+ * the tree walker, the typed helpers every handler calls, and the top of
+ * the name space: version, epoch and the name space directories (see
+ * ctl.h).  No lock of its own: the walker reads constant tables, and
+ * index checks and handlers take the locks of what they read.
  */
 #include <errno.h>
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "arena.h"
-#include "conf.h"
+#include "bg.h"
 #include "config.h"
 #include "ctl.h"
 #include "init.h"
-#include "mutex.h"
 #include "public.h"
 #include "stats.h"
-#include "tsd.h"
 
 int	__mallctl(const char *, void *, size_t *, void *, size_t);
 int	__mallctlnametomib(const char *, size_t *, size_t *);
@@ -24,8 +24,7 @@ int	__mallctlbymib(const size_t *, size_t, void *, size_t *, void *,
 void	__malloc_stats_print(void (*)(void *, const char *), void *,
 	    const char *);
 
-static struct mutex ctl_lock = MUTEX_INITIALIZER(RANK_CTL);
-static struct stats_snapshot ctl_stats;	/* under ctl_lock */
+/* Primitive checks. */
 
 int
 ctl_read(void *oldp, size_t *oldlenp, const void *val, size_t len)
@@ -45,7 +44,7 @@ ctl_read(void *oldp, size_t *oldlenp, const void *val, size_t len)
 }
 
 int
-ctl_write(void *newp, size_t newlen, void *val, size_t len)
+ctl_write(const void *newp, size_t newlen, void *val, size_t len)
 {
 	if (newp == NULL)
 		return (0);
@@ -56,573 +55,279 @@ ctl_write(void *newp, size_t newlen, void *val, size_t len)
 }
 
 int
-ctl_readonly(void *newp, size_t newlen)
+ctl_readonly(const void *newp, size_t newlen)
 {
 	return (newp != NULL || newlen != 0 ? EPERM : 0);
 }
 
-/* Handlers are generated per type by small helper functions. */
-
-static int
-ctl_ro_bool(bool v, void *oldp, size_t *oldlenp, void *newp, size_t newlen)
+int
+ctl_writeonly(const void *oldp, const size_t *oldlenp)
 {
-	if (ctl_readonly(newp, newlen))
-		return (EPERM);
-	return (ctl_read(oldp, oldlenp, &v, sizeof(v)));
+	return (oldp != NULL || oldlenp != NULL ? EPERM : 0);
 }
 
-static int
-ctl_ro_size(size_t v, void *oldp, size_t *oldlenp, void *newp,
+int
+ctl_void(const void *oldp, const size_t *oldlenp, const void *newp,
     size_t newlen)
 {
-	if (ctl_readonly(newp, newlen))
+	if (ctl_writeonly(oldp, oldlenp) != 0 ||
+	    ctl_readonly(newp, newlen) != 0)
 		return (EPERM);
-	return (ctl_read(oldp, oldlenp, &v, sizeof(v)));
+	return (0);
 }
 
-static int
-ctl_ro_unsigned(unsigned v, void *oldp, size_t *oldlenp, void *newp,
+/* Read-only values by type. */
+
+int
+ctl_ro_bool(bool v, void *oldp, size_t *oldlenp, const void *newp,
     size_t newlen)
 {
-	if (ctl_readonly(newp, newlen))
+	if (ctl_readonly(newp, newlen) != 0)
 		return (EPERM);
 	return (ctl_read(oldp, oldlenp, &v, sizeof(v)));
 }
 
-static int
-ctl_ro_ssize(ssize_t v, void *oldp, size_t *oldlenp, void *newp,
+int
+ctl_ro_unsigned(unsigned v, void *oldp, size_t *oldlenp, const void *newp,
     size_t newlen)
 {
-	if (ctl_readonly(newp, newlen))
+	if (ctl_readonly(newp, newlen) != 0)
 		return (EPERM);
 	return (ctl_read(oldp, oldlenp, &v, sizeof(v)));
 }
 
-static int
-ctl_ro_str(const char *v, void *oldp, size_t *oldlenp, void *newp,
+int
+ctl_ro_u32(uint32_t v, void *oldp, size_t *oldlenp, const void *newp,
     size_t newlen)
 {
-	if (ctl_readonly(newp, newlen))
+	if (ctl_readonly(newp, newlen) != 0)
 		return (EPERM);
 	return (ctl_read(oldp, oldlenp, &v, sizeof(v)));
 }
 
-#define	H(name)	static int name(const size_t *mib, size_t miblen,	\
-    void *oldp, size_t *oldlenp, void *newp, size_t newlen)
-#define	UNUSED_MIB	(void)mib; (void)miblen
-
-H(h_version)
+int
+ctl_ro_u64(uint64_t v, void *oldp, size_t *oldlenp, const void *newp,
+    size_t newlen)
 {
-	UNUSED_MIB;
+	if (ctl_readonly(newp, newlen) != 0)
+		return (EPERM);
+	return (ctl_read(oldp, oldlenp, &v, sizeof(v)));
+}
+
+int
+ctl_ro_size(size_t v, void *oldp, size_t *oldlenp, const void *newp,
+    size_t newlen)
+{
+	if (ctl_readonly(newp, newlen) != 0)
+		return (EPERM);
+	return (ctl_read(oldp, oldlenp, &v, sizeof(v)));
+}
+
+int
+ctl_ro_ssize(ssize_t v, void *oldp, size_t *oldlenp, const void *newp,
+    size_t newlen)
+{
+	if (ctl_readonly(newp, newlen) != 0)
+		return (EPERM);
+	return (ctl_read(oldp, oldlenp, &v, sizeof(v)));
+}
+
+int
+ctl_ro_str(const char *v, void *oldp, size_t *oldlenp, const void *newp,
+    size_t newlen)
+{
+	if (ctl_readonly(newp, newlen) != 0)
+		return (EPERM);
+	return (ctl_read(oldp, oldlenp, &v, sizeof(v)));
+}
+
+int
+ctl_ro_ptr(const void *v, void *oldp, size_t *oldlenp, const void *newp,
+    size_t newlen)
+{
+	if (ctl_readonly(newp, newlen) != 0)
+		return (EPERM);
+	return (ctl_read(oldp, oldlenp, &v, sizeof(v)));
+}
+
+bool
+ctl_arena_is_all(size_t ind)
+{
+	return (ind == CTL_ARENAS_ALL || ind == atomic_load_explicit(
+	    &narenas_total, memory_order_acquire));
+}
+
+/* The top of the name space. */
+
+static int
+ctl_version(const size_t *mib, size_t miblen, void *oldp, size_t *oldlenp,
+    void *newp, size_t newlen)
+{
+	(void)mib;
+	(void)miblen;
 	return (ctl_ro_str(DOMALLOC_VERSION, oldp, oldlenp, newp, newlen));
 }
 
-H(h_epoch)
+/*
+ * Writing any uint64_t takes a new statistics snapshot; reading gives
+ * the snapshot's number (1 for the first one, taken lazily).
+ */
+static int
+ctl_epoch(const size_t *mib, size_t miblen, void *oldp, size_t *oldlenp,
+    void *newp, size_t newlen)
 {
 	uint64_t v;
-	int err;
 
-	UNUSED_MIB;
-	mutex_lock(&ctl_lock);
+	(void)mib;
+	(void)miblen;
 	if (newp != NULL) {
-		err = ctl_write(newp, newlen, &v, sizeof(v));
-		if (err != 0) {
-			mutex_unlock(&ctl_lock);
-			return (err);
-		}
-		stats_refresh(&ctl_stats);
-	}
-	v = ctl_stats.epoch;
-	mutex_unlock(&ctl_lock);
-	return (ctl_read(oldp, oldlenp, &v, sizeof(v)));
-}
-
-/* config.* */
-H(h_config_debug)
-{
-	UNUSED_MIB;
-	return (ctl_ro_bool(config_debug, oldp, oldlenp, newp, newlen));
-}
-
-H(h_config_true)
-{
-	UNUSED_MIB;
-	return (ctl_ro_bool(true, oldp, oldlenp, newp, newlen));
-}
-
-H(h_config_false)
-{
-	UNUSED_MIB;
-	return (ctl_ro_bool(false, oldp, oldlenp, newp, newlen));
-}
-
-/* opt.* */
-#define	OPT_BOOL(fn, var) H(fn) { UNUSED_MIB;				\
-	return (ctl_ro_bool((var), oldp, oldlenp, newp, newlen)); }
-#define	OPT_SIZE(fn, var) H(fn) { UNUSED_MIB;				\
-	return (ctl_ro_size((var), oldp, oldlenp, newp, newlen)); }
-#define	OPT_SSIZE(fn, var) H(fn) { UNUSED_MIB;				\
-	return (ctl_ro_ssize((ssize_t)(var), oldp, oldlenp, newp, newlen)); }
-#define	OPT_STR(fn, var) H(fn) { UNUSED_MIB;				\
-	return (ctl_ro_str((var), oldp, oldlenp, newp, newlen)); }
-
-OPT_BOOL(h_opt_abort, opt_abort)
-OPT_BOOL(h_opt_abort_conf, opt_abort_conf)
-OPT_BOOL(h_opt_confirm_conf, opt_confirm_conf)
-OPT_BOOL(h_opt_tcache, opt_tcache)
-OPT_BOOL(h_opt_zero, opt_zero)
-OPT_BOOL(h_opt_xmalloc, opt_xmalloc)
-OPT_BOOL(h_opt_retain, opt_retain)
-OPT_BOOL(h_opt_stats_print, opt_stats_print)
-OPT_BOOL(h_opt_background_thread, opt_background_thread)
-OPT_BOOL(h_opt_utrace, opt_utrace)
-OPT_SIZE(h_opt_tcache_max, opt_tcache_max)
-OPT_SIZE(h_opt_max_background_threads, opt_max_background_threads)
-OPT_SSIZE(h_opt_dirty_decay_ms, opt_dirty_decay_ms)
-OPT_SSIZE(h_opt_muzzy_decay_ms, opt_muzzy_decay_ms)
-OPT_STR(h_opt_junk, conf_junk_names[opt_junk])
-OPT_STR(h_opt_zero_realloc, conf_zero_realloc_names[opt_zero_realloc])
-OPT_STR(h_opt_thp, conf_thp_names[opt_thp])
-OPT_STR(h_opt_metadata_thp, conf_metadata_thp_names[opt_metadata_thp])
-OPT_STR(h_opt_stats_print_opts, opt_stats_print_opts)
-OPT_STR(h_opt_percpu_arena, opt_percpu_arena)
-
-H(h_opt_narenas)
-{
-	UNUSED_MIB;
-	return (ctl_ro_unsigned(narenas_auto, oldp, oldlenp, newp, newlen));
-}
-
-/* thread.* */
-H(h_thread_arena)
-{
-	struct tsd *tsd = tsd_get();
-	struct arena *a;
-	unsigned v, nv;
-	int err;
-
-	UNUSED_MIB;
-	if (tsd->state == TSD_UNINIT)
-		tsd_boot(tsd);
-	a = tsd_arena(tsd);
-	v = a != NULL ? a->ind : 0;
-	if (newp != NULL) {
-		err = ctl_write(newp, newlen, &nv, sizeof(nv));
-		if (err != 0)
-			return (err);
-		a = arena_get(nv, nv < narenas_auto);
-		if (a == NULL)
-			return (EFAULT);
-		tsd_set_arena(tsd, a);
+		if (newlen != sizeof(uint64_t))
+			return (EINVAL);
+		v = stats_snapshot_refresh();
+	} else {
+		v = stats_snapshot_lock()->epoch;
+		stats_snapshot_unlock();
 	}
 	return (ctl_read(oldp, oldlenp, &v, sizeof(v)));
 }
 
-static uint64_t
-ctl_thread_bytes(struct tsd *tsd, bool alloc)
-{
-	uint64_t sum;
-	unsigned i;
-
-	sum = alloc ? tsd->large_allocated + tsd->tc.allocated_before :
-	    tsd->large_deallocated + tsd->tc.deallocated_before;
-	for (i = 0; i < tsd->tc.nhbins; i++)
-		sum += (alloc ? tsd->tc.bins[i].nmalloc :
-		    tcache_nfree(&tsd->tc, i)) * sc_size[i];
-	return (sum);
-}
-
-H(h_thread_allocated)
-{
-	uint64_t v = ctl_thread_bytes(tsd_get(), true);
-
-	UNUSED_MIB;
-	if (ctl_readonly(newp, newlen))
-		return (EPERM);
-	return (ctl_read(oldp, oldlenp, &v, sizeof(v)));
-}
-
-H(h_thread_deallocated)
-{
-	uint64_t v = ctl_thread_bytes(tsd_get(), false);
-
-	UNUSED_MIB;
-	if (ctl_readonly(newp, newlen))
-		return (EPERM);
-	return (ctl_read(oldp, oldlenp, &v, sizeof(v)));
-}
-
-H(h_thread_tcache_enabled)
-{
-	struct tsd *tsd = tsd_get();
-	bool v, nv;
-	int err;
-
-	UNUSED_MIB;
-	if (tsd->state == TSD_UNINIT)
-		tsd_boot(tsd);
-	v = tsd->tcache_enabled;
-	if (newp != NULL) {
-		err = ctl_write(newp, newlen, &nv, sizeof(nv));
-		if (err != 0)
-			return (err);
-		tsd_tcache_set_enabled(tsd, nv);
-	}
-	return (ctl_read(oldp, oldlenp, &v, sizeof(v)));
-}
-
-H(h_thread_tcache_flush)
-{
-	UNUSED_MIB;
-	if (oldp != NULL || newp != NULL || (oldlenp != NULL &&
-	    *oldlenp != 0) || newlen != 0)
-		return (EPERM);
-	tcache_flush(&tsd_get()->tc);
-	return (0);
-}
-
-/* arenas.* */
-H(h_arenas_narenas)
-{
-	UNUSED_MIB;
-	return (ctl_ro_unsigned(atomic_load_explicit(&narenas_total,
-	    memory_order_acquire), oldp, oldlenp, newp, newlen));
-}
-
-H(h_arenas_quantum)
-{
-	UNUSED_MIB;
-	return (ctl_ro_size(SC_QUANTUM, oldp, oldlenp, newp, newlen));
-}
-
-H(h_arenas_page)
-{
-	UNUSED_MIB;
-	return (ctl_ro_size(PAGE, oldp, oldlenp, newp, newlen));
-}
-
-H(h_arenas_nbins)
-{
-	UNUSED_MIB;
-	return (ctl_ro_unsigned(SC_NBINS, oldp, oldlenp, newp, newlen));
-}
-
-H(h_arenas_nlextents)
-{
-	UNUSED_MIB;
-	return (ctl_ro_unsigned(SC_NSIZES - SC_NBINS, oldp, oldlenp, newp,
-	    newlen));
-}
-
-H(h_arenas_bin_size)
-{
-	(void)miblen;
-	return (ctl_ro_size(sc_size[mib[2]], oldp, oldlenp, newp, newlen));
-}
-
-H(h_arenas_bin_nregs)
-{
-	(void)miblen;
-	return (ctl_ro_unsigned(sc_nregs[mib[2]], oldp, oldlenp, newp,
-	    newlen));
-}
-
-H(h_arenas_bin_slab_size)
-{
-	(void)miblen;
-	return (ctl_ro_size(sc_slab_pages[mib[2]] * PAGE, oldp, oldlenp,
-	    newp, newlen));
-}
-
-H(h_arenas_lextent_size)
-{
-	(void)miblen;
-	return (ctl_ro_size(sc_size[SC_NBINS + mib[2]], oldp, oldlenp, newp,
-	    newlen));
-}
-
-H(h_arenas_create)
-{
-	struct arena *a;
-	unsigned v;
-
-	UNUSED_MIB;
-	if (newp != NULL || newlen != 0)
-		return (EPERM);
-	a = arena_create_explicit(NULL);
-	if (a == NULL)
-		return (EAGAIN);
-	v = a->ind;
-	return (ctl_read(oldp, oldlenp, &v, sizeof(v)));
-}
-
-/* arena.<i>.* */
-static bool
-ctl_arena_ok(size_t ind)
-{
-	return (ind < atomic_load_explicit(&narenas_total,
-	    memory_order_acquire) || ind == 4096);
-}
-
+/*
+ * Whether the background purging thread runs (bg.h).  It starts on its
+ * own (opt.background_thread, or on demand) and never stops, so a write
+ * that asks for what is already so succeeds and any other write fails.
+ * TODO(lead): starting and stopping on request needs
+ *     bool bg_set(bool on);	(false if it cannot be done)
+ */
 static int
-ctl_arena_each(size_t ind, void (*fn)(struct pa *))
+ctl_background_thread(const size_t *mib, size_t miblen, void *oldp,
+    size_t *oldlenp, void *newp, size_t newlen)
 {
-	struct arena *a;
-	unsigned i, n;
-
-	n = atomic_load_explicit(&narenas_total, memory_order_acquire);
-	for (i = 0; i < n; i++) {
-		if (ind != 4096 && i != ind)
-			continue;
-		a = arena_get(i, false);
-		if (a != NULL)
-			fn(&a->pa);
-	}
-	return (0);
-}
-
-H(h_arena_purge)
-{
-	(void)miblen;
-	if (oldp != NULL || newp != NULL || newlen != 0 ||
-	    (oldlenp != NULL && *oldlenp != 0))
-		return (EPERM);
-	return (ctl_arena_each(mib[1], pa_purge_all));
-}
-
-H(h_arena_decay)
-{
-	(void)miblen;
-	if (oldp != NULL || newp != NULL || newlen != 0 ||
-	    (oldlenp != NULL && *oldlenp != 0))
-		return (EPERM);
-	return (ctl_arena_each(mib[1], pa_decay_run));
-}
-
-H(h_arena_dirty_decay_ms)
-{
-	struct arena *a;
-	ssize_t v, nv;
+	bool oldval, newval;
 	int err;
 
+	(void)mib;
 	(void)miblen;
-	a = mib[1] == 4096 ? NULL : arena_get((unsigned)mib[1], false);
-	if (a == NULL)
-		return (ENOENT);
-	v = (ssize_t)a->pa.decay.ms;
-	if (newp != NULL) {
-		err = ctl_write(newp, newlen, &nv, sizeof(nv));
-		if (err != 0)
-			return (err);
-		if (nv < -1)
-			return (EFAULT);
-		pa_decay_set(&a->pa, nv);
-	}
-	return (ctl_read(oldp, oldlenp, &v, sizeof(v)));
+	oldval = bg_running();
+	newval = oldval;
+	err = ctl_write(newp, newlen, &newval, sizeof(newval));
+	if (err != 0)
+		return (err);
+	if (newval != oldval)
+		return (EFAULT);
+	return (ctl_read(oldp, oldlenp, &oldval, sizeof(oldval)));
 }
-
-/* stats.* (snapshot of the last epoch) */
-#define	STAT(fn, field) H(fn) { size_t v; UNUSED_MIB;			\
-	mutex_lock(&ctl_lock); v = ctl_stats.field;			\
-	mutex_unlock(&ctl_lock);					\
-	return (ctl_ro_size(v, oldp, oldlenp, newp, newlen)); }
-
-STAT(h_stats_allocated, allocated)
-STAT(h_stats_active, active)
-STAT(h_stats_metadata, metadata)
-STAT(h_stats_resident, resident)
-STAT(h_stats_mapped, mapped)
-STAT(h_stats_retained, retained)
-
-static const struct ctl_node ctl_config[] = {
-	CTL_LEAF("debug", h_config_debug),
-	CTL_LEAF("fill", h_config_true),
-	CTL_LEAF("lazy_lock", h_config_false),
-	CTL_LEAF("malloc_conf", h_opt_stats_print_opts),
-	CTL_LEAF("prof", h_config_false),
-	CTL_LEAF("stats", h_config_true),
-	CTL_LEAF("utrace", h_config_false),
-	CTL_LEAF("xmalloc", h_config_true),
-};
-
-static const struct ctl_node ctl_opt[] = {
-	CTL_LEAF("abort", h_opt_abort),
-	CTL_LEAF("abort_conf", h_opt_abort_conf),
-	CTL_LEAF("background_thread", h_opt_background_thread),
-	CTL_LEAF("confirm_conf", h_opt_confirm_conf),
-	CTL_LEAF("dirty_decay_ms", h_opt_dirty_decay_ms),
-	CTL_LEAF("junk", h_opt_junk),
-	CTL_LEAF("max_background_threads", h_opt_max_background_threads),
-	CTL_LEAF("metadata_thp", h_opt_metadata_thp),
-	CTL_LEAF("muzzy_decay_ms", h_opt_muzzy_decay_ms),
-	CTL_LEAF("narenas", h_opt_narenas),
-	CTL_LEAF("percpu_arena", h_opt_percpu_arena),
-	CTL_LEAF("retain", h_opt_retain),
-	CTL_LEAF("stats_print", h_opt_stats_print),
-	CTL_LEAF("stats_print_opts", h_opt_stats_print_opts),
-	CTL_LEAF("tcache", h_opt_tcache),
-	CTL_LEAF("tcache_max", h_opt_tcache_max),
-	CTL_LEAF("thp", h_opt_thp),
-	CTL_LEAF("utrace", h_opt_utrace),
-	CTL_LEAF("xmalloc", h_opt_xmalloc),
-	CTL_LEAF("zero", h_opt_zero),
-	CTL_LEAF("zero_realloc", h_opt_zero_realloc),
-};
-
-static const struct ctl_node ctl_thread_tcache[] = {
-	CTL_LEAF("enabled", h_thread_tcache_enabled),
-	CTL_LEAF("flush", h_thread_tcache_flush),
-};
-
-static const struct ctl_node ctl_thread[] = {
-	CTL_LEAF("allocated", h_thread_allocated),
-	CTL_LEAF("arena", h_thread_arena),
-	CTL_LEAF("deallocated", h_thread_deallocated),
-	CTL_DIR("tcache", ctl_thread_tcache),
-};
-
-static bool
-ctl_bin_ok(size_t ind)
-{
-	return (ind < SC_NBINS);
-}
-
-static bool
-ctl_lextent_ok(size_t ind)
-{
-	return (ind < SC_NSIZES - SC_NBINS);
-}
-
-static const struct ctl_node ctl_arenas_bin_i[] = {
-	CTL_LEAF("nregs", h_arenas_bin_nregs),
-	CTL_LEAF("size", h_arenas_bin_size),
-	CTL_LEAF("slab_size", h_arenas_bin_slab_size),
-};
-
-static const struct ctl_node ctl_arenas_bin[] = {
-	CTL_INDEX(ctl_arenas_bin_i, ctl_bin_ok),
-};
-
-static const struct ctl_node ctl_arenas_lextent_i[] = {
-	CTL_LEAF("size", h_arenas_lextent_size),
-};
-
-static const struct ctl_node ctl_arenas_lextent[] = {
-	CTL_INDEX(ctl_arenas_lextent_i, ctl_lextent_ok),
-};
-
-static const struct ctl_node ctl_arenas[] = {
-	CTL_DIR("bin", ctl_arenas_bin),
-	CTL_LEAF("create", h_arenas_create),
-	CTL_DIR("lextent", ctl_arenas_lextent),
-	CTL_LEAF("narenas", h_arenas_narenas),
-	CTL_LEAF("nbins", h_arenas_nbins),
-	CTL_LEAF("nlextents", h_arenas_nlextents),
-	CTL_LEAF("page", h_arenas_page),
-	CTL_LEAF("quantum", h_arenas_quantum),
-};
-
-static const struct ctl_node ctl_arena_i[] = {
-	CTL_LEAF("decay", h_arena_decay),
-	CTL_LEAF("dirty_decay_ms", h_arena_dirty_decay_ms),
-	CTL_LEAF("purge", h_arena_purge),
-};
-
-static const struct ctl_node ctl_arena[] = {
-	CTL_INDEX(ctl_arena_i, ctl_arena_ok),
-};
-
-static const struct ctl_node ctl_stats_nodes[] = {
-	CTL_LEAF("active", h_stats_active),
-	CTL_LEAF("allocated", h_stats_allocated),
-	CTL_LEAF("mapped", h_stats_mapped),
-	CTL_LEAF("metadata", h_stats_metadata),
-	CTL_LEAF("resident", h_stats_resident),
-	CTL_LEAF("retained", h_stats_retained),
-};
 
 static const struct ctl_node ctl_top[] = {
-	CTL_DIR("arena", ctl_arena),
-	CTL_DIR("arenas", ctl_arenas),
-	CTL_DIR("config", ctl_config),
-	CTL_LEAF("epoch", h_epoch),
-	CTL_DIR("opt", ctl_opt),
-	CTL_DIR("stats", ctl_stats_nodes),
-	CTL_DIR("thread", ctl_thread),
-	CTL_LEAF("version", h_version),
+	CTL_DIR("arena", ctl_arena_children),
+	CTL_DIR("arenas", ctl_arenas_children),
+	CTL_LEAF("background_thread", ctl_background_thread),
+	CTL_DIR("config", ctl_config_children),
+	CTL_LEAF("epoch", ctl_epoch),
+	CTL_DIR("opt", ctl_opt_children),
+	CTL_DIR("stats", ctl_stats_children),
+	CTL_DIR("tcache", ctl_tcache_children),
+	CTL_DIR("thread", ctl_thread_children),
+	CTL_LEAF("version", ctl_version),
+	/*
+	 * Not provided: max_background_threads (there is at most one),
+	 * prof.* (no heap profiling), experimental.*.
+	 */
+	CTL_END
 };
 
 const struct ctl_node ctl_root = CTL_DIR("", ctl_top);
 
+/* The walker. */
+
+/* The decimal number in p[0 .. len - 1]; false if it is not one. */
+static bool
+ctl_index(const char *p, size_t len, size_t *v)
+{
+	size_t i, x = 0;
+
+	if (len == 0 || len > 19)
+		return (false);
+	for (i = 0; i < len; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return (false);
+		x = x * 10 + (size_t)(p[i] - '0');
+	}
+	*v = x;
+	return (true);
+}
+
+/*
+ * Look name up.  As in jemalloc: a name that ends at an inner node, or
+ * goes on past a leaf, is ENOENT; a name deeper than *miblen gives the
+ * first *miblen components (a partial MIB that the caller completes).
+ * *miblen is set to the depth of the leaf found.
+ */
 int
 ctl_name_to_mib(const char *name, size_t *mib, size_t *miblen,
-    const struct ctl_node **leaf)
+    const struct ctl_node **nodep)
 {
 	const struct ctl_node *node = &ctl_root, *c;
-	const char *p = name, *e;
-	size_t depth = 0, len, i, v;
-	char *end;
+	const char *p, *e;
+	size_t depth, len, v;
 
 	if (name == NULL || *name == '\0')
 		return (ENOENT);
-	for (;;) {
+	p = name;
+	for (depth = 0; depth < *miblen; depth++) {
 		e = strchr(p, '.');
 		len = e != NULL ? (size_t)(e - p) : strlen(p);
-		if (node->children == NULL || depth >= *miblen ||
-		    depth >= CTL_MAX_DEPTH)
-			return (ENOENT);
-		c = NULL;
-		for (i = 0; i < node->nchildren; i++) {
-			c = &node->children[i];
-			if (strcmp(c->name, "#") == 0) {
-				if (len == 0 || p[0] < '0' || p[0] > '9')
-					return (ENOENT);
-				v = strtoul(p, &end, 10);
-				if ((size_t)(end - p) != len ||
-				    !c->index_ok(v))
-					return (ENOENT);
-				mib[depth] = v;
-				break;
-			}
-			if (strlen(c->name) == len &&
-			    memcmp(c->name, p, len) == 0) {
-				mib[depth] = i;
-				break;
-			}
-			c = NULL;
+		c = node->children;
+		if (c[0].name != NULL && strcmp(c[0].name, "#") == 0) {
+			if (!ctl_index(p, len, &v) || !c[0].index_ok(v))
+				return (ENOENT);
+			mib[depth] = v;
+		} else {
+			for (v = 0; c[v].name != NULL; v++)
+				if (strlen(c[v].name) == len &&
+				    memcmp(c[v].name, p, len) == 0)
+					break;
+			if (c[v].name == NULL)
+				return (ENOENT);
+			c = &c[v];
+			mib[depth] = v;
 		}
-		if (c == NULL)
-			return (ENOENT);
-		depth++;
 		node = c;
-		if (e == NULL)
+		if (node->handler != NULL) {
+			if (e != NULL)
+				return (ENOENT);
+			*miblen = depth + 1;
 			break;
+		}
+		if (e == NULL)
+			return (ENOENT);
 		p = e + 1;
 	}
-	*miblen = depth;
-	if (leaf != NULL)
-		*leaf = node;
+	if (nodep != NULL)
+		*nodep = node;
 	return (0);
 }
 
-static const struct ctl_node *
+const struct ctl_node *
 ctl_mib_node(const size_t *mib, size_t miblen)
 {
-	const struct ctl_node *node = &ctl_root;
-	size_t i;
+	const struct ctl_node *node = &ctl_root, *c;
+	size_t i, k;
 
 	for (i = 0; i < miblen; i++) {
-		if (node->children == NULL)
+		c = node->children;
+		if (c == NULL)
 			return (NULL);
-		if (strcmp(node->children[0].name, "#") == 0) {
-			if (!node->children[0].index_ok(mib[i]))
+		if (c[0].name != NULL && strcmp(c[0].name, "#") == 0) {
+			if (!c[0].index_ok(mib[i]))
 				return (NULL);
-			node = &node->children[0];
-		} else {
-			if (mib[i] >= node->nchildren)
-				return (NULL);
-			node = &node->children[mib[i]];
+			node = &c[0];
+			continue;
 		}
+		for (k = 0; k < mib[i] && c[k].name != NULL; k++)
+			continue;
+		if (c[k].name == NULL)
+			return (NULL);
+		node = &c[k];
 	}
 	return (node);
 }
@@ -633,30 +338,32 @@ ctl_by_mib(const size_t *mib, size_t miblen, void *oldp, size_t *oldlenp,
 {
 	const struct ctl_node *node;
 
-	if (!malloc_init())
-		return (EAGAIN);
+	if (mib == NULL)
+		return (ENOENT);
 	node = ctl_mib_node(mib, miblen);
 	if (node == NULL || node->handler == NULL)
 		return (ENOENT);
 	return (node->handler(mib, miblen, oldp, oldlenp, newp, newlen));
 }
 
+/* Entry points. */
+
 DM_EXPORT int
 __mallctl(const char *name, void *oldp, size_t *oldlenp, void *newp,
     size_t newlen)
 {
 	size_t mib[CTL_MAX_DEPTH], miblen = CTL_MAX_DEPTH;
-	const struct ctl_node *leaf;
+	const struct ctl_node *node;
 	int err;
 
 	if (!malloc_init())
 		return (EAGAIN);
-	err = ctl_name_to_mib(name, mib, &miblen, &leaf);
+	err = ctl_name_to_mib(name, mib, &miblen, &node);
 	if (err != 0)
 		return (err);
-	if (leaf->handler == NULL)
+	if (node->handler == NULL)
 		return (ENOENT);
-	return (leaf->handler(mib, miblen, oldp, oldlenp, newp, newlen));
+	return (node->handler(mib, miblen, oldp, oldlenp, newp, newlen));
 }
 
 DM_EXPORT int
@@ -673,6 +380,8 @@ DM_EXPORT int
 __mallctlbymib(const size_t *mib, size_t miblen, void *oldp,
     size_t *oldlenp, void *newp, size_t newlen)
 {
+	if (!malloc_init())
+		return (EAGAIN);
 	return (ctl_by_mib(mib, miblen, oldp, oldlenp, newp, newlen));
 }
 

@@ -1,54 +1,115 @@
 /*
  * ctl.h: the mallctl control plane.
  *
- * The name space is a static tree of struct ctl_node: an inner node has
- * children, a leaf has a handler; a child named "#" stands for a number
- * (an arena or size class index) and matches any decimal component.  A
- * MIB is the path of child positions from the root, with the number
- * itself in place of a "#" component.  Handlers receive the MIB, so
- * indexed leaves know their index.  Handler conventions follow jemalloc:
- * EINVAL for a wrong length (with a partial copy of what fits), ENOENT
- * for a missing name or index, EPERM for writing a read-only value,
- * EFAULT when an action fails.
- * Synchronization: ctl_lock (RANK_CTL) serialises writes that change
- * global state; reads of live values take the locks of what they read.
+ * The name space is a static tree of struct ctl_node, split by name
+ * space into one file each: ctl.c (the walker, the entry points, the top
+ * level, version and epoch), ctl_opt.c (config.*, opt.*), ctl_thread.c
+ * (thread.*), ctl_tcache.c (tcache.*), ctl_arena.c (arena.<i>.*,
+ * arenas.*), ctl_stats.c (stats.*) and ctl_print.c (malloc_stats_print).
+ * An inner node lists its children in an array ended by an entry with a
+ * NULL name; a leaf has a handler, an explicit function that calls the
+ * typed helpers below.  A child named "#" stands for a number (an arena
+ * or size class index): it matches any decimal component that its
+ * index_ok accepts.  A MIB is the path of child positions from the root,
+ * with the number itself in place of a "#" component; handlers receive
+ * the MIB, so indexed leaves know their index.
+ *
+ * Handler conventions follow jemalloc: EINVAL for a wrong *oldlenp (after
+ * copying what fits and setting *oldlenp to that) or newlen, ENOENT for an
+ * unknown name or index, EPERM for writing a read-only value or reading
+ * a write-only or void one, EAGAIN when memory runs out, EFAULT when an
+ * action fails.
+ *
+ * Synchronization: handlers take the locks of what they touch; the
+ * statistics snapshot has its own lock (stats.h).  Nothing here is held
+ * across calls.
  */
 #ifndef CTL_H
 #define	CTL_H
 
+#include <sys/types.h>
+
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
-#define	CTL_MAX_DEPTH	8
-
-struct ctl_node;
+#define	CTL_MAX_DEPTH		8
+#define	CTL_ARENAS_ALL		4096	/* MALLCTL_ARENAS_ALL */
+#define	CTL_ARENAS_DESTROYED	4097	/* MALLCTL_ARENAS_DESTROYED */
 
 typedef int ctl_handler_t(const size_t *mib, size_t miblen, void *oldp,
     size_t *oldlenp, void *newp, size_t newlen);
 
 struct ctl_node {
-	const char		*name;
+	const char		*name;		/* NULL ends a child list */
 	const struct ctl_node	*children;	/* NULL for a leaf */
-	size_t			 nchildren;
 	ctl_handler_t		*handler;	/* NULL for an inner node */
 	/* For "#" nodes: is this index valid now? */
 	bool			(*index_ok)(size_t ind);
 };
 
-#define	CTL_DIR(n, c)	{ (n), (c), sizeof(c) / sizeof((c)[0]), NULL, NULL }
-#define	CTL_LEAF(n, h)	{ (n), NULL, 0, (h), NULL }
-#define	CTL_INDEX(c, ok) { "#", (c), sizeof(c) / sizeof((c)[0]), NULL, (ok) }
+/* Table entries: a directory, a leaf, a "#" index node, the end. */
+#define	CTL_DIR(n, c)		{ (n), (c), NULL, NULL }
+#define	CTL_LEAF(n, h)		{ (n), NULL, (h), NULL }
+#define	CTL_INDEX(c, ok)	{ "#", (c), NULL, (ok) }
+#define	CTL_END			{ NULL, NULL, NULL, NULL }
 
+/* The root and the name spaces the other files define. */
 extern const struct ctl_node ctl_root;
+extern const struct ctl_node ctl_arena_children[];
+extern const struct ctl_node ctl_arenas_children[];
+extern const struct ctl_node ctl_config_children[];
+extern const struct ctl_node ctl_opt_children[];
+extern const struct ctl_node ctl_stats_children[];
+extern const struct ctl_node ctl_tcache_children[];
+extern const struct ctl_node ctl_thread_children[];
 
-/* Helpers for handlers. */
+/*
+ * Primitive checks, as jemalloc's READ, WRITE, READONLY, WRITEONLY and
+ * "neither": ctl_read copies val out if oldp and oldlenp are set;
+ * ctl_write copies newp in if newp is set; both check lengths.
+ */
 int	ctl_read(void *oldp, size_t *oldlenp, const void *val, size_t len);
-int	ctl_write(void *newp, size_t newlen, void *val, size_t len);
-int	ctl_readonly(void *newp, size_t newlen);
+int	ctl_write(const void *newp, size_t newlen, void *val, size_t len);
+int	ctl_readonly(const void *newp, size_t newlen);
+int	ctl_writeonly(const void *oldp, const size_t *oldlenp);
+int	ctl_void(const void *oldp, const size_t *oldlenp, const void *newp,
+	    size_t newlen);
 
+/* Read-only values of each type: readonly check, then read. */
+int	ctl_ro_bool(bool v, void *oldp, size_t *oldlenp, const void *newp,
+	    size_t newlen);
+int	ctl_ro_unsigned(unsigned v, void *oldp, size_t *oldlenp,
+	    const void *newp, size_t newlen);
+int	ctl_ro_u32(uint32_t v, void *oldp, size_t *oldlenp, const void *newp,
+	    size_t newlen);
+int	ctl_ro_u64(uint64_t v, void *oldp, size_t *oldlenp, const void *newp,
+	    size_t newlen);
+int	ctl_ro_size(size_t v, void *oldp, size_t *oldlenp, const void *newp,
+	    size_t newlen);
+int	ctl_ro_ssize(ssize_t v, void *oldp, size_t *oldlenp, const void *newp,
+	    size_t newlen);
+int	ctl_ro_str(const char *v, void *oldp, size_t *oldlenp,
+	    const void *newp, size_t newlen);
+int	ctl_ro_ptr(const void *v, void *oldp, size_t *oldlenp,
+	    const void *newp, size_t newlen);
+
+/* Arena indices: MALLCTL_ARENAS_ALL and its deprecated alias narenas. */
+bool	ctl_arena_is_all(size_t ind);
+
+/* The walker, for the entry points and the whitebox tests. */
 int	ctl_name_to_mib(const char *name, size_t *mib, size_t *miblen,
-	    const struct ctl_node **leaf);
+	    const struct ctl_node **nodep);
+const struct ctl_node *ctl_mib_node(const size_t *mib, size_t miblen);
 int	ctl_by_mib(const size_t *mib, size_t miblen, void *oldp,
 	    size_t *oldlenp, void *newp, size_t newlen);
+
+/* Per-arena muzzy decay times (ctl_arena.c); the page allocator has none. */
+int64_t	ctl_arena_muzzy_decay_ms(unsigned ind);
+
+/* Fork handling of the printer's lock (ctl_print.c), via stats.c. */
+void	ctl_print_prefork(void);
+void	ctl_print_postfork_parent(void);
+void	ctl_print_postfork_child(void);
 
 #endif /* !CTL_H */

@@ -1,6 +1,7 @@
 /*
- * tcache.c: thread cache fill, flush, garbage collection and the pool of
- * cache stacks reused across threads (see tcache.h).
+ * tcache.c: thread cache fill, flush, garbage collection, the pool of
+ * cache stacks reused across threads, and the table of explicit caches
+ * (tcache.create) (see tcache.h).
  */
 #include <string.h>
 
@@ -13,10 +14,7 @@
 #include "msg.h"
 #include "mutex.h"
 #include "tcache.h"
-
-#define	TCACHE_SMALL_MIN	20
-#define	TCACHE_SMALL_MAX	200
-#define	TCACHE_LARGE		20
+#include "tsd.h"
 
 unsigned		tcache_nhbins;
 static uint16_t		tcache_max[SC_NTBINS_MAX];
@@ -26,9 +24,22 @@ static size_t		tcache_stack_bytes;
 static struct mutex	tcaches_lock = MUTEX_INITIALIZER(RANK_TCACHES);
 static void		*tcache_pool;
 
+/*
+ * Explicit caches by identifier.  A slot is NULL (free), TCACHE_BUSY
+ * (being created) or a cache; published with release stores so that the
+ * allocation paths read it without the lock.  Destroyed caches wait in
+ * tcaches_spare for reuse (their memory is base memory, never freed).
+ * Synchronization: changes under tcaches_lock.
+ */
+#define	TCACHE_BUSY		((struct tcache *)1)
+static struct tcache *_Atomic	tcaches[TCACHES_MAX];
+static struct tcache		*tcaches_spare[TCACHES_MAX];
+static unsigned			 tcaches_nspare;
+
 void
 tcache_boot(void)
 {
+	uint64_t slots;
 	unsigned i, n;
 
 	tcache_nhbins = opt_tcache ? sc_index(opt_tcache_max) + 1 : 0;
@@ -39,11 +50,18 @@ tcache_boot(void)
 	tcache_stack_bytes = 0;
 	for (i = 0; i < tcache_nhbins; i++) {
 		if (i < SC_NBINS) {
-			n = 2 * sc_nregs[i];
-			n = DM_MAX(n, TCACHE_SMALL_MIN);
-			n = DM_MIN(n, TCACHE_SMALL_MAX);
+			/* nregs << opt.lg_tcache_nslots_mul, clamped. */
+			if (opt_lg_tcache_nslots_mul >= 0)
+				slots = (uint64_t)sc_nregs[i] <<
+				    opt_lg_tcache_nslots_mul;
+			else
+				slots = sc_nregs[i] >>
+				    -opt_lg_tcache_nslots_mul;
+			slots = DM_MAX(slots, opt_tcache_nslots_small_min);
+			slots = DM_MIN(slots, opt_tcache_nslots_small_max);
+			n = (unsigned)slots;
 		} else
-			n = TCACHE_LARGE;
+			n = opt_tcache_nslots_large;
 		tcache_max[i] = (uint16_t)n;
 		/* One sentinel slot below each stack. */
 		tcache_stack_bytes += (n + 1) * sizeof(void *);
@@ -131,6 +149,11 @@ tcache_gc(struct tcache *tc)
 static void
 tcache_event(struct tcache *tc)
 {
+	struct tsd *tsd = tsd_get();
+
+	/* Keep thread.allocatedp and thread.deallocatedp current. */
+	if (tc == &tsd->tc)
+		tsd_stats_refresh(tsd);
 	if (++tc->events >= TCACHE_GC_EVENTS) {
 		tc->events = 0;
 		tcache_gc(tc);
@@ -226,6 +249,87 @@ tcache_destroy(struct tcache *tc)
 		mutex_unlock(&tcaches_lock);
 	}
 	tc->mem = NULL;
+}
+
+bool
+tcache_explicit_create(struct arena *arena, unsigned *indp)
+{
+	struct tcache *tc;
+	unsigned ind;
+
+	mutex_lock(&tcaches_lock);
+	for (ind = 0; ind < TCACHES_MAX; ind++)
+		if (atomic_load_explicit(&tcaches[ind],
+		    memory_order_relaxed) == NULL)
+			break;
+	if (ind == TCACHES_MAX) {
+		mutex_unlock(&tcaches_lock);
+		return (false);
+	}
+	atomic_store_explicit(&tcaches[ind], TCACHE_BUSY,
+	    memory_order_relaxed);
+	tc = tcaches_nspare > 0 ? tcaches_spare[--tcaches_nspare] : NULL;
+	mutex_unlock(&tcaches_lock);
+	/* tcache_create and base_alloc take locks of their own. */
+	if (tc == NULL)
+		tc = base_alloc(sizeof(*tc));
+	if (tc == NULL || !tcache_create(tc, arena)) {
+		mutex_lock(&tcaches_lock);
+		if (tc != NULL)
+			tcaches_spare[tcaches_nspare++] = tc;
+		atomic_store_explicit(&tcaches[ind], NULL,
+		    memory_order_relaxed);
+		mutex_unlock(&tcaches_lock);
+		return (false);
+	}
+	atomic_store_explicit(&tcaches[ind], tc, memory_order_release);
+	*indp = ind;
+	return (true);
+}
+
+struct tcache *
+tcache_explicit_get(unsigned ind)
+{
+	struct tcache *tc;
+
+	if (ind >= TCACHES_MAX)
+		return (NULL);
+	tc = atomic_load_explicit(&tcaches[ind], memory_order_acquire);
+	return (tc == TCACHE_BUSY ? NULL : tc);
+}
+
+bool
+tcache_explicit_flush(unsigned ind)
+{
+	struct tcache *tc = tcache_explicit_get(ind);
+
+	if (tc == NULL)
+		return (false);
+	tcache_flush(tc);
+	return (true);
+}
+
+bool
+tcache_explicit_destroy(unsigned ind)
+{
+	struct tcache *tc;
+
+	if (ind >= TCACHES_MAX)
+		return (false);
+	mutex_lock(&tcaches_lock);
+	tc = atomic_load_explicit(&tcaches[ind], memory_order_relaxed);
+	if (tc == NULL || tc == TCACHE_BUSY) {
+		mutex_unlock(&tcaches_lock);
+		return (false);
+	}
+	atomic_store_explicit(&tcaches[ind], NULL, memory_order_release);
+	mutex_unlock(&tcaches_lock);
+	/* Returns the objects to their arenas and the stacks to the pool. */
+	tcache_destroy(tc);
+	mutex_lock(&tcaches_lock);
+	tcaches_spare[tcaches_nspare++] = tc;
+	mutex_unlock(&tcaches_lock);
+	return (true);
 }
 
 void

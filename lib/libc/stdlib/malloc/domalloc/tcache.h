@@ -14,9 +14,15 @@
  * top of the stack (catching an immediate double free) without testing
  * for an empty bin.  Invariants: 0 <= lowwater <= ncached <= max.
  *
- * Synchronization: a cache is touched only by its thread, except by the
- * registry functions, which hold tcaches_lock (RANK_TCACHES) and only
- * link and unlink caches.
+ * Explicit caches (tcache.create, MALLOCX_TCACHE(tc)) are the same
+ * structure, allocated from base memory and reused, named by an index
+ * below TCACHES_MAX; they belong to no thread and fill from the arena of
+ * the thread that created them.
+ *
+ * Synchronization: a cache is touched only by its thread (an explicit
+ * cache: by one thread at a time, the program's duty, as in jemalloc),
+ * except by the registry functions, which hold tcaches_lock
+ * (RANK_TCACHES) and only link and unlink caches and stacks.
  */
 #ifndef TCACHE_H
 #define	TCACHE_H
@@ -68,6 +74,9 @@ struct tcache {
 
 #define	TCACHE_GC_EVENTS	32
 
+/* Explicit caches: MALLOCX_TCACHE(tc) has 12 bits for tc + 2. */
+#define	TCACHES_MAX		4094
+
 /* Frees of bin i since the cache was made (see nflushed). */
 uint64_t tcache_nfree(const struct tcache *tc, unsigned i);
 
@@ -79,6 +88,11 @@ void	 tcache_destroy(struct tcache *tc);
 void	*tcache_alloc_slow(struct tcache *tc, unsigned ind);
 void	 tcache_dalloc_slow(struct tcache *tc, unsigned ind, void *p);
 void	 tcache_flush(struct tcache *tc);
+/* Explicit caches; false if none can be made or ind names none. */
+bool	 tcache_explicit_create(struct arena *arena, unsigned *indp);
+struct tcache *tcache_explicit_get(unsigned ind);
+bool	 tcache_explicit_flush(unsigned ind);
+bool	 tcache_explicit_destroy(unsigned ind);
 void	 tcache_prefork(void);
 void	 tcache_postfork_parent(void);
 void	 tcache_postfork_child(void);

@@ -7,6 +7,7 @@
 #include "arena.h"
 #include "conf.h"
 #include "msg.h"
+#include "sc.h"
 #include "tsd.h"
 
 __thread struct tsd tsd_tls __attribute__((tls_model("initial-exec")));
@@ -94,4 +95,21 @@ tsd_tcache_set_enabled(struct tsd *tsd, bool on)
 		tsd->tc.arena = tsd->arena;
 		tsd->tcache_enabled = false;
 	}
+}
+
+void
+tsd_stats_refresh(struct tsd *tsd)
+{
+	const struct tcache *tc = &tsd->tc;
+	uint64_t a, d;
+	unsigned i;
+
+	a = tsd->large_allocated + tc->allocated_before;
+	d = tsd->large_deallocated + tc->deallocated_before;
+	for (i = 0; i < tc->nhbins; i++) {
+		a += tc->bins[i].nmalloc * sc_size[i];
+		d += tcache_nfree(tc, i) * sc_size[i];
+	}
+	tsd->stat_allocated = a;
+	tsd->stat_deallocated = d;
 }

@@ -9,7 +9,18 @@
  * Thread exit (a pthread key destructor, or libthr's
  * _malloc_thread_cleanup) returns the cache to the arenas; a thread that
  * allocates after that runs without a cache.
- * Synchronization: only the owning thread touches its tsd.
+ *
+ * Byte counters (thread.allocated, thread.deallocated) are derived, not
+ * counted on the fast paths: the cache's per-bin pop counts times the
+ * class sizes, plus what the thread allocated and freed outside its own
+ * cache.  tsd_stats_refresh() writes the sums into stat_allocated and
+ * stat_deallocated, which thread.allocatedp and thread.deallocatedp point
+ * to; it runs whenever the cache fills or flushes a bin and on every
+ * mallctl read of those four names, so the pointed-to values are current
+ * as of the thread's last cache slow path or mallctl call.
+ * Synchronization: only the owning thread touches its tsd (other threads
+ * may read stat_allocated through the published pointer: a torn read is
+ * impossible for an aligned uint64_t on the 64-bit targets we support).
  */
 #ifndef TSD_H
 #define	TSD_H
@@ -30,8 +41,12 @@ struct tsd {
 	uint8_t		state;
 	bool		tcache_enabled;	/* thread.tcache.enabled */
 	struct arena	*arena;		/* thread.arena */
-	uint64_t	large_allocated;	/* bytes, uncached paths */
+	/* Bytes allocated and freed outside the thread's own cache. */
+	uint64_t	large_allocated;
 	uint64_t	large_deallocated;
+	/* thread.allocatedp, thread.deallocatedp: see tsd_stats_refresh. */
+	uint64_t	stat_allocated;
+	uint64_t	stat_deallocated;
 };
 
 extern __thread struct tsd tsd_tls __attribute__((tls_model("initial-exec")));
@@ -43,6 +58,8 @@ void	tsd_cleanup(struct tsd *tsd);
 struct arena *tsd_arena(struct tsd *tsd);
 void	tsd_set_arena(struct tsd *tsd, struct arena *arena);
 void	tsd_tcache_set_enabled(struct tsd *tsd, bool on);
+/* Recompute stat_allocated and stat_deallocated. */
+void	tsd_stats_refresh(struct tsd *tsd);
 
 DM_INLINE struct tsd *
 tsd_get(void)

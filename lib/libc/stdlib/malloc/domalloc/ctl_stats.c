@@ -1,0 +1,895 @@
+/*
+ * ctl_stats.c: the stats.* name space.  Every value is read from the
+ * statistics snapshot (stats.h): taken when "epoch" is written, or
+ * lazily by the first reader, so values read between two epoch writes
+ * are consistent with each other.  stats.arenas.<i> exists for the
+ * arenas the snapshot saw, and for MALLCTL_ARENAS_ALL (and its
+ * deprecated alias <narenas>), the merged slot.
+ *
+ * What the names count (pages are arenas.page bytes):
+ *   allocated	bytes in live objects, objects in thread caches included
+ *   active	bytes of pages holding objects or slabs
+ *   metadata	bytes of allocator metadata (base) handed out
+ *   resident	active + dirty pages + metadata pages, at most mapped
+ *   mapped	mapped superpages that are not retained, plus metadata
+ *   retained	free superpages purged back to the system, still mapped
+ *   nrequests	allocation requests: for small classes, including those
+ *		served by thread caches once the cache flushes; for large
+ *		classes, those that reached the arena
+ *   pmuzzy, muzzy_*	always 0: there is no muzzy stage yet
+ *
+ * Synchronization: each handler holds the snapshot lock only while it
+ * copies its value out.
+ */
+#include <errno.h>
+
+#include "ctl.h"
+#include "stats.h"
+
+/*
+ * The snapshot slot of arena ind, locked; NULL (and not locked) if the
+ * snapshot has none.
+ */
+static const struct stats_arena *
+ctl_sa_begin(size_t ind)
+{
+	const struct stats_arena *sa;
+
+	stats_snapshot_lock();
+	sa = stats_snapshot_arena(ind);
+	if (sa == NULL)
+		stats_snapshot_unlock();
+	return (sa);
+}
+
+/* Unlock after ctl_sa_begin and answer: ENOENT if there was no slot. */
+static int
+ctl_sa_end_size(const struct stats_arena *sa, size_t v, void *oldp,
+    size_t *oldlenp, const void *newp, size_t newlen)
+{
+	if (sa == NULL)
+		return (ENOENT);
+	stats_snapshot_unlock();
+	return (ctl_ro_size(v, oldp, oldlenp, newp, newlen));
+}
+
+static int
+ctl_sa_end_u64(const struct stats_arena *sa, uint64_t v, void *oldp,
+    size_t *oldlenp, const void *newp, size_t newlen)
+{
+	if (sa == NULL)
+		return (ENOENT);
+	stats_snapshot_unlock();
+	return (ctl_ro_u64(v, oldp, oldlenp, newp, newlen));
+}
+
+static int
+ctl_sa_end_unsigned(const struct stats_arena *sa, unsigned v, void *oldp,
+    size_t *oldlenp, const void *newp, size_t newlen)
+{
+	if (sa == NULL)
+		return (ENOENT);
+	stats_snapshot_unlock();
+	return (ctl_ro_unsigned(v, oldp, oldlenp, newp, newlen));
+}
+
+static int
+ctl_sa_end_ssize(const struct stats_arena *sa, ssize_t v, void *oldp,
+    size_t *oldlenp, const void *newp, size_t newlen)
+{
+	if (sa == NULL)
+		return (ENOENT);
+	stats_snapshot_unlock();
+	return (ctl_ro_ssize(v, oldp, oldlenp, newp, newlen));
+}
+
+static int
+ctl_sa_end_str(const struct stats_arena *sa, const char *v, void *oldp,
+    size_t *oldlenp, const void *newp, size_t newlen)
+{
+	if (sa == NULL)
+		return (ENOENT);
+	stats_snapshot_unlock();
+	return (ctl_ro_str(v, oldp, oldlenp, newp, newlen));
+}
+
+/* Process-wide totals. */
+
+static int
+ctl_stats_active(const size_t *mib, size_t miblen, void *oldp,
+    size_t *oldlenp, void *newp, size_t newlen)
+{
+	size_t v;
+
+	(void)mib;
+	(void)miblen;
+	v = stats_snapshot_lock()->active;
+	stats_snapshot_unlock();
+	return (ctl_ro_size(v, oldp, oldlenp, newp, newlen));
+}
+
+static int
+ctl_stats_allocated(const size_t *mib, size_t miblen, void *oldp,
+    size_t *oldlenp, void *newp, size_t newlen)
+{
+	size_t v;
+
+	(void)mib;
+	(void)miblen;
+	v = stats_snapshot_lock()->allocated;
+	stats_snapshot_unlock();
+	return (ctl_ro_size(v, oldp, oldlenp, newp, newlen));
+}
+
+static int
+ctl_stats_mapped(const size_t *mib, size_t miblen, void *oldp,
+    size_t *oldlenp, void *newp, size_t newlen)
+{
+	size_t v;
+
+	(void)mib;
+	(void)miblen;
+	v = stats_snapshot_lock()->mapped;
+	stats_snapshot_unlock();
+	return (ctl_ro_size(v, oldp, oldlenp, newp, newlen));
+}
+
+static int
+ctl_stats_metadata(const size_t *mib, size_t miblen, void *oldp,
+    size_t *oldlenp, void *newp, size_t newlen)
+{
+	size_t v;
+
+	(void)mib;
+	(void)miblen;
+	v = stats_snapshot_lock()->metadata;
+	stats_snapshot_unlock();
+	return (ctl_ro_size(v, oldp, oldlenp, newp, newlen));
+}
+
+static int
+ctl_stats_resident(const size_t *mib, size_t miblen, void *oldp,
+    size_t *oldlenp, void *newp, size_t newlen)
+{
+	size_t v;
+
+	(void)mib;
+	(void)miblen;
+	v = stats_snapshot_lock()->resident;
+	stats_snapshot_unlock();
+	return (ctl_ro_size(v, oldp, oldlenp, newp, newlen));
+}
+
+static int
+ctl_stats_retained(const size_t *mib, size_t miblen, void *oldp,
+    size_t *oldlenp, void *newp, size_t newlen)
+{
+	size_t v;
+
+	(void)mib;
+	(void)miblen;
+	v = stats_snapshot_lock()->retained;
+	stats_snapshot_unlock();
+	return (ctl_ro_size(v, oldp, oldlenp, newp, newlen));
+}
+
+static int
+ctl_stats_background_thread_num_threads(const size_t *mib, size_t miblen,
+    void *oldp, size_t *oldlenp, void *newp, size_t newlen)
+{
+	size_t v;
+
+	(void)mib;
+	(void)miblen;
+	v = stats_snapshot_lock()->bg_threads;
+	stats_snapshot_unlock();
+	return (ctl_ro_size(v, oldp, oldlenp, newp, newlen));
+}
+
+static const struct ctl_node ctl_stats_background_thread_children[] = {
+	CTL_LEAF("num_threads", ctl_stats_background_thread_num_threads),
+	CTL_END
+};
+
+/* Metadata is never backed by transparent huge pages on purpose. */
+static int
+ctl_stats_metadata_thp(const size_t *mib, size_t miblen, void *oldp,
+    size_t *oldlenp, void *newp, size_t newlen)
+{
+	(void)mib;
+	(void)miblen;
+	return (ctl_ro_size(0, oldp, oldlenp, newp, newlen));
+}
+
+/* stats.arenas.<i>.*: one arena of the snapshot. */
+
+static int
+ctl_stats_arenas_i_base(const size_t *mib, size_t miblen, void *oldp,
+    size_t *oldlenp, void *newp, size_t newlen)
+{
+	const struct stats_arena *sa;
+	size_t v = 0;
+
+	(void)miblen;
+	if ((sa = ctl_sa_begin(mib[2])) != NULL)
+		v = sa->base;
+	return (ctl_sa_end_size(sa, v, oldp, oldlenp, newp, newlen));
+}
+
+static int
+ctl_stats_arenas_i_dirty_decay_ms(const size_t *mib, size_t miblen, void *oldp,
+    size_t *oldlenp, void *newp, size_t newlen)
+{
+	const struct stats_arena *sa;
+	ssize_t v = 0;
+
+	(void)miblen;
+	if ((sa = ctl_sa_begin(mib[2])) != NULL)
+		v = (ssize_t)sa->dirty_decay_ms;
+	return (ctl_sa_end_ssize(sa, v, oldp, oldlenp, newp, newlen));
+}
+
+static int
+ctl_stats_arenas_i_dirty_nmadvise(const size_t *mib, size_t miblen, void *oldp,
+    size_t *oldlenp, void *newp, size_t newlen)
+{
+	const struct stats_arena *sa;
+	uint64_t v = 0;
+
+	(void)miblen;
+	if ((sa = ctl_sa_begin(mib[2])) != NULL)
+		v = sa->pa.nmadvise;
+	return (ctl_sa_end_u64(sa, v, oldp, oldlenp, newp, newlen));
+}
+
+static int
+ctl_stats_arenas_i_dirty_npurge(const size_t *mib, size_t miblen, void *oldp,
+    size_t *oldlenp, void *newp, size_t newlen)
+{
+	const struct stats_arena *sa;
+	uint64_t v = 0;
+
+	(void)miblen;
+	if ((sa = ctl_sa_begin(mib[2])) != NULL)
+		v = sa->pa.npurge;
+	return (ctl_sa_end_u64(sa, v, oldp, oldlenp, newp, newlen));
+}
+
+static int
+ctl_stats_arenas_i_dirty_purged(const size_t *mib, size_t miblen, void *oldp,
+    size_t *oldlenp, void *newp, size_t newlen)
+{
+	const struct stats_arena *sa;
+	uint64_t v = 0;
+
+	(void)miblen;
+	if ((sa = ctl_sa_begin(mib[2])) != NULL)
+		v = sa->pa.npurged;
+	return (ctl_sa_end_u64(sa, v, oldp, oldlenp, newp, newlen));
+}
+
+static int
+ctl_stats_arenas_i_dss(const size_t *mib, size_t miblen, void *oldp,
+    size_t *oldlenp, void *newp, size_t newlen)
+{
+	const struct stats_arena *sa;
+	const char *v = NULL;
+
+	(void)miblen;
+	if ((sa = ctl_sa_begin(mib[2])) != NULL)
+		v = "disabled";
+	return (ctl_sa_end_str(sa, v, oldp, oldlenp, newp, newlen));
+}
+
+static int
+ctl_stats_arenas_i_internal(const size_t *mib, size_t miblen, void *oldp,
+    size_t *oldlenp, void *newp, size_t newlen)
+{
+	const struct stats_arena *sa;
+	size_t v = 0;
+
+	(void)miblen;
+	if ((sa = ctl_sa_begin(mib[2])) != NULL)
+		v = 0;
+	return (ctl_sa_end_size(sa, v, oldp, oldlenp, newp, newlen));
+}
+
+static int
+ctl_stats_arenas_i_mapped(const size_t *mib, size_t miblen, void *oldp,
+    size_t *oldlenp, void *newp, size_t newlen)
+{
+	const struct stats_arena *sa;
+	size_t v = 0;
+
+	(void)miblen;
+	if ((sa = ctl_sa_begin(mib[2])) != NULL)
+		v = sa->mapped;
+	return (ctl_sa_end_size(sa, v, oldp, oldlenp, newp, newlen));
+}
+
+static int
+ctl_stats_arenas_i_metadata_thp(const size_t *mib, size_t miblen, void *oldp,
+    size_t *oldlenp, void *newp, size_t newlen)
+{
+	const struct stats_arena *sa;
+	size_t v = 0;
+
+	(void)miblen;
+	if ((sa = ctl_sa_begin(mib[2])) != NULL)
+		v = 0;
+	return (ctl_sa_end_size(sa, v, oldp, oldlenp, newp, newlen));
+}
+
+static int
+ctl_stats_arenas_i_muzzy_decay_ms(const size_t *mib, size_t miblen, void *oldp,
+    size_t *oldlenp, void *newp, size_t newlen)
+{
+	const struct stats_arena *sa;
+	ssize_t v = 0;
+
+	(void)miblen;
+	if ((sa = ctl_sa_begin(mib[2])) != NULL)
+		v = (ssize_t)sa->muzzy_decay_ms;
+	return (ctl_sa_end_ssize(sa, v, oldp, oldlenp, newp, newlen));
+}
+
+static int
+ctl_stats_arenas_i_muzzy_nmadvise(const size_t *mib, size_t miblen, void *oldp,
+    size_t *oldlenp, void *newp, size_t newlen)
+{
+	const struct stats_arena *sa;
+	uint64_t v = 0;
+
+	(void)miblen;
+	if ((sa = ctl_sa_begin(mib[2])) != NULL)
+		v = 0;
+	return (ctl_sa_end_u64(sa, v, oldp, oldlenp, newp, newlen));
+}
+
+static int
+ctl_stats_arenas_i_muzzy_npurge(const size_t *mib, size_t miblen, void *oldp,
+    size_t *oldlenp, void *newp, size_t newlen)
+{
+	const struct stats_arena *sa;
+	uint64_t v = 0;
+
+	(void)miblen;
+	if ((sa = ctl_sa_begin(mib[2])) != NULL)
+		v = 0;
+	return (ctl_sa_end_u64(sa, v, oldp, oldlenp, newp, newlen));
+}
+
+static int
+ctl_stats_arenas_i_muzzy_purged(const size_t *mib, size_t miblen, void *oldp,
+    size_t *oldlenp, void *newp, size_t newlen)
+{
+	const struct stats_arena *sa;
+	uint64_t v = 0;
+
+	(void)miblen;
+	if ((sa = ctl_sa_begin(mib[2])) != NULL)
+		v = 0;
+	return (ctl_sa_end_u64(sa, v, oldp, oldlenp, newp, newlen));
+}
+
+static int
+ctl_stats_arenas_i_nthreads(const size_t *mib, size_t miblen, void *oldp,
+    size_t *oldlenp, void *newp, size_t newlen)
+{
+	const struct stats_arena *sa;
+	unsigned v = 0;
+
+	(void)miblen;
+	if ((sa = ctl_sa_begin(mib[2])) != NULL)
+		v = sa->nthreads;
+	return (ctl_sa_end_unsigned(sa, v, oldp, oldlenp, newp, newlen));
+}
+
+static int
+ctl_stats_arenas_i_pactive(const size_t *mib, size_t miblen, void *oldp,
+    size_t *oldlenp, void *newp, size_t newlen)
+{
+	const struct stats_arena *sa;
+	size_t v = 0;
+
+	(void)miblen;
+	if ((sa = ctl_sa_begin(mib[2])) != NULL)
+		v = sa->pa.nactive;
+	return (ctl_sa_end_size(sa, v, oldp, oldlenp, newp, newlen));
+}
+
+static int
+ctl_stats_arenas_i_pdirty(const size_t *mib, size_t miblen, void *oldp,
+    size_t *oldlenp, void *newp, size_t newlen)
+{
+	const struct stats_arena *sa;
+	size_t v = 0;
+
+	(void)miblen;
+	if ((sa = ctl_sa_begin(mib[2])) != NULL)
+		v = sa->pa.ndirty;
+	return (ctl_sa_end_size(sa, v, oldp, oldlenp, newp, newlen));
+}
+
+static int
+ctl_stats_arenas_i_pmuzzy(const size_t *mib, size_t miblen, void *oldp,
+    size_t *oldlenp, void *newp, size_t newlen)
+{
+	const struct stats_arena *sa;
+	size_t v = 0;
+
+	(void)miblen;
+	if ((sa = ctl_sa_begin(mib[2])) != NULL)
+		v = 0;
+	return (ctl_sa_end_size(sa, v, oldp, oldlenp, newp, newlen));
+}
+
+static int
+ctl_stats_arenas_i_resident(const size_t *mib, size_t miblen, void *oldp,
+    size_t *oldlenp, void *newp, size_t newlen)
+{
+	const struct stats_arena *sa;
+	size_t v = 0;
+
+	(void)miblen;
+	if ((sa = ctl_sa_begin(mib[2])) != NULL)
+		v = sa->resident;
+	return (ctl_sa_end_size(sa, v, oldp, oldlenp, newp, newlen));
+}
+
+static int
+ctl_stats_arenas_i_retained(const size_t *mib, size_t miblen, void *oldp,
+    size_t *oldlenp, void *newp, size_t newlen)
+{
+	const struct stats_arena *sa;
+	size_t v = 0;
+
+	(void)miblen;
+	if ((sa = ctl_sa_begin(mib[2])) != NULL)
+		v = sa->retained;
+	return (ctl_sa_end_size(sa, v, oldp, oldlenp, newp, newlen));
+}
+
+/* stats.arenas.<i>.small.*: all small classes together. */
+
+static int
+ctl_stats_arenas_i_small_allocated(const size_t *mib, size_t miblen, void *oldp,
+    size_t *oldlenp, void *newp, size_t newlen)
+{
+	const struct stats_arena *sa;
+	size_t v = 0;
+
+	(void)miblen;
+	if ((sa = ctl_sa_begin(mib[2])) != NULL)
+		v = sa->small_allocated;
+	return (ctl_sa_end_size(sa, v, oldp, oldlenp, newp, newlen));
+}
+
+static int
+ctl_stats_arenas_i_small_nfills(const size_t *mib, size_t miblen, void *oldp,
+    size_t *oldlenp, void *newp, size_t newlen)
+{
+	const struct stats_arena *sa;
+	uint64_t v = 0;
+
+	(void)miblen;
+	if ((sa = ctl_sa_begin(mib[2])) != NULL)
+		v = sa->small_nfills;
+	return (ctl_sa_end_u64(sa, v, oldp, oldlenp, newp, newlen));
+}
+
+static int
+ctl_stats_arenas_i_small_nflushes(const size_t *mib, size_t miblen, void *oldp,
+    size_t *oldlenp, void *newp, size_t newlen)
+{
+	const struct stats_arena *sa;
+	uint64_t v = 0;
+
+	(void)miblen;
+	if ((sa = ctl_sa_begin(mib[2])) != NULL)
+		v = sa->small_nflushes;
+	return (ctl_sa_end_u64(sa, v, oldp, oldlenp, newp, newlen));
+}
+
+static int
+ctl_stats_arenas_i_small_nmalloc(const size_t *mib, size_t miblen, void *oldp,
+    size_t *oldlenp, void *newp, size_t newlen)
+{
+	const struct stats_arena *sa;
+	uint64_t v = 0;
+
+	(void)miblen;
+	if ((sa = ctl_sa_begin(mib[2])) != NULL)
+		v = sa->small_nmalloc;
+	return (ctl_sa_end_u64(sa, v, oldp, oldlenp, newp, newlen));
+}
+
+static int
+ctl_stats_arenas_i_small_ndalloc(const size_t *mib, size_t miblen, void *oldp,
+    size_t *oldlenp, void *newp, size_t newlen)
+{
+	const struct stats_arena *sa;
+	uint64_t v = 0;
+
+	(void)miblen;
+	if ((sa = ctl_sa_begin(mib[2])) != NULL)
+		v = sa->small_ndalloc;
+	return (ctl_sa_end_u64(sa, v, oldp, oldlenp, newp, newlen));
+}
+
+static int
+ctl_stats_arenas_i_small_nrequests(const size_t *mib, size_t miblen, void *oldp,
+    size_t *oldlenp, void *newp, size_t newlen)
+{
+	const struct stats_arena *sa;
+	uint64_t v = 0;
+
+	(void)miblen;
+	if ((sa = ctl_sa_begin(mib[2])) != NULL)
+		v = sa->small_nrequests;
+	return (ctl_sa_end_u64(sa, v, oldp, oldlenp, newp, newlen));
+}
+
+/* stats.arenas.<i>.large.*: all large classes together. */
+
+static int
+ctl_stats_arenas_i_large_allocated(const size_t *mib, size_t miblen, void *oldp,
+    size_t *oldlenp, void *newp, size_t newlen)
+{
+	const struct stats_arena *sa;
+	size_t v = 0;
+
+	(void)miblen;
+	if ((sa = ctl_sa_begin(mib[2])) != NULL)
+		v = sa->large_allocated;
+	return (ctl_sa_end_size(sa, v, oldp, oldlenp, newp, newlen));
+}
+
+static int
+ctl_stats_arenas_i_large_nmalloc(const size_t *mib, size_t miblen, void *oldp,
+    size_t *oldlenp, void *newp, size_t newlen)
+{
+	const struct stats_arena *sa;
+	uint64_t v = 0;
+
+	(void)miblen;
+	if ((sa = ctl_sa_begin(mib[2])) != NULL)
+		v = sa->large_nmalloc;
+	return (ctl_sa_end_u64(sa, v, oldp, oldlenp, newp, newlen));
+}
+
+static int
+ctl_stats_arenas_i_large_ndalloc(const size_t *mib, size_t miblen, void *oldp,
+    size_t *oldlenp, void *newp, size_t newlen)
+{
+	const struct stats_arena *sa;
+	uint64_t v = 0;
+
+	(void)miblen;
+	if ((sa = ctl_sa_begin(mib[2])) != NULL)
+		v = sa->large_ndalloc;
+	return (ctl_sa_end_u64(sa, v, oldp, oldlenp, newp, newlen));
+}
+
+static int
+ctl_stats_arenas_i_large_nrequests(const size_t *mib, size_t miblen, void *oldp,
+    size_t *oldlenp, void *newp, size_t newlen)
+{
+	const struct stats_arena *sa;
+	uint64_t v = 0;
+
+	(void)miblen;
+	if ((sa = ctl_sa_begin(mib[2])) != NULL)
+		v = sa->large_nmalloc;
+	return (ctl_sa_end_u64(sa, v, oldp, oldlenp, newp, newlen));
+}
+
+/* stats.arenas.<i>.bins.<j>.*: small class j. */
+
+static int
+ctl_stats_arenas_i_bins_j_curregs(const size_t *mib, size_t miblen, void *oldp,
+    size_t *oldlenp, void *newp, size_t newlen)
+{
+	const struct stats_arena *sa;
+	size_t v = 0;
+
+	(void)miblen;
+	if ((sa = ctl_sa_begin(mib[2])) != NULL)
+		v = sa->bins[mib[4]].curregs;
+	return (ctl_sa_end_size(sa, v, oldp, oldlenp, newp, newlen));
+}
+
+static int
+ctl_stats_arenas_i_bins_j_curslabs(const size_t *mib, size_t miblen, void *oldp,
+    size_t *oldlenp, void *newp, size_t newlen)
+{
+	const struct stats_arena *sa;
+	size_t v = 0;
+
+	(void)miblen;
+	if ((sa = ctl_sa_begin(mib[2])) != NULL)
+		v = sa->bins[mib[4]].curslabs;
+	return (ctl_sa_end_size(sa, v, oldp, oldlenp, newp, newlen));
+}
+
+static int
+ctl_stats_arenas_i_bins_j_nfills(const size_t *mib, size_t miblen, void *oldp,
+    size_t *oldlenp, void *newp, size_t newlen)
+{
+	const struct stats_arena *sa;
+	uint64_t v = 0;
+
+	(void)miblen;
+	if ((sa = ctl_sa_begin(mib[2])) != NULL)
+		v = sa->bins[mib[4]].nfills;
+	return (ctl_sa_end_u64(sa, v, oldp, oldlenp, newp, newlen));
+}
+
+static int
+ctl_stats_arenas_i_bins_j_nflushes(const size_t *mib, size_t miblen, void *oldp,
+    size_t *oldlenp, void *newp, size_t newlen)
+{
+	const struct stats_arena *sa;
+	uint64_t v = 0;
+
+	(void)miblen;
+	if ((sa = ctl_sa_begin(mib[2])) != NULL)
+		v = sa->bins[mib[4]].nflushes;
+	return (ctl_sa_end_u64(sa, v, oldp, oldlenp, newp, newlen));
+}
+
+static int
+ctl_stats_arenas_i_bins_j_nmalloc(const size_t *mib, size_t miblen, void *oldp,
+    size_t *oldlenp, void *newp, size_t newlen)
+{
+	const struct stats_arena *sa;
+	uint64_t v = 0;
+
+	(void)miblen;
+	if ((sa = ctl_sa_begin(mib[2])) != NULL)
+		v = sa->bins[mib[4]].nmalloc;
+	return (ctl_sa_end_u64(sa, v, oldp, oldlenp, newp, newlen));
+}
+
+static int
+ctl_stats_arenas_i_bins_j_ndalloc(const size_t *mib, size_t miblen, void *oldp,
+    size_t *oldlenp, void *newp, size_t newlen)
+{
+	const struct stats_arena *sa;
+	uint64_t v = 0;
+
+	(void)miblen;
+	if ((sa = ctl_sa_begin(mib[2])) != NULL)
+		v = sa->bins[mib[4]].ndalloc;
+	return (ctl_sa_end_u64(sa, v, oldp, oldlenp, newp, newlen));
+}
+
+static int
+ctl_stats_arenas_i_bins_j_nonfull_slabs(const size_t *mib, size_t miblen,
+    void *oldp,
+    size_t *oldlenp, void *newp, size_t newlen)
+{
+	const struct stats_arena *sa;
+	size_t v = 0;
+
+	(void)miblen;
+	if ((sa = ctl_sa_begin(mib[2])) != NULL)
+		v = sa->bins[mib[4]].nonfull;
+	return (ctl_sa_end_size(sa, v, oldp, oldlenp, newp, newlen));
+}
+
+static int
+ctl_stats_arenas_i_bins_j_nrequests(const size_t *mib, size_t miblen,
+    void *oldp,
+    size_t *oldlenp, void *newp, size_t newlen)
+{
+	const struct stats_arena *sa;
+	uint64_t v = 0;
+
+	(void)miblen;
+	if ((sa = ctl_sa_begin(mib[2])) != NULL)
+		v = sa->bins[mib[4]].nrequests;
+	return (ctl_sa_end_u64(sa, v, oldp, oldlenp, newp, newlen));
+}
+
+static int
+ctl_stats_arenas_i_bins_j_nreslabs(const size_t *mib, size_t miblen, void *oldp,
+    size_t *oldlenp, void *newp, size_t newlen)
+{
+	const struct stats_arena *sa;
+	uint64_t v = 0;
+
+	(void)miblen;
+	if ((sa = ctl_sa_begin(mib[2])) != NULL)
+		v = sa->bins[mib[4]].nreslabs;
+	return (ctl_sa_end_u64(sa, v, oldp, oldlenp, newp, newlen));
+}
+
+static int
+ctl_stats_arenas_i_bins_j_nslabs(const size_t *mib, size_t miblen, void *oldp,
+    size_t *oldlenp, void *newp, size_t newlen)
+{
+	const struct stats_arena *sa;
+	uint64_t v = 0;
+
+	(void)miblen;
+	if ((sa = ctl_sa_begin(mib[2])) != NULL)
+		v = sa->bins[mib[4]].nslabs;
+	return (ctl_sa_end_u64(sa, v, oldp, oldlenp, newp, newlen));
+}
+
+/* stats.arenas.<i>.lextents.<j>.*: large class j. */
+
+static int
+ctl_stats_arenas_i_lextents_j_curlextents(const size_t *mib, size_t miblen,
+    void *oldp,
+    size_t *oldlenp, void *newp, size_t newlen)
+{
+	const struct stats_arena *sa;
+	size_t v = 0;
+
+	(void)miblen;
+	if ((sa = ctl_sa_begin(mib[2])) != NULL)
+		v = sa->lmalloc[mib[4]] - sa->ldalloc[mib[4]];
+	return (ctl_sa_end_size(sa, v, oldp, oldlenp, newp, newlen));
+}
+
+static int
+ctl_stats_arenas_i_lextents_j_nmalloc(const size_t *mib, size_t miblen,
+    void *oldp,
+    size_t *oldlenp, void *newp, size_t newlen)
+{
+	const struct stats_arena *sa;
+	uint64_t v = 0;
+
+	(void)miblen;
+	if ((sa = ctl_sa_begin(mib[2])) != NULL)
+		v = sa->lmalloc[mib[4]];
+	return (ctl_sa_end_u64(sa, v, oldp, oldlenp, newp, newlen));
+}
+
+static int
+ctl_stats_arenas_i_lextents_j_ndalloc(const size_t *mib, size_t miblen,
+    void *oldp,
+    size_t *oldlenp, void *newp, size_t newlen)
+{
+	const struct stats_arena *sa;
+	uint64_t v = 0;
+
+	(void)miblen;
+	if ((sa = ctl_sa_begin(mib[2])) != NULL)
+		v = sa->ldalloc[mib[4]];
+	return (ctl_sa_end_u64(sa, v, oldp, oldlenp, newp, newlen));
+}
+
+static int
+ctl_stats_arenas_i_lextents_j_nrequests(const size_t *mib, size_t miblen,
+    void *oldp,
+    size_t *oldlenp, void *newp, size_t newlen)
+{
+	const struct stats_arena *sa;
+	uint64_t v = 0;
+
+	(void)miblen;
+	if ((sa = ctl_sa_begin(mib[2])) != NULL)
+		v = sa->lmalloc[mib[4]];
+	return (ctl_sa_end_u64(sa, v, oldp, oldlenp, newp, newlen));
+}
+
+static bool
+ctl_stats_bin_index_ok(size_t ind)
+{
+	return (ind < SC_NBINS);
+}
+
+static bool
+ctl_stats_lextent_index_ok(size_t ind)
+{
+	return (ind < STATS_NLEXTENTS);
+}
+
+static const struct ctl_node ctl_stats_bins_j_children[] = {
+	CTL_LEAF("curregs", ctl_stats_arenas_i_bins_j_curregs),
+	CTL_LEAF("curslabs", ctl_stats_arenas_i_bins_j_curslabs),
+	CTL_LEAF("nfills", ctl_stats_arenas_i_bins_j_nfills),
+	CTL_LEAF("nflushes", ctl_stats_arenas_i_bins_j_nflushes),
+	CTL_LEAF("nmalloc", ctl_stats_arenas_i_bins_j_nmalloc),
+	CTL_LEAF("ndalloc", ctl_stats_arenas_i_bins_j_ndalloc),
+	CTL_LEAF("nonfull_slabs", ctl_stats_arenas_i_bins_j_nonfull_slabs),
+	CTL_LEAF("nrequests", ctl_stats_arenas_i_bins_j_nrequests),
+	CTL_LEAF("nreslabs", ctl_stats_arenas_i_bins_j_nreslabs),
+	CTL_LEAF("nslabs", ctl_stats_arenas_i_bins_j_nslabs),
+	CTL_END
+};
+
+static const struct ctl_node ctl_stats_bins_children[] = {
+	CTL_INDEX(ctl_stats_bins_j_children, ctl_stats_bin_index_ok),
+	CTL_END
+};
+
+static const struct ctl_node ctl_stats_lextents_j_children[] = {
+	CTL_LEAF("curlextents", ctl_stats_arenas_i_lextents_j_curlextents),
+	CTL_LEAF("nmalloc", ctl_stats_arenas_i_lextents_j_nmalloc),
+	CTL_LEAF("ndalloc", ctl_stats_arenas_i_lextents_j_ndalloc),
+	CTL_LEAF("nrequests", ctl_stats_arenas_i_lextents_j_nrequests),
+	CTL_END
+};
+
+static const struct ctl_node ctl_stats_lextents_children[] = {
+	CTL_INDEX(ctl_stats_lextents_j_children, ctl_stats_lextent_index_ok),
+	CTL_END
+};
+
+static const struct ctl_node ctl_stats_small_children[] = {
+	CTL_LEAF("allocated", ctl_stats_arenas_i_small_allocated),
+	CTL_LEAF("nfills", ctl_stats_arenas_i_small_nfills),
+	CTL_LEAF("nflushes", ctl_stats_arenas_i_small_nflushes),
+	CTL_LEAF("nmalloc", ctl_stats_arenas_i_small_nmalloc),
+	CTL_LEAF("ndalloc", ctl_stats_arenas_i_small_ndalloc),
+	CTL_LEAF("nrequests", ctl_stats_arenas_i_small_nrequests),
+	CTL_END
+};
+
+static const struct ctl_node ctl_stats_large_children[] = {
+	CTL_LEAF("allocated", ctl_stats_arenas_i_large_allocated),
+	CTL_LEAF("nmalloc", ctl_stats_arenas_i_large_nmalloc),
+	CTL_LEAF("ndalloc", ctl_stats_arenas_i_large_ndalloc),
+	CTL_LEAF("nrequests", ctl_stats_arenas_i_large_nrequests),
+	CTL_END
+};
+
+static const struct ctl_node ctl_stats_arenas_i_children[] = {
+	CTL_LEAF("base", ctl_stats_arenas_i_base),
+	CTL_DIR("bins", ctl_stats_bins_children),
+	CTL_LEAF("dirty_decay_ms", ctl_stats_arenas_i_dirty_decay_ms),
+	CTL_LEAF("dirty_nmadvise", ctl_stats_arenas_i_dirty_nmadvise),
+	CTL_LEAF("dirty_npurge", ctl_stats_arenas_i_dirty_npurge),
+	CTL_LEAF("dirty_purged", ctl_stats_arenas_i_dirty_purged),
+	CTL_LEAF("dss", ctl_stats_arenas_i_dss),
+	CTL_LEAF("internal", ctl_stats_arenas_i_internal),
+	CTL_DIR("large", ctl_stats_large_children),
+	CTL_DIR("lextents", ctl_stats_lextents_children),
+	CTL_LEAF("mapped", ctl_stats_arenas_i_mapped),
+	CTL_LEAF("metadata_thp", ctl_stats_arenas_i_metadata_thp),
+	CTL_LEAF("muzzy_decay_ms", ctl_stats_arenas_i_muzzy_decay_ms),
+	CTL_LEAF("muzzy_nmadvise", ctl_stats_arenas_i_muzzy_nmadvise),
+	CTL_LEAF("muzzy_npurge", ctl_stats_arenas_i_muzzy_npurge),
+	CTL_LEAF("muzzy_purged", ctl_stats_arenas_i_muzzy_purged),
+	CTL_LEAF("nthreads", ctl_stats_arenas_i_nthreads),
+	CTL_LEAF("pactive", ctl_stats_arenas_i_pactive),
+	CTL_LEAF("pdirty", ctl_stats_arenas_i_pdirty),
+	CTL_LEAF("pmuzzy", ctl_stats_arenas_i_pmuzzy),
+	CTL_LEAF("resident", ctl_stats_arenas_i_resident),
+	CTL_LEAF("retained", ctl_stats_arenas_i_retained),
+	CTL_DIR("small", ctl_stats_small_children),
+	CTL_END
+};
+
+static bool
+ctl_stats_arena_index_ok(size_t ind)
+{
+	return (stats_snapshot_has(ind));
+}
+
+static const struct ctl_node ctl_stats_arenas_children[] = {
+	CTL_INDEX(ctl_stats_arenas_i_children, ctl_stats_arena_index_ok),
+	CTL_END
+};
+
+/*
+ * Not provided: zero_reallocs, background_thread.num_runs and
+ * run_interval, mutexes.* and, per arena, uptime, tcache_bytes,
+ * extents.*, mutexes.* and the large nfills/nflushes (not counted).
+ */
+const struct ctl_node ctl_stats_children[] = {
+	CTL_LEAF("active", ctl_stats_active),
+	CTL_LEAF("allocated", ctl_stats_allocated),
+	CTL_DIR("arenas", ctl_stats_arenas_children),
+	CTL_DIR("background_thread", ctl_stats_background_thread_children),
+	CTL_LEAF("mapped", ctl_stats_mapped),
+	CTL_LEAF("metadata", ctl_stats_metadata),
+	CTL_LEAF("metadata_thp", ctl_stats_metadata_thp),
+	CTL_LEAF("resident", ctl_stats_resident),
+	CTL_LEAF("retained", ctl_stats_retained),
+	CTL_END
+};

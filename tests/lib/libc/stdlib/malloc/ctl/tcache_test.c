@@ -1,0 +1,336 @@
+/*
+ * tcache_test: thread caches through mallctl: explicit caches
+ * (tcache.create, flush, destroy and MALLOCX_TCACHE), the calling
+ * thread's cache (thread.tcache.enabled, thread.tcache.flush,
+ * thread.idle), and the thread's byte counters (thread.allocated,
+ * thread.deallocated and the pointers thread.allocatedp and
+ * thread.deallocatedp), per thread.
+ */
+#include <pthread.h>
+
+#include "ctl_test_util.h"
+
+static unsigned
+tc_create(void)
+{
+	unsigned tc = 0;
+	size_t len = sizeof(tc);
+
+	ATF_REQUIRE_EQ(mallctl("tcache.create", &tc, &len, NULL, 0), 0);
+	return (tc);
+}
+
+static int
+tc_op(const char *op, unsigned tc)
+{
+	return (mallctl(op, NULL, NULL, &tc, sizeof(tc)));
+}
+
+/* Bind the calling thread to a fresh arena; returns the arena. */
+static unsigned
+fresh_thread_arena(void)
+{
+	unsigned a = ct_new_arena();
+
+	ATF_REQUIRE_EQ(mallctl("thread.arena", NULL, NULL, &a, sizeof(a)), 0);
+	return (a);
+}
+
+ATF_TC_WITHOUT_HEAD(explicit_create_destroy);
+ATF_TC_BODY(explicit_create_destroy, tc)
+{
+	unsigned t[4], again;
+	size_t len;
+	int i;
+
+	for (i = 0; i < 4; i++)
+		t[i] = tc_create();
+	for (i = 1; i < 4; i++)
+		ATF_CHECK(t[i] != t[0] && t[i] != t[i - 1]);
+	ATF_CHECK_EQ(tc_op("tcache.flush", t[1]), 0);
+	ATF_CHECK_EQ(tc_op("tcache.destroy", t[1]), 0);
+	ATF_CHECK_EQ(tc_op("tcache.destroy", t[1]), EFAULT);
+	ATF_CHECK_EQ(tc_op("tcache.flush", t[1]), EFAULT);
+	/* A destroyed identifier is given out again. */
+	again = tc_create();
+	ATF_CHECK_EQ(again, t[1]);
+	ATF_CHECK_EQ(tc_op("tcache.flush", 5000), EFAULT);
+	ATF_CHECK_EQ(tc_op("tcache.destroy", 4093), EFAULT);
+	/* Access rules. */
+	len = sizeof(again);
+	ATF_CHECK_EQ(mallctl("tcache.flush", &again, &len, &again,
+	    sizeof(again)), EPERM);
+	ATF_CHECK_EQ(mallctl("tcache.create", &again, &len, &again,
+	    sizeof(again)), EPERM);
+	ATF_CHECK_EQ(mallctl("tcache.flush", NULL, NULL, &again, 2), EINVAL);
+	for (i = 0; i < 4; i++)
+		ATF_CHECK_EQ(tc_op("tcache.destroy", t[i]), 0);
+}
+
+ATF_TC_WITHOUT_HEAD(explicit_routing);
+ATF_TC_BODY(explicit_routing, tc)
+{
+	unsigned a, t, b;
+	void *p, *q, *r;
+	size_t c48;
+	int f;
+
+	a = fresh_thread_arena();
+	t = tc_create();
+	f = MALLOCX_TCACHE(t);
+	c48 = ct_bin_index(48);
+	p = mallocx(40, f);
+	ATF_REQUIRE(p != NULL);
+	ATF_CHECK_EQ(sallocx(p, 0), 48);
+	/* The cache filled from the arena it was created in. */
+	ct_epoch();
+	{
+		char name[64];
+
+		snprintf(name, sizeof(name), "bins.%zu.curregs", c48);
+		ATF_CHECK(ct_astat(a, name) > 1);
+		snprintf(name, sizeof(name), "bins.%zu.nfills", c48);
+		ATF_CHECK_EQ(ct_astat(a, name), 1);
+	}
+	/* A free into the cache is the next allocation from it. */
+	dallocx(p, f);
+	q = mallocx(48, f);
+	ATF_CHECK(q == p);
+	/* The thread's own cache is another cache. */
+	r = mallocx(48, 0);
+	ATF_CHECK(r != q);
+	dallocx(r, 0);
+	/* rallocx through the cache keeps the contents. */
+	memset(q, 0x2b, 48);
+	q = rallocx(q, 3000, f);
+	ATF_REQUIRE(q != NULL);
+	ATF_CHECK(((unsigned char *)q)[47] == 0x2b);
+	q = rallocx(q, 40, f);
+	ATF_CHECK(((unsigned char *)q)[39] == 0x2b);
+	sdallocx(q, 40, f);
+	/* Large classes go through the cache too. */
+	p = mallocx(20000, f);
+	ATF_REQUIRE(p != NULL);
+	dallocx(p, f);
+	ATF_CHECK(mallocx(20000, f) == p);
+	dallocx(p, f);
+	/*
+	 * flush returns everything: nothing of class 48 stays in use (the
+	 * thread's own cache, which fills from the same arena, is flushed
+	 * too).
+	 */
+	ATF_CHECK_EQ(tc_op("tcache.flush", t), 0);
+	ATF_CHECK_EQ(mallctl("thread.tcache.flush", NULL, NULL, NULL, 0), 0);
+	ct_epoch();
+	{
+		char name[64];
+
+		snprintf(name, sizeof(name), "bins.%zu.curregs", c48);
+		ATF_CHECK_EQ(ct_astat(a, name), 0);
+	}
+	ATF_CHECK_EQ(ct_astat(a, "large.allocated"), 0);
+	/* With MALLOCX_ARENA naming another arena, the arena wins. */
+	b = ct_new_arena();
+	p = mallocx(48, f | MALLOCX_ARENA(b));
+	{
+		unsigned ind;
+		size_t len = sizeof(ind);
+
+		ATF_CHECK_EQ(mallctl("arenas.lookup", &ind, &len, &p,
+		    sizeof(p)), 0);
+		ATF_CHECK_EQ(ind, b);
+	}
+	dallocx(p, f | MALLOCX_ARENA(b));
+	/* destroy flushes as well. */
+	p = mallocx(64, f);
+	dallocx(p, f);
+	ATF_CHECK_EQ(tc_op("tcache.destroy", t), 0);
+	ATF_CHECK_EQ(mallctl("thread.tcache.flush", NULL, NULL, NULL, 0), 0);
+	ct_epoch();
+	ATF_CHECK_EQ(ct_astat(a, "small.allocated"), 0);
+}
+
+ATF_TC_WITHOUT_HEAD(tcache_none);
+ATF_TC_BODY(tcache_none, tc)
+{
+	unsigned a;
+	void *p[10];
+	int i;
+
+	a = fresh_thread_arena();
+	for (i = 0; i < 10; i++)
+		p[i] = mallocx(64, MALLOCX_TCACHE_NONE);
+	ct_epoch();
+	ATF_CHECK_EQ(ct_astat(a, "small.allocated"), 640);
+	for (i = 0; i < 10; i++)
+		dallocx(p[i], MALLOCX_TCACHE_NONE);
+	ct_epoch();
+	ATF_CHECK_EQ(ct_astat(a, "small.allocated"), 0);
+}
+
+ATF_TC_WITHOUT_HEAD(thread_tcache);
+ATF_TC_BODY(thread_tcache, tc)
+{
+	size_t len = sizeof(bool);
+	unsigned a;
+	bool old, on = true, off = false;
+	void *p;
+
+	a = fresh_thread_arena();
+	ATF_CHECK(ct_bool("thread.tcache.enabled"));
+	p = ct_hide(malloc(32));
+	free(p);
+	ct_epoch();
+	ATF_CHECK(ct_astat(a, "small.allocated") > 0);
+	ATF_CHECK_EQ(mallctl("thread.tcache.flush", NULL, NULL, NULL, 0), 0);
+	ct_epoch();
+	ATF_CHECK_EQ(ct_astat(a, "small.allocated"), 0);
+	/* Off: objects go straight back to the arena. */
+	ATF_CHECK_EQ(mallctl("thread.tcache.enabled", &old, &len, &off,
+	    sizeof(off)), 0);
+	ATF_CHECK(old);
+	ATF_CHECK(!ct_bool("thread.tcache.enabled"));
+	p = ct_hide(malloc(32));
+	ATF_REQUIRE(p != NULL);
+	free(p);
+	ct_epoch();
+	ATF_CHECK_EQ(ct_astat(a, "small.allocated"), 0);
+	ATF_CHECK_EQ(mallctl("thread.tcache.enabled", &old, &len, &on,
+	    sizeof(on)), 0);
+	ATF_CHECK(!old);
+	ATF_CHECK(ct_bool("thread.tcache.enabled"));
+	/* thread.idle: the cache is emptied. */
+	free(ct_hide(malloc(32)));
+	ATF_CHECK_EQ(mallctl("thread.idle", NULL, NULL, NULL, 0), 0);
+	ct_epoch();
+	ATF_CHECK_EQ(ct_astat(a, "small.allocated"), 0);
+}
+
+/* Counters of the calling thread, checked against the *p pointers. */
+struct counters {
+	uint64_t	a, d;
+	uint64_t	*ap, *dp;
+};
+
+static void
+read_counters(struct counters *c)
+{
+	size_t len;
+
+	c->a = ct_u64("thread.allocated");
+	c->d = ct_u64("thread.deallocated");
+	len = sizeof(c->ap);
+	ATF_REQUIRE_EQ(mallctl("thread.allocatedp", &c->ap, &len, NULL, 0),
+	    0);
+	ATF_REQUIRE_EQ(mallctl("thread.deallocatedp", &c->dp, &len, NULL, 0),
+	    0);
+	ATF_CHECK_EQ(*c->ap, c->a);
+	ATF_CHECK_EQ(*c->dp, c->d);
+}
+
+#define	NKEEP	1000
+
+static void
+check_counters(void)
+{
+	void *keep[NKEEP];
+	struct counters c0, c1;
+	unsigned t;
+	size_t us;
+	void *p;
+	int i;
+
+	read_counters(&c0);
+	/* Small, cached. */
+	p = ct_hide(malloc(100));
+	us = malloc_usable_size(p);
+	read_counters(&c1);
+	ATF_CHECK(c1.ap == c0.ap && c1.dp == c0.dp);
+	ATF_CHECK_MSG(c1.a >= c0.a + us, "allocated %lu -> %lu after %zu",
+	    (unsigned long)c0.a, (unsigned long)c1.a, us);
+	free(p);
+	read_counters(&c0);
+	ATF_CHECK(c0.d >= c1.d + us);
+	/* Large, uncached. */
+	p = ct_hide(malloc(5 << 20));
+	read_counters(&c1);
+	ATF_CHECK(c1.a >= c0.a + (5 << 20));
+	free(p);
+	read_counters(&c0);
+	ATF_CHECK(c0.d >= c1.d + (5 << 20));
+	/* Through an explicit cache. */
+	t = tc_create();
+	p = mallocx(1000, MALLOCX_TCACHE(t));
+	read_counters(&c1);
+	ATF_CHECK(c1.a >= c0.a + 1024);
+	dallocx(p, MALLOCX_TCACHE(t));
+	read_counters(&c0);
+	ATF_CHECK(c0.d >= c1.d + 1024);
+	ATF_CHECK_EQ(tc_op("tcache.destroy", t), 0);
+	/*
+	 * The pointed-to values follow the thread's cache slow paths (fills
+	 * and flushes) with no mallctl call in between.
+	 */
+	for (i = 0; i < NKEEP; i++)
+		keep[i] = ct_hide(malloc(16));
+	ATF_CHECK_MSG(*c0.ap > c0.a, "*thread.allocatedp did not move");
+	for (i = 0; i < NKEEP; i++)
+		free(keep[i]);
+	ATF_CHECK_MSG(*c0.dp > c0.d, "*thread.deallocatedp did not move");
+}
+
+static void *
+counters_main(void *arg)
+{
+	uint64_t **other = arg, *ap;
+	size_t len = sizeof(ap);
+
+	check_counters();
+	ATF_CHECK_EQ(mallctl("thread.allocatedp", &ap, &len, NULL, 0), 0);
+	ATF_CHECK(ap != other[0]);
+	return (NULL);
+}
+
+ATF_TC_WITHOUT_HEAD(thread_counters);
+ATF_TC_BODY(thread_counters, tc)
+{
+	uint64_t *ap;
+	size_t len = sizeof(ap);
+	pthread_t t;
+
+	check_counters();
+	ATF_REQUIRE_EQ(mallctl("thread.allocatedp", &ap, &len, NULL, 0), 0);
+	ATF_REQUIRE_EQ(pthread_create(&t, NULL, counters_main, &ap), 0);
+	ATF_REQUIRE_EQ(pthread_join(t, NULL), 0);
+	/* Read-only. */
+	ATF_CHECK_EQ(mallctl("thread.allocated", NULL, NULL, &ap,
+	    sizeof(uint64_t)), EPERM);
+}
+
+ATF_TC_WITHOUT_HEAD(thread_counters_uncached_small);
+ATF_TC_BODY(thread_counters_uncached_small, tc)
+{
+	uint64_t a0, a1;
+	void *p;
+
+	atf_tc_expect_fail("alloc.c counts only large allocations made "
+	    "outside the thread cache (tsd->large_allocated), so small "
+	    "MALLOCX_TCACHE_NONE and tcache:false allocations are missing "
+	    "from thread.allocated");
+	a0 = ct_u64("thread.allocated");
+	p = mallocx(64, MALLOCX_TCACHE_NONE);
+	a1 = ct_u64("thread.allocated");
+	dallocx(p, MALLOCX_TCACHE_NONE);
+	ATF_CHECK(a1 >= a0 + 64);
+}
+
+ATF_TP_ADD_TCS(tp)
+{
+	ATF_TP_ADD_TC(tp, explicit_create_destroy);
+	ATF_TP_ADD_TC(tp, explicit_routing);
+	ATF_TP_ADD_TC(tp, tcache_none);
+	ATF_TP_ADD_TC(tp, thread_tcache);
+	ATF_TP_ADD_TC(tp, thread_counters);
+	ATF_TP_ADD_TC(tp, thread_counters_uncached_small);
+	return (atf_no_error());
+}
