@@ -33,6 +33,8 @@ alloc_tsd(void)
 
 	if (unlikely(tsd->state == TSD_UNINIT))
 		tsd_boot(tsd);
+	else if (++tsd->numa_ticks >= TSD_NUMA_TICKS)
+		tsd_numa_check(tsd);
 	return (tsd);
 }
 
@@ -118,9 +120,9 @@ alloc_lookup(const void *p, unsigned *ind, const char *fn)
 	c = e & 0xff;
 	if (c == 0)
 		goto unallocated;
-	if (c == PMAP_SLOW)
+	if (PMAP_CLASS(e) < 0)
 		goto inner;
-	*ind = c - 1;
+	*ind = (unsigned)PMAP_CLASS(e);
 	off = (e >> 16) + (uint32_t)((uintptr_t)p & (PAGE - 1));
 	if (!sc_divides(*ind, off))
 		goto inner;
@@ -156,7 +158,11 @@ free_validated(void *p, struct sp *sp, unsigned ind, unsigned flags)
 		memset(p, 0x5a, alloc_usize(p, sp, ind));
 	if ((flags & ALLOC_NOCACHE) == 0 && ind < tsd->tc.nhbins &&
 	    sp->kind == SP_RUNS) {
-		tcache_dalloc_slow(&tsd->tc, ind, p);
+		if (((sp->pmap[sp_page(sp, p)] >> 6) & (PMAP_NWIN - 1)) !=
+		    tsd->tc.win)
+			tcache_remote(&tsd->tc, p);
+		else
+			tcache_dalloc_slow(&tsd->tc, ind, p);
 		return;
 	}
 	if (ind < SC_NBINS)

@@ -23,6 +23,7 @@ enum opt_junk { JUNK_NONE = 0, JUNK_ALLOC = 1, JUNK_FREE = 2,
 enum opt_zero_realloc { ZERO_REALLOC_FREE, ZERO_REALLOC_ALLOC,
 	ZERO_REALLOC_ABORT };
 enum opt_thp { THP_DEFAULT, THP_ALWAYS, THP_NEVER };
+enum opt_numa { NUMA_OFF, NUMA_PREFER, NUMA_BIND, NUMA_INTERLEAVE };
 
 extern bool		opt_abort;
 extern bool		opt_abort_conf;
@@ -40,6 +41,7 @@ extern unsigned		opt_zero_realloc;
 extern bool		opt_stats_print;
 extern char		opt_stats_print_opts[64];
 extern unsigned		opt_thp;
+extern unsigned		opt_numa;
 extern unsigned		opt_metadata_thp;
 extern bool		opt_background_thread;
 /* Whether any source named background_thread (bg.h's auto mode). */
@@ -51,6 +53,7 @@ extern bool		opt_utrace;
 extern const char *const conf_junk_names[];
 extern const char *const conf_zero_realloc_names[];
 extern const char *const conf_thp_names[];
+extern const char *const conf_numa_names[];
 extern const char *const conf_metadata_thp_names[];
 
 void	conf_init(void);

@@ -10,6 +10,7 @@
 #include "arena.h"
 #include "base.h"
 #include "bg.h"
+#include "conf.h"
 #include "hpage.h"
 #include "msg.h"
 #include "pa.h"
@@ -90,6 +91,21 @@ static unsigned
 pa_ind(struct pa *pa)
 {
 	return (pa->arena->ind);
+}
+
+/* NUMA placement of fresh address space, before anything touches it. */
+static void
+pa_place(struct pa *pa, void *addr, size_t size)
+{
+	unsigned node = pa->arena->node;
+
+	if (!pal_caps.numa)
+		return;
+	if (opt_numa == NUMA_INTERLEAVE)
+		pal_bind(addr, size, 0, PAL_BIND_INTERLEAVE);
+	else if (node != ARENA_NODE_NONE && opt_numa != NUMA_OFF)
+		pal_bind(addr, size, node, opt_numa == NUMA_BIND ?
+		    PAL_BIND_STRICT : PAL_BIND_PREFER);
 }
 
 static void *
@@ -276,8 +292,10 @@ pa_grow(struct pa *pa, size_t need)
 	c->nsp = n;
 	c->next = pa->chunks;
 	pa->chunks = c;
-	if (pa->hooks == NULL)
+	if (pa->hooks == NULL) {
 		hpage_fresh(pa, addr, n << LG_SUPERPAGE);
+		pa_place(pa, addr, n << LG_SUPERPAGE);
+	}
 	sp->kind = SP_FREE;
 	sp->addr = (uintptr_t)addr;
 	sp->nsp = n;
@@ -728,7 +746,7 @@ pa_huge_alloc(struct pa *pa, size_t size, size_t align, bool *zeroed)
 	}
 	sp->kind = SP_HUGE;
 	sp->usize = size;
-	memset(sp->pmap, 0xff, sizeof(sp->pmap));
+	memset(sp->pmap, PMAP_SLOW_BYTE, sizeof(sp->pmap));
 	pa->stats.nactive += pa_pages(size);
 	pa->stats.nhuge_sp += nsp;
 	if (pa->hooks == NULL)
@@ -878,7 +896,7 @@ pa_reset_runs(struct pa *pa, struct sp *sp)
 	unsigned i, c;
 
 	for (i = 0; i < SP_NPAGES; i++) {
-		c = sp->pmap[i] & 0xff;
+		c = (unsigned)(PMAP_CLASS(sp->pmap[i]) + 1);
 		if (c >= 1 && c <= SC_NBINS && (sp->pmap[i] >> 16) == 0)
 			pa_slab_desc_put_locked(pa, sp->slab[i]);
 	}
