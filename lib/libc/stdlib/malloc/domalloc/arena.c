@@ -70,7 +70,7 @@ arena_new(unsigned ind)
 		return (NULL);
 	for (i = 0; i < SC_NBINS; i++)
 		bin_init(&a->bins[i]);
-	pa_init(&a->pa, a, opt_dirty_decay_ms);
+	pa_init(&a->pa, a, opt_dirty_decay_ms, opt_muzzy_decay_ms);
 	a->ind = ind;
 	a->node = ARENA_NODE_NONE;
 	a->win = 0;

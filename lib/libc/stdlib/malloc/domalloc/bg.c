@@ -30,7 +30,8 @@ bg_pass(void)
 	n = atomic_load_explicit(&narenas_total, memory_order_acquire);
 	for (i = 0; i < n; i++) {
 		a = arena_get(i, false);
-		if (a == NULL || a->pa.stats.ndirty == 0 || a->pa.decay.ms < 0)
+		if (a == NULL || (a->pa.stats.ndirty == 0 &&
+		    a->pa.stats.nmuzzy == 0))
 			continue;
 		pa_decay_run(&a->pa);
 		now = pal_clock_ns();
