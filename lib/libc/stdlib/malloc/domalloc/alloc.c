@@ -60,6 +60,12 @@ alloc_generic(size_t size, size_t align, unsigned flags, struct arena *arena)
 	if (unlikely(!malloc_init()))
 		return (alloc_oom(size));
 	tsd = alloc_tsd();
+	/*
+	 * Every allocation slow path (a cache refill, a large allocation)
+	 * checks the node: it costs a vDSO call, small beside the refill.
+	 */
+	if (arena_numa() && tsd->state == TSD_NOMINAL)
+		tsd_numa_check(tsd);
 	usize = align <= SC_QUANTUM ? sc_usize(size) :
 	    sc_usize_aligned(size, align);
 	if (usize == 0)
