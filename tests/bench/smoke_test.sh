@@ -1,0 +1,128 @@
+#! /usr/bin/env atf-sh
+# shellcheck shell=sh
+#
+# smoke_test: every benchmark workload runs once, with tiny sizes, under
+# domalloc (libdomalloc.so in LD_PRELOAD), through the same runner and
+# launcher as `make bench'.  A case passes when the workload exits 0 and
+# prints its RESULT line with check=ok (the workloads verify the patterns
+# they wrote, so corruption fails the case).  Nothing is timed here:
+# performance is judged by `make bench', never by a test.  A workload whose
+# program (redis-server, sqlite3, valgrind) is not installed is skipped.
+#
+
+# $1: run-bench workload name, $2: a regular expression (grep -E) that a
+# line of its output must match.
+smoke_run()
+{
+	atf_config_has top || atf_fail "configuration variable top is not set"
+	atf_config_has objdir ||
+	    atf_fail "configuration variable objdir is not set"
+	top=$(atf_config_get top)
+	objdir=$(atf_config_get objdir)
+	lib=$objdir/lib/libdomalloc/libdomalloc.so
+	[ -f "$lib" ] || atf_fail "$lib was not built"
+	[ -x /usr/bin/python3 ] || atf_skip "/usr/bin/python3 is not installed"
+	unset LD_PRELOAD MALLOC_CONF
+
+	status=0
+	/usr/bin/python3 "$top/tests/bench/run-bench" --smoke \
+	    --allocators domalloc --workloads "$1" --top "$top" \
+	    --objdir "$objdir" --bindir "$objdir/tests/bench" \
+	    --outdir "$PWD/out" >out.txt 2>&1 || status=$?
+	cat out.txt
+	for f in out/logs/*; do
+		[ -f "$f" ] || continue
+		echo "--- $f"
+		tail -n 40 "$f"
+	done
+	skip=$(sed -n "s/^run-bench: $1: skipped: //p" out.txt | head -n 1)
+	[ -z "$skip" ] || atf_skip "$skip"
+	[ "$status" -eq 0 ] || atf_fail "run-bench exited with status $status"
+	grep -Eq "$2" out.txt || atf_fail "no line matching '$2' in the output"
+}
+
+# Each case: name, run-bench workload, RESULT name, description (which
+# must not contain a single quote: it is pasted into eval).
+smoke_case()
+{
+	eval "atf_test_case $1
+	$1_head() { atf_set descr '$4'; atf_set timeout 120; }
+	$1_body() { smoke_run '$2' '^RESULT workload=$3 .*check=ok'; }"
+}
+
+smoke_case fastpath_fixed fastpath-fixed fastpath-fixed \
+    "malloc/free pairs and batches of fixed small sizes"
+smoke_case fastpath_random fastpath-random fastpath-random \
+    "random sizes 8 B-1 KiB with a bounded live set"
+smoke_case larson larson larson \
+    "server simulation with bins traded between threads"
+smoke_case xmalloc xmalloc xmalloc \
+    "producer/consumer: every free is a remote free"
+smoke_case cache_thrash cache-thrash cache-thrash \
+    "false sharing between objects of different threads"
+smoke_case cache_scratch cache-scratch cache-scratch \
+    "false sharing after a remote free of a neighbouring object"
+smoke_case mix mix mix "strings and vectors grown by realloc"
+smoke_case mstress mstress mstress \
+    "random alloc/free/realloc across threads"
+smoke_case large large large "64 KiB-4 MiB objects touched and realloced"
+smoke_case frag frag frag "grow, burst free and regrow with RSS per phase"
+smoke_case redis redis redis \
+    "redis-server under redis-benchmark on 127.0.0.1"
+smoke_case python python python "python3 with PYTHONMALLOC=malloc"
+smoke_case sqlite sqlite sqlite "sqlite3 on an in-memory database"
+
+atf_test_case fastpath_instr
+fastpath_instr_head()
+{
+	atf_set descr "the callgrind instruction count of malloc(32)+free" \
+	    "works under the preload"
+	atf_set timeout 120
+}
+fastpath_instr_body()
+{
+	# A count ending in "(preload NOT seen in profile)" must fail.
+	pat='^run-bench: fastpath domalloc +keep%s: '
+	pat="$pat"'[0-9.]+ instructions per pair$'
+	# shellcheck disable=SC2059
+	smoke_run fastpath_instr "$(printf "$pat" 1)"
+	# shellcheck disable=SC2059
+	grep -Eq "$(printf "$pat" 0)" out.txt ||
+	    atf_fail "no instruction count for keep0"
+}
+
+atf_test_case runone
+runone_head()
+{
+	atf_set descr "the launcher passes the exit status on, reports" \
+	    "signals and timeouts, and sets the preload for the child only"
+}
+runone_body()
+{
+	atf_config_has objdir ||
+	    atf_fail "configuration variable objdir is not set"
+	runone=$(atf_config_get objdir)/tests/bench/runone
+	[ -x "$runone" ] || atf_fail "$runone was not built"
+	atf_check -s exit:3 "$runone" -o r1 sh -c 'exit 3'
+	atf_check -o match:'^runone wall_ns=[0-9]+ maxrss_kib=[0-9]+ ' cat r1
+	atf_check -o match:' status=exit:3$' cat r1
+	atf_check -s exit:137 "$runone" -o r2 sh -c 'kill -9 $$'
+	atf_check -o match:'status=signal:9$' cat r2
+	atf_check -s exit:124 "$runone" -o r3 -t 1 sleep 30
+	atf_check -o match:'status=timeout$' cat r3
+	# ld.so complains on stderr that x.so cannot be preloaded; fine.
+	# shellcheck disable=SC2016
+	atf_check -o inline:'x.so|y\n' -e ignore "$runone" -o r4 -p x.so \
+	    -e Y=y sh -c 'printf "%s|%s\n" "$LD_PRELOAD" "$Y"'
+	echo hello >in
+	atf_check -o inline:'hello\n' "$runone" -i in -o r5 cat
+}
+
+atf_init_test_cases()
+{
+	for tc in fastpath_fixed fastpath_random larson xmalloc cache_thrash \
+	    cache_scratch mix mstress large frag redis python sqlite \
+	    fastpath_instr runone; do
+		atf_add_test_case "$tc"
+	done
+}
