@@ -36,6 +36,14 @@ enum pal_thp {
 };
 
 #define	PAL_MAX_NODES	64
+#define	PAL_MAX_CPUS	1024
+
+/* How pal_bind() places a range. */
+enum pal_bind_mode {
+	PAL_BIND_PREFER = 0,	/* the node first, others when it is full */
+	PAL_BIND_STRICT,	/* the node only */
+	PAL_BIND_INTERLEAVE	/* round robin over all nodes */
+};
 
 struct pal_caps {
 	size_t		page_size;	/* base page, bytes */
@@ -45,7 +53,11 @@ struct pal_caps {
 	bool		purge_lazy;	/* pal_purge_lazy() is real */
 	bool		collapse;	/* synchronous huge page collapse */
 	unsigned	nnodes;		/* NUMA nodes (1 if not NUMA) */
+	bool		numa;		/* nnodes > 1 and binding works */
 	bool		overcommit;	/* kernel overcommits */
+	/* Node of each CPU, and the distances between nodes (10 = local). */
+	uint8_t		cpu_node[PAL_MAX_CPUS];
+	uint8_t		distance[PAL_MAX_NODES][PAL_MAX_NODES];
 };
 
 extern struct pal_caps pal_caps;
@@ -73,8 +85,25 @@ void		 pal_futex_wait(_Atomic uint32_t *addr, uint32_t val);
 void		 pal_futex_wake(_Atomic uint32_t *addr, int nwake);
 void		 pal_yield(void);
 
-/* Identity of the running CPU, or 0 when unknown. */
+/* Identity of the running CPU and its node, or 0 when unknown. */
 unsigned	 pal_getcpu(void);
+unsigned	 pal_getnode(void);
+
+/*
+ * NUMA placement.  pal_bind() sets the memory policy of a range that has
+ * not been touched yet; pal_node_of() asks which node backs a resident
+ * page (-1 if unknown).  Both are no-ops answering false/-1 without NUMA.
+ */
+bool		 pal_bind(void *addr, size_t size, unsigned node,
+		    enum pal_bind_mode mode);
+int		 pal_node_of(const void *addr);
+/*
+ * Replace the topology read from the system with a simulated one (tests):
+ * nnodes nodes, CPU i on node cpu_node[i].  Call before the allocator
+ * starts, or from a whitebox test that then rebuilds its own state.
+ */
+void		 pal_simulate_topology(unsigned nnodes, unsigned ncpus,
+		    const uint8_t *cpu_node);
 
 /* Read a small text file into buf (NUL-terminated); -1 on error. */
 ssize_t		 pal_read_file(const char *path, char *buf, size_t len);

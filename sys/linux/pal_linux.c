@@ -93,31 +93,126 @@ pal_count_cpus(void)
 	return (c > 0 ? c : 1);
 }
 
-/* Nodes listed in /sys/devices/system/node/online ("0" or "0-1,3"). */
+/*
+ * Walk a kernel list such as "0-3,8,10-11", calling fn for each number.
+ * Returns how many numbers there were.
+ */
 static unsigned
-pal_count_nodes(void)
+pal_parse_list(const char *p, void (*fn)(unsigned, void *), void *arg)
 {
-	char buf[256], *p;
-	unsigned count, lo, hi;
+	char *end;
+	unsigned count = 0, lo, hi, i;
 
-	if (pal_read_file("/sys/devices/system/node/online", buf,
-	    sizeof(buf)) <= 0)
-		return (1);
-	count = 0;
-	p = buf;
 	while (*p >= '0' && *p <= '9') {
-		lo = (unsigned)strtoul(p, &p, 10);
+		lo = (unsigned)strtoul(p, &end, 10);
+		p = end;
 		hi = lo;
-		if (*p == '-')
-			hi = (unsigned)strtoul(p + 1, &p, 10);
-		if (hi >= lo)
-			count += hi - lo + 1;
+		if (*p == '-') {
+			hi = (unsigned)strtoul(p + 1, &end, 10);
+			p = end;
+		}
+		for (i = lo; i <= hi && i < 65536; i++) {
+			if (fn != NULL)
+				fn(i, arg);
+			count++;
+		}
 		if (*p == ',')
 			p++;
 	}
-	if (count == 0)
-		count = 1;
-	return (count > PAL_MAX_NODES ? PAL_MAX_NODES : count);
+	return (count);
+}
+
+/* "/sys/devices/system/node/node<i>/<leaf>" without stdio. */
+static void
+pal_node_path(char *buf, size_t len, unsigned i, const char *leaf)
+{
+	static const char pre[] = "/sys/devices/system/node/node";
+	char num[12];
+	size_t n = 0, k;
+
+	do {
+		num[n++] = (char)('0' + i % 10);
+		i /= 10;
+	} while (i != 0 && n < sizeof(num));
+	k = sizeof(pre) - 1;
+	if (k + n + 1 + strlen(leaf) + 1 > len) {
+		buf[0] = '\0';
+		return;
+	}
+	memcpy(buf, pre, k);
+	while (n > 0)
+		buf[k++] = num[--n];
+	buf[k++] = '/';
+	memcpy(buf + k, leaf, strlen(leaf) + 1);
+}
+
+static void
+pal_note_cpu(unsigned cpu, void *arg)
+{
+	if (cpu < PAL_MAX_CPUS)
+		pal_caps.cpu_node[cpu] = (uint8_t)(uintptr_t)arg;
+}
+
+/*
+ * The topology from /sys/devices/system/node: which nodes exist, the CPUs
+ * of each and the distance table.  Nodes are numbered as the kernel does;
+ * a machine whose node numbers are not 0..n-1 is treated as one node.
+ */
+static void
+pal_read_topology(void)
+{
+	char path[96], buf[1024], *p, *end;
+	unsigned n, i, j;
+
+	pal_caps.nnodes = 1;
+	pal_caps.distance[0][0] = 10;
+	if (pal_read_file("/sys/devices/system/node/online", buf,
+	    sizeof(buf)) <= 0)
+		return;
+	n = pal_parse_list(buf, NULL, NULL);
+	if (n <= 1 || n > PAL_MAX_NODES)
+		return;
+	for (i = 0; i < n; i++) {
+		pal_node_path(path, sizeof(path), i, "cpulist");
+		if (pal_read_file(path, buf, sizeof(buf)) < 0)
+			return;		/* numbering with holes */
+	}
+	for (i = 0; i < n; i++) {
+		pal_node_path(path, sizeof(path), i, "cpulist");
+		pal_read_file(path, buf, sizeof(buf));
+		pal_parse_list(buf, pal_note_cpu, (void *)(uintptr_t)i);
+		pal_node_path(path, sizeof(path), i, "distance");
+		if (pal_read_file(path, buf, sizeof(buf)) <= 0)
+			continue;
+		p = buf;
+		for (j = 0; j < n; j++) {
+			pal_caps.distance[i][j] =
+			    (uint8_t)strtoul(p, &end, 10);
+			if (end == p)
+				break;
+			p = end;
+		}
+	}
+	pal_caps.nnodes = n;
+	pal_caps.numa = true;
+}
+
+void
+pal_simulate_topology(unsigned nnodes, unsigned ncpus,
+    const uint8_t *cpu_node)
+{
+	unsigned i, j;
+
+	if (nnodes == 0 || nnodes > PAL_MAX_NODES)
+		nnodes = 1;
+	pal_caps.nnodes = nnodes;
+	pal_caps.numa = nnodes > 1;
+	pal_caps.ncpus = ncpus;
+	for (i = 0; i < ncpus && i < PAL_MAX_CPUS; i++)
+		pal_caps.cpu_node[i] = cpu_node[i];
+	for (i = 0; i < nnodes; i++)
+		for (j = 0; j < nnodes; j++)
+			pal_caps.distance[i][j] = i == j ? 10 : 20;
 }
 
 void
@@ -133,7 +228,7 @@ pal_init(void)
 	pal_caps.thp = pal_thp_mode();
 	pal_caps.purge_lazy = true;
 	pal_caps.collapse = false;
-	pal_caps.nnodes = pal_count_nodes();
+	pal_read_topology();
 	pal_caps.overcommit = true;
 	if (pal_read_file("/proc/sys/vm/overcommit_memory", buf,
 	    sizeof(buf)) > 0 && buf[0] == '2')
@@ -297,4 +392,66 @@ pal_getcpu(void)
 
 	c = sched_getcpu();
 	return (c < 0 ? 0 : (unsigned)c);
+}
+
+unsigned
+pal_getnode(void)
+{
+	unsigned cpu;
+
+	if (!pal_caps.numa)
+		return (0);
+	cpu = pal_getcpu();
+	return (cpu < PAL_MAX_CPUS ? pal_caps.cpu_node[cpu] : 0);
+}
+
+/* The numaif.h constants, kept here so no libnuma header is needed. */
+#define	PAL_MPOL_PREFERRED	1
+#define	PAL_MPOL_BIND		2
+#define	PAL_MPOL_INTERLEAVE	3
+#define	PAL_MPOL_F_NODE		(1 << 0)
+#define	PAL_MPOL_F_ADDR		(1 << 1)
+
+bool
+pal_bind(void *addr, size_t size, unsigned node, enum pal_bind_mode mode)
+{
+	unsigned long mask[PAL_MAX_NODES / (8 * sizeof(unsigned long)) + 1];
+	unsigned i;
+	int policy, saved;
+	long r;
+
+	if (!pal_caps.numa || node >= pal_caps.nnodes)
+		return (false);
+	memset(mask, 0, sizeof(mask));
+	if (mode == PAL_BIND_INTERLEAVE) {
+		for (i = 0; i < pal_caps.nnodes; i++)
+			mask[i / (8 * sizeof(long))] |=
+			    1UL << (i % (8 * sizeof(long)));
+		policy = PAL_MPOL_INTERLEAVE;
+	} else {
+		mask[node / (8 * sizeof(long))] |=
+		    1UL << (node % (8 * sizeof(long)));
+		policy = mode == PAL_BIND_STRICT ? PAL_MPOL_BIND :
+		    PAL_MPOL_PREFERRED;
+	}
+	saved = errno;
+	r = syscall(SYS_mbind, addr, size, policy, mask,
+	    (unsigned long)PAL_MAX_NODES + 1, 0);
+	errno = saved;
+	return (r == 0);
+}
+
+int
+pal_node_of(const void *addr)
+{
+	int node = -1, saved;
+
+	if (!pal_caps.numa)
+		return (0);
+	saved = errno;
+	if (syscall(SYS_get_mempolicy, &node, NULL, 0, addr,
+	    PAL_MPOL_F_NODE | PAL_MPOL_F_ADDR) != 0)
+		node = -1;
+	errno = saved;
+	return (node);
 }

@@ -33,6 +33,8 @@ alloc_tsd(void)
 
 	if (unlikely(tsd->state == TSD_UNINIT))
 		tsd_boot(tsd);
+	else if (++tsd->numa_ticks >= TSD_NUMA_TICKS)
+		tsd_numa_check(tsd);
 	return (tsd);
 }
 
@@ -58,6 +60,12 @@ alloc_generic(size_t size, size_t align, unsigned flags, struct arena *arena)
 	if (unlikely(!malloc_init()))
 		return (alloc_oom(size));
 	tsd = alloc_tsd();
+	/*
+	 * Every allocation slow path (a cache refill, a large allocation)
+	 * checks the node: it costs a vDSO call, small beside the refill.
+	 */
+	if (arena_numa() && tsd->state == TSD_NOMINAL)
+		tsd_numa_check(tsd);
 	usize = align <= SC_QUANTUM ? sc_usize(size) :
 	    sc_usize_aligned(size, align);
 	if (usize == 0)
@@ -75,7 +83,7 @@ alloc_generic(size_t size, size_t align, unsigned flags, struct arena *arena)
 			return (alloc_oom(size));
 		p = arena_malloc(arena, usize, align,
 		    (flags & ALLOC_ZERO) != 0);
-		if (p != NULL && ind >= SC_NBINS)
+		if (p != NULL)
 			tsd->large_allocated += usize;
 	}
 	if (p == NULL)
@@ -118,9 +126,9 @@ alloc_lookup(const void *p, unsigned *ind, const char *fn)
 	c = e & 0xff;
 	if (c == 0)
 		goto unallocated;
-	if (c == PMAP_SLOW)
+	if (PMAP_CLASS(e) < 0)
 		goto inner;
-	*ind = c - 1;
+	*ind = (unsigned)PMAP_CLASS(e);
 	off = (e >> 16) + (uint32_t)((uintptr_t)p & (PAGE - 1));
 	if (!sc_divides(*ind, off))
 		goto inner;
@@ -156,15 +164,18 @@ free_validated(void *p, struct sp *sp, unsigned ind, unsigned flags)
 		memset(p, 0x5a, alloc_usize(p, sp, ind));
 	if ((flags & ALLOC_NOCACHE) == 0 && ind < tsd->tc.nhbins &&
 	    sp->kind == SP_RUNS) {
-		tcache_dalloc_slow(&tsd->tc, ind, p);
+		if (((sp->pmap[sp_page(sp, p)] >> 6) & (PMAP_NWIN - 1)) !=
+		    tsd->tc.win)
+			tcache_remote(&tsd->tc, p);
+		else
+			tcache_dalloc_slow(&tsd->tc, ind, p);
 		return;
 	}
+	tsd->large_deallocated += alloc_usize(p, sp, ind);
 	if (ind < SC_NBINS)
 		arena_dalloc_small(sp, p);
-	else {
-		tsd->large_deallocated += large_usize(sp, p);
+	else
 		large_free(sp, p);
-	}
 }
 
 void

@@ -84,8 +84,11 @@ free_fast(void *p)
 		unsigned ind;
 
 		e = sp->pmap[((uintptr_t)p >> LG_PAGE) & (SP_NPAGES - 1)];
-		/* Unused entries (0, PMAP_SLOW) land on bins with max 0. */
-		ind = (e - 1) & (TCACHE_NBINS - 1);
+		/*
+		 * Unused entries (0, PMAP_SLOW) and other nodes' objects land
+		 * on bins with max 0 (tcache.h).
+		 */
+		ind = ((e - 1) ^ tsd->tc.nodexor) & (TCACHE_NBINS - 1);
 		off = (e >> 16) + (uint32_t)((uintptr_t)p & (PAGE - 1));
 		if (likely(sc_divides(ind, off))) {
 			struct tbin *tb = &tsd->tc.bins[ind];

@@ -11,22 +11,49 @@
 #include "msg.h"
 #include "pal.h"
 #include "slab.h"
+#include "sp.h"
 
 struct arena *_Atomic	arenas[ARENA_LIMIT];
 unsigned		narenas_auto;
 _Atomic unsigned	narenas_total;
 static struct mutex	arenas_lock = MUTEX_INITIALIZER(RANK_ARENAS);
 
+static bool arena_numa_on;	/* read-only after arena_boot */
+
+bool
+arena_numa(void)
+{
+	return (arena_numa_on);
+}
+
+unsigned
+arena_count(unsigned n, unsigned ncpus, unsigned nnodes)
+{
+	if (n == 0)
+		n = ncpus > 1 ? ncpus * 4 : 1;
+	/* Every node gets the same number of arenas, at least one. */
+	if (nnodes > 1)
+		n = (n + nnodes - 1) / nnodes * nnodes;
+	while (n > ARENA_LIMIT)
+		n -= nnodes > 1 ? nnodes : 1;
+	return (n);
+}
+
+unsigned
+arena_node_of(unsigned i, unsigned nnodes)
+{
+	return (nnodes > 1 ? i % nnodes : 0);
+}
+
 bool
 arena_boot(void)
 {
-	unsigned n;
+	unsigned n, nn;
 
-	n = opt_narenas;
-	if (n == 0)
-		n = pal_caps.ncpus > 1 ? pal_caps.ncpus * 4 : 1;
-	if (n > ARENA_LIMIT)
-		n = ARENA_LIMIT;
+	arena_numa_on = pal_caps.numa && pal_caps.nnodes > 1 &&
+	    (opt_numa == NUMA_PREFER || opt_numa == NUMA_BIND);
+	nn = arena_numa_on ? pal_caps.nnodes : 1;
+	n = arena_count(opt_narenas, pal_caps.ncpus, nn);
 	narenas_auto = n;
 	atomic_store_explicit(&narenas_total, n, memory_order_release);
 	return (arena_get(0, true) != NULL);
@@ -43,9 +70,18 @@ arena_new(unsigned ind)
 		return (NULL);
 	for (i = 0; i < SC_NBINS; i++)
 		bin_init(&a->bins[i]);
-	pa_init(&a->pa, a, opt_dirty_decay_ms);
+	pa_init(&a->pa, a, opt_dirty_decay_ms, opt_muzzy_decay_ms);
 	a->ind = ind;
-	a->node = 0;
+	/*
+	 * Automatic arenas belong to a node (node 0 when NUMA is off);
+	 * explicit ones are unbound until arena.<i>.numa_node is written.
+	 */
+	a->node = ind < narenas_auto ? 0 : ARENA_NODE_NONE;
+	a->win = 0;
+	if (arena_numa_on && ind < narenas_auto) {
+		a->node = arena_node_of(ind, pal_caps.nnodes);
+		a->win = (uint8_t)(a->node % PMAP_NWIN);
+	}
 	atomic_store_explicit(&a->nthreads, 0, memory_order_relaxed);
 	return (a);
 }
@@ -99,6 +135,20 @@ arena_create_explicit(struct extent_hooks_s *hooks)
 	return (a);
 }
 
+/* Large objects discarded by a reset count as freed. */
+static void
+arena_lstats_reset(struct arena *arena)
+{
+	struct arena_lstats *ls;
+	unsigned i;
+
+	for (i = 0; i < SC_NSIZES - SC_NBINS; i++) {
+		ls = &arena->lstats[i];
+		atomic_store_explicit(&ls->ndalloc, atomic_load_explicit(
+		    &ls->nmalloc, memory_order_relaxed), memory_order_relaxed);
+	}
+}
+
 static void
 arena_bins_reset(struct arena *arena)
 {
@@ -110,6 +160,8 @@ arena_bins_reset(struct arena *arena)
 		mutex_lock(&bin->lock);
 		bin->cur = NULL;
 		TAILQ_INIT(&bin->nonfull);
+		/* The discarded objects count as freed. */
+		bin->stats.ndalloc += bin->stats.curregs;
 		bin->stats.curregs = 0;
 		bin->stats.curslabs = 0;
 		bin->stats.nonfull = 0;
@@ -124,6 +176,7 @@ arena_reset(struct arena *arena)
 	    atomic_load_explicit(&arena->destroyed, memory_order_acquire))
 		return (false);
 	arena_bins_reset(arena);
+	arena_lstats_reset(arena);
 	pa_reset(&arena->pa);
 	return (true);
 }
@@ -144,13 +197,51 @@ arena_destroy(struct arena *arena)
  * The automatic arena with the fewest threads; an arena not created yet
  * counts as empty and wins at once.
  */
+bool
+arena_set_node(struct arena *arena, unsigned node)
+{
+	if (node >= pal_caps.nnodes)
+		return (false);
+	mutex_lock(&arena->pa.lock);
+	arena->node = node;
+	arena->win = (uint8_t)(node % PMAP_NWIN);
+	mutex_unlock(&arena->pa.lock);
+	return (true);
+}
+
+void
+arena_numa_reconfigure(void)
+{
+	struct arena *a;
+	unsigned i;
+
+	arena_numa_on = pal_caps.numa && pal_caps.nnodes > 1 &&
+	    (opt_numa == NUMA_PREFER || opt_numa == NUMA_BIND);
+	for (i = 0; i < narenas_auto; i++) {
+		a = arena_get(i, true);
+		if (a == NULL)
+			continue;
+		if (arena_numa_on)
+			arena_set_node(a, arena_node_of(i, pal_caps.nnodes));
+		else {
+			a->node = 0;
+			a->win = 0;
+		}
+	}
+}
+
 struct arena *
-arena_choose(void)
+arena_choose(unsigned node)
 {
 	struct arena *a, *best = NULL;
-	unsigned i, n, bestn = ~0u;
+	unsigned i, n, bestn = ~0u, step = 1, first = 0;
 
-	for (i = 0; i < narenas_auto; i++) {
+	if (arena_numa_on && node < pal_caps.nnodes) {
+		/* Arena i belongs to node i % nnodes. */
+		first = node;
+		step = pal_caps.nnodes;
+	}
+	for (i = first; i < narenas_auto; i += step) {
 		a = atomic_load_explicit(&arenas[i], memory_order_acquire);
 		if (a == NULL) {
 			a = arena_get(i, true);
@@ -199,7 +290,7 @@ arena_dalloc_small(struct sp *sp, void *p)
 {
 	struct slab *s = sp->slab[sp_page(sp, p)];
 
-	bin_dalloc_batch(s->arena, s->sc, &p, 1, 1);
+	bin_dalloc_batch(s->arena, s->sc, &p, 1, 0);
 }
 
 void

@@ -24,6 +24,7 @@
 struct extent_hooks_s;
 
 #define	ARENA_LIMIT	4095	/* as MALLOCX_ARENA_LIMIT */
+#define	ARENA_NODE_NONE	(~0u)
 
 struct arena_lstats {
 	_Atomic uint64_t	nmalloc;
@@ -34,7 +35,8 @@ struct arena {
 	struct bin		bins[SC_NBINS];
 	struct pa		pa;
 	unsigned		ind;
-	unsigned		node;
+	unsigned		node;		/* ARENA_NODE_NONE: unbound */
+	uint8_t			win;		/* node & 3, see sp.h */
 	_Atomic unsigned	nthreads;
 	_Atomic bool		destroyed;	/* arena.<i>.destroy done */
 	struct arena_lstats	lstats[SC_NSIZES - SC_NBINS];
@@ -46,7 +48,24 @@ extern _Atomic unsigned narenas_total;
 
 bool		 arena_boot(void);
 struct arena	*arena_get(unsigned ind, bool create);
-struct arena	*arena_choose(void);
+/* The least loaded automatic arena of a node (any node if not NUMA). */
+struct arena	*arena_choose(unsigned node);
+/*
+ * NUMA: are automatic arenas bound to nodes?  arena_set_node() binds an
+ * arena (arena.<i>.numa_node): address space it obtains from then on is
+ * placed on that node.  false if node does not exist.
+ */
+bool		 arena_numa(void);
+bool		 arena_set_node(struct arena *arena, unsigned node);
+/*
+ * Re-read the topology from the platform layer and re-bind the automatic
+ * arenas (whitebox tests, after pal_simulate_topology()).
+ */
+void		 arena_numa_reconfigure(void);
+/* Arena placement, pure: node of automatic arena i of narenas. */
+unsigned	 arena_node_of(unsigned i, unsigned nnodes);
+/* Automatic arena count for a request of n arenas on nnodes nodes. */
+unsigned	 arena_count(unsigned n, unsigned ncpus, unsigned nnodes);
 struct arena	*arena_create_explicit(struct extent_hooks_s *hooks);
 /*
  * arena.<i>.reset and .destroy, for explicit arenas only: every allocation

@@ -19,6 +19,7 @@
 enum { BG_OFF = 0, BG_STARTING, BG_RUNNING };
 
 static _Atomic int bg_state;
+static _Atomic bool bg_stop;	/* asks the thread to exit */
 
 static uint64_t
 bg_pass(void)
@@ -30,7 +31,8 @@ bg_pass(void)
 	n = atomic_load_explicit(&narenas_total, memory_order_acquire);
 	for (i = 0; i < n; i++) {
 		a = arena_get(i, false);
-		if (a == NULL || a->pa.stats.ndirty == 0 || a->pa.decay.ms < 0)
+		if (a == NULL || (a->pa.stats.ndirty == 0 &&
+		    a->pa.stats.nmuzzy == 0))
 			continue;
 		pa_decay_run(&a->pa);
 		now = pal_clock_ns();
@@ -51,12 +53,13 @@ bg_main(void *arg)
 	(void)arg;
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
-	for (;;) {
+	while (!atomic_load(&bg_stop)) {
 		ns = bg_pass();
 		ts.tv_sec = (time_t)(ns / 1000000000);
 		ts.tv_nsec = (long)(ns % 1000000000);
 		nanosleep(&ts, NULL);
 	}
+	atomic_store(&bg_state, BG_OFF);
 	return (NULL);
 }
 
@@ -96,6 +99,27 @@ bg_maybe_start(struct pa *pa)
 	    (!opt_background_thread_set &&
 	    pa->stats.ndirty * PAGE >= BG_AUTO_DIRTY))
 		bg_start();
+}
+
+bool
+bg_set(bool on)
+{
+	struct timespec pause = { 0, 10 * 1000 * 1000 };
+	unsigned i;
+
+	opt_background_thread_set = true;
+	if (!on) {
+		opt_background_thread = false;
+		atomic_store(&bg_stop, true);
+		/* Wait for it to go, so a later start cannot race with it. */
+		for (i = 0; i < 300 && atomic_load(&bg_state) != BG_OFF; i++)
+			nanosleep(&pause, NULL);
+		return (true);
+	}
+	opt_background_thread = true;
+	atomic_store(&bg_stop, false);
+	bg_start();
+	return (bg_running());
 }
 
 bool

@@ -26,6 +26,11 @@ void	bg_boot(void);
 /* From the decay tick: start the thread if the policy wants it now. */
 void	bg_maybe_start(struct pa *pa);
 bool	bg_running(void);
+/*
+ * Start or stop the thread on request (the background_thread mallctl).
+ * Stopping also turns the on-demand start off.  False if it cannot start.
+ */
+bool	bg_set(bool on);
 void	bg_postfork_child(void);
 
 #endif /* !BG_H */

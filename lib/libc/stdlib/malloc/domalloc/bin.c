@@ -61,7 +61,7 @@ bin_slab_new(struct arena *arena, unsigned sc)
 	}
 	for (k = 0; k < npages; k++) {
 		sp->slab[pidx + k] = s;
-		sp->pmap[pidx + k] = (sc + 1) | ((uint32_t)k << (LG_PAGE + 16));
+		sp->pmap[pidx + k] = PMAP_ENTRY(sc, arena->win, k << LG_PAGE);
 	}
 	return (s);
 }

@@ -42,6 +42,7 @@ unsigned	opt_zero_realloc = ZERO_REALLOC_FREE;
 bool		opt_stats_print = false;
 char		opt_stats_print_opts[64];
 unsigned	opt_thp = THP_DEFAULT;
+unsigned	opt_numa = NUMA_PREFER;
 unsigned	opt_metadata_thp = 0;
 bool		opt_background_thread = false;
 bool		opt_background_thread_set = false;
@@ -54,6 +55,8 @@ const char *const conf_junk_names[] = { "false", "alloc", "free", "true",
 const char *const conf_zero_realloc_names[] = { "free", "alloc", "abort",
 	NULL };
 const char *const conf_thp_names[] = { "default", "always", "never", NULL };
+const char *const conf_numa_names[] = { "off", "prefer", "bind",
+	"interleave", NULL };
 const char *const conf_metadata_thp_names[] = { "disabled", "auto",
 	"always", NULL };
 const char *const conf_percpu_arena_names[] = { "disabled", "percpu",
@@ -125,6 +128,7 @@ static const struct conf_opt conf_opts[] = {
 	{ "stats_print_opts", CT_STR, opt_stats_print_opts, 0, 0, NULL,
 	    sizeof(opt_stats_print_opts), 0 },
 	{ "thp", CT_ENUM, &opt_thp, 0, 0, conf_thp_names, 0, 0 },
+	{ "numa", CT_ENUM, &opt_numa, 0, 0, conf_numa_names, 0, 0 },
 	{ "metadata_thp", CT_ENUM, &opt_metadata_thp, 0, 0,
 	    conf_metadata_thp_names, 0, 0 },
 	{ "background_thread", CT_BOOL, &opt_background_thread, 0, 0, NULL,

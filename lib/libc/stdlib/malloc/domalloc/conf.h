@@ -27,6 +27,7 @@ enum opt_zero_realloc { ZERO_REALLOC_FREE, ZERO_REALLOC_ALLOC,
 enum opt_thp { THP_DEFAULT, THP_ALWAYS, THP_NEVER };
 enum opt_percpu_arena { PERCPU_ARENA_DISABLED, PERCPU_ARENA_PERCPU,
 	PERCPU_ARENA_PHYCPU };
+enum opt_numa { NUMA_OFF, NUMA_PREFER, NUMA_BIND, NUMA_INTERLEAVE };
 
 extern bool		opt_abort;
 extern bool		opt_abort_conf;
@@ -49,6 +50,7 @@ extern unsigned		opt_zero_realloc;
 extern bool		opt_stats_print;
 extern char		opt_stats_print_opts[64];
 extern unsigned		opt_thp;
+extern unsigned		opt_numa;
 extern unsigned		opt_metadata_thp;
 extern bool		opt_background_thread;
 /* Whether any source named background_thread (see bg.h). */
@@ -60,6 +62,7 @@ extern bool		opt_utrace;
 extern const char *const conf_junk_names[];
 extern const char *const conf_zero_realloc_names[];
 extern const char *const conf_thp_names[];
+extern const char *const conf_numa_names[];
 extern const char *const conf_metadata_thp_names[];
 extern const char *const conf_percpu_arena_names[];
 extern const char *const conf_dss_names[];

@@ -192,11 +192,8 @@ ctl_epoch(const size_t *mib, size_t miblen, void *oldp, size_t *oldlenp,
 }
 
 /*
- * Whether the background purging thread runs (bg.h).  It starts on its
- * own (opt.background_thread, or on demand) and never stops, so a write
- * that asks for what is already so succeeds and any other write fails.
- * TODO(lead): starting and stopping on request needs
- *     bool bg_set(bool on);	(false if it cannot be done)
+ * Whether the background purging thread runs (bg.h); writing starts or
+ * stops it (EFAULT if it cannot be started).
  */
 static int
 ctl_background_thread(const size_t *mib, size_t miblen, void *oldp,
@@ -212,7 +209,7 @@ ctl_background_thread(const size_t *mib, size_t miblen, void *oldp,
 	err = ctl_write(newp, newlen, &newval, sizeof(newval));
 	if (err != 0)
 		return (err);
-	if (newval != oldval)
+	if (newp != NULL && newval != oldval && !bg_set(newval))
 		return (EFAULT);
 	return (ctl_read(oldp, oldlenp, &oldval, sizeof(oldval)));
 }

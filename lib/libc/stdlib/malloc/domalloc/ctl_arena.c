@@ -472,11 +472,9 @@ ctl_arena_i_extent_hooks(const size_t *mib, size_t miblen, void *oldp,
 }
 
 /*
- * The NUMA node an arena's memory belongs to (domalloc's own name).
- * TODO(lead): binding an arena to another node needs
- *     bool arena_set_node(struct arena *a, unsigned node);
- * (memory the arena maps from then on is bound to node; false if it
- * cannot be); until then a write of another node fails with EFAULT.
+ * The NUMA node an arena's memory belongs to (domalloc's own name): an
+ * unbound arena reads as UINT_MAX.  Writing a node binds the arena:
+ * address space it obtains from then on is placed on that node.
  */
 static int
 ctl_arena_i_numa_node(const size_t *mib, size_t miblen, void *oldp,
@@ -494,10 +492,8 @@ ctl_arena_i_numa_node(const size_t *mib, size_t miblen, void *oldp,
 	err = ctl_write(newp, newlen, &newval, sizeof(newval));
 	if (err != 0)
 		return (err);
-	if (newval >= pal_caps.nnodes)
+	if (newp != NULL && !arena_set_node(a, newval))
 		return (EINVAL);
-	if (newval != oldval)
-		return (EFAULT);
 	return (ctl_read(oldp, oldlenp, &oldval, sizeof(oldval)));
 }
 

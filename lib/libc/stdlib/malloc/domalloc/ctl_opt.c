@@ -330,6 +330,16 @@ ctl_opt_tcache_nslots_small_min(const size_t *mib, size_t miblen, void *oldp,
 }
 
 static int
+ctl_opt_numa(const size_t *mib, size_t miblen, void *oldp,
+    size_t *oldlenp, void *newp, size_t newlen)
+{
+	(void)mib;
+	(void)miblen;
+	return (ctl_ro_str(conf_numa_names[opt_numa], oldp, oldlenp, newp,
+	    newlen));
+}
+
+static int
 ctl_opt_thp(const size_t *mib, size_t miblen, void *oldp,
     size_t *oldlenp, void *newp, size_t newlen)
 {
@@ -405,6 +415,7 @@ const struct ctl_node ctl_opt_children[] = {
 	CTL_LEAF("metadata_thp", ctl_opt_metadata_thp),
 	CTL_LEAF("muzzy_decay_ms", ctl_opt_muzzy_decay_ms),
 	CTL_LEAF("narenas", ctl_opt_narenas),
+	CTL_LEAF("numa", ctl_opt_numa),
 	CTL_LEAF("percpu_arena", ctl_opt_percpu_arena),
 	CTL_LEAF("retain", ctl_opt_retain),
 	CTL_LEAF("stats_print", ctl_opt_stats_print),

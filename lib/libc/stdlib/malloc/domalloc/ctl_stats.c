@@ -16,7 +16,9 @@
  *   nrequests	allocation requests: for small classes, including those
  *		served by thread caches once the cache flushes; for large
  *		classes, those that reached the arena
- *   pmuzzy, muzzy_*	always 0: there is no muzzy stage yet
+ *   pmuzzy	pages purged lazily (MADV_FREE), not yet purged for good
+ *   muzzy_*	the muzzy to clean stage; dirty_* the stage out of dirty
+ *   hugepages	bytes of superpages advised to be huge pages
  *
  * Synchronization: each handler holds the snapshot lock only while it
  * copies its value out.
@@ -156,6 +158,20 @@ ctl_stats_resident(const size_t *mib, size_t miblen, void *oldp,
 	(void)mib;
 	(void)miblen;
 	v = stats_snapshot_lock()->resident;
+	stats_snapshot_unlock();
+	return (ctl_ro_size(v, oldp, oldlenp, newp, newlen));
+}
+
+/* Bytes of superpages advised MADV_HUGEPAGE (hpage.h), all arenas. */
+static int
+ctl_stats_hugepages(const size_t *mib, size_t miblen, void *oldp,
+    size_t *oldlenp, void *newp, size_t newlen)
+{
+	size_t v;
+
+	(void)mib;
+	(void)miblen;
+	v = stats_snapshot_lock()->hugepages;
 	stats_snapshot_unlock();
 	return (ctl_ro_size(v, oldp, oldlenp, newp, newlen));
 }
@@ -342,7 +358,7 @@ ctl_stats_arenas_i_muzzy_nmadvise(const size_t *mib, size_t miblen, void *oldp,
 
 	(void)miblen;
 	if ((sa = ctl_sa_begin(mib[2])) != NULL)
-		v = 0;
+	v = sa->pa.muzzy_nmadvise;
 	return (ctl_sa_end_u64(sa, v, oldp, oldlenp, newp, newlen));
 }
 
@@ -355,7 +371,7 @@ ctl_stats_arenas_i_muzzy_npurge(const size_t *mib, size_t miblen, void *oldp,
 
 	(void)miblen;
 	if ((sa = ctl_sa_begin(mib[2])) != NULL)
-		v = 0;
+	v = sa->pa.muzzy_npurge;
 	return (ctl_sa_end_u64(sa, v, oldp, oldlenp, newp, newlen));
 }
 
@@ -368,7 +384,7 @@ ctl_stats_arenas_i_muzzy_purged(const size_t *mib, size_t miblen, void *oldp,
 
 	(void)miblen;
 	if ((sa = ctl_sa_begin(mib[2])) != NULL)
-		v = 0;
+	v = sa->pa.muzzy_npurged;
 	return (ctl_sa_end_u64(sa, v, oldp, oldlenp, newp, newlen));
 }
 
@@ -420,7 +436,20 @@ ctl_stats_arenas_i_pmuzzy(const size_t *mib, size_t miblen, void *oldp,
 
 	(void)miblen;
 	if ((sa = ctl_sa_begin(mib[2])) != NULL)
-		v = 0;
+	v = sa->pa.nmuzzy;
+	return (ctl_sa_end_size(sa, v, oldp, oldlenp, newp, newlen));
+}
+
+static int
+ctl_stats_arenas_i_hugepages(const size_t *mib, size_t miblen, void *oldp,
+    size_t *oldlenp, void *newp, size_t newlen)
+{
+	const struct stats_arena *sa;
+	size_t v = 0;
+
+	(void)miblen;
+	if ((sa = ctl_sa_begin(mib[2])) != NULL)
+		v = sa->pa.nhugified_sp * SUPERPAGE;
 	return (ctl_sa_end_size(sa, v, oldp, oldlenp, newp, newlen));
 }
 
@@ -846,6 +875,7 @@ static const struct ctl_node ctl_stats_arenas_i_children[] = {
 	CTL_LEAF("dirty_npurge", ctl_stats_arenas_i_dirty_npurge),
 	CTL_LEAF("dirty_purged", ctl_stats_arenas_i_dirty_purged),
 	CTL_LEAF("dss", ctl_stats_arenas_i_dss),
+	CTL_LEAF("hugepages", ctl_stats_arenas_i_hugepages),
 	CTL_LEAF("internal", ctl_stats_arenas_i_internal),
 	CTL_DIR("large", ctl_stats_large_children),
 	CTL_DIR("lextents", ctl_stats_lextents_children),
@@ -886,6 +916,7 @@ const struct ctl_node ctl_stats_children[] = {
 	CTL_LEAF("allocated", ctl_stats_allocated),
 	CTL_DIR("arenas", ctl_stats_arenas_children),
 	CTL_DIR("background_thread", ctl_stats_background_thread_children),
+	CTL_LEAF("hugepages", ctl_stats_hugepages),
 	CTL_LEAF("mapped", ctl_stats_mapped),
 	CTL_LEAF("metadata", ctl_stats_metadata),
 	CTL_LEAF("metadata_thp", ctl_stats_metadata_thp),

@@ -113,19 +113,17 @@ ctl_thread_deallocatedp(const size_t *mib, size_t miblen, void *oldp,
 	    newlen));
 }
 
-/* The NUMA node of the thread's arena (domalloc's own name). */
+/* The NUMA node the thread runs on (domalloc's own name). */
 static int
 ctl_thread_numa_node(const size_t *mib, size_t miblen, void *oldp,
     size_t *oldlenp, void *newp, size_t newlen)
 {
-	struct arena *a;
+	struct tsd *tsd = ctl_thread_tsd();
 
 	(void)mib;
 	(void)miblen;
-	a = tsd_arena(ctl_thread_tsd());
-	if (a == NULL)
-		return (EAGAIN);
-	return (ctl_ro_unsigned(a->node, oldp, oldlenp, newp, newlen));
+	tsd_numa_check(tsd);
+	return (ctl_ro_unsigned(tsd->node, oldp, oldlenp, newp, newlen));
 }
 
 /* The thread has nothing to do for a while: give back what it holds. */

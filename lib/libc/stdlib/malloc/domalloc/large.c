@@ -43,7 +43,7 @@ large_alloc(struct arena *arena, size_t usize, size_t align, bool zero)
 		    align > PAGE ? align >> LG_PAGE : 1, &pidx, &dirty);
 		if (sp == NULL)
 			return (NULL);
-		sp->pmap[pidx] = ind + 1;
+		sp->pmap[pidx] = PMAP_ENTRY(ind, arena->win, 0);
 		for (k = 1; k < npages; k++)
 			sp->pmap[pidx + k] = PMAP_SLOW;
 		p = (void *)(sp->addr + ((size_t)pidx << LG_PAGE));
@@ -60,7 +60,7 @@ large_usize(struct sp *sp, const void *p)
 {
 	if (sp->kind == SP_HUGE)
 		return (sp->usize);
-	return (sc_size[(sp->pmap[sp_page(sp, p)] & 0xff) - 1]);
+	return (sc_size[PMAP_CLASS(sp->pmap[sp_page(sp, p)])]);
 }
 
 void
@@ -74,7 +74,7 @@ large_free(struct sp *sp, void *p)
 		pa_huge_free(&arena->pa, sp);
 	} else {
 		pidx = sp_page(sp, p);
-		ind = (sp->pmap[pidx] & 0xff) - 1;
+		ind = (unsigned)PMAP_CLASS(sp->pmap[pidx]);
 		pa_run_free(&arena->pa, sp, pidx, sc_size[ind] >> LG_PAGE);
 	}
 	large_stat(arena, ind, false);
@@ -118,7 +118,7 @@ large_resize(struct sp *sp, void *p, size_t oldusize, size_t usize,
 			memset((char *)p + oldusize, 0, usize - oldusize);
 	} else
 		pa_run_shrink(&arena->pa, sp, pidx, oldpages, newpages);
-	sp->pmap[pidx] = ind + 1;
+	sp->pmap[pidx] = PMAP_ENTRY(ind, arena->win, 0);
 	large_stat(arena, sc_index(oldusize), false);
 	large_stat(arena, ind, true);
 	return (true);

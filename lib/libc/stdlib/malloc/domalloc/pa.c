@@ -10,6 +10,7 @@
 #include "arena.h"
 #include "base.h"
 #include "bg.h"
+#include "conf.h"
 #include "hpage.h"
 #include "msg.h"
 #include "pa.h"
@@ -63,7 +64,8 @@ pa_desc_put(struct pa *pa, struct sp *sp)
 }
 
 bool
-pa_init(struct pa *pa, struct arena *arena, int64_t decay_ms)
+pa_init(struct pa *pa, struct arena *arena, int64_t decay_ms,
+    int64_t muzzy_decay_ms)
 {
 	unsigned i;
 
@@ -74,13 +76,16 @@ pa_init(struct pa *pa, struct arena *arena, int64_t decay_ms)
 		TAILQ_INIT(&pa->runs[i]);
 	for (i = 0; i < PA_NFREEB; i++) {
 		TAILQ_INIT(&pa->free_dirty[i]);
+		TAILQ_INIT(&pa->free_muzzy[i]);
 		TAILQ_INIT(&pa->free_clean[i]);
 	}
 	TAILQ_INIT(&pa->lru);
+	TAILQ_INIT(&pa->lru_muzzy);
 	TAILQ_INIT(&pa->spare);
 	TAILQ_INIT(&pa->spare_slabs);
 	pa->grow_nsp = PA_GROW_MIN;
 	decay_init(&pa->decay, decay_ms, pal_clock_ns());
+	decay_init(&pa->decay_muzzy, muzzy_decay_ms, pal_clock_ns());
 	return (true);
 }
 
@@ -90,6 +95,21 @@ static unsigned
 pa_ind(struct pa *pa)
 {
 	return (pa->arena->ind);
+}
+
+/* NUMA placement of fresh address space, before anything touches it. */
+static void
+pa_place(struct pa *pa, void *addr, size_t size)
+{
+	unsigned node = pa->arena->node;
+
+	if (!pal_caps.numa)
+		return;
+	if (opt_numa == NUMA_INTERLEAVE)
+		pal_bind(addr, size, 0, PAL_BIND_INTERLEAVE);
+	else if (node != ARENA_NODE_NONE && opt_numa != NUMA_OFF)
+		pal_bind(addr, size, node, opt_numa == NUMA_BIND ?
+		    PAL_BIND_STRICT : PAL_BIND_PREFER);
 }
 
 static void *
@@ -137,13 +157,19 @@ pa_hooks_merge_ok(struct pa *pa, struct sp *lo, struct sp *hi)
 
 /* Lists of the dirty LRU and the buckets. */
 
+static struct sp_list *
+pa_lru_of(struct pa *pa, struct sp *sp)
+{
+	return (sp->kind == SP_FREE && sp->muzzy ? &pa->lru_muzzy : &pa->lru);
+}
+
 static void
 pa_lru_add(struct pa *pa, struct sp *sp)
 {
 	if (!sp->in_lru) {
 		sp->in_lru = true;
 		sp->dirty_ns = pal_clock_ns();
-		TAILQ_INSERT_TAIL(&pa->lru, sp, dlink);
+		TAILQ_INSERT_TAIL(pa_lru_of(pa, sp), sp, dlink);
 	}
 }
 
@@ -152,8 +178,24 @@ pa_lru_remove(struct pa *pa, struct sp *sp)
 {
 	if (sp->in_lru) {
 		sp->in_lru = false;
-		TAILQ_REMOVE(&pa->lru, sp, dlink);
+		TAILQ_REMOVE(pa_lru_of(pa, sp), sp, dlink);
 	}
+}
+
+static struct sp_list *
+pa_free_list(struct pa *pa, struct sp *sp)
+{
+	if (!sp->dirty)
+		return (&pa->free_clean[sp->bucket]);
+	return (sp->muzzy ? &pa->free_muzzy[sp->bucket] :
+	    &pa->free_dirty[sp->bucket]);
+}
+
+/* The page count a free span is charged to: ndirty or nmuzzy. */
+static size_t *
+pa_counter(struct pa *pa, struct sp *sp)
+{
+	return (sp->muzzy ? &pa->stats.nmuzzy : &pa->stats.ndirty);
 }
 
 static struct sp_list *
@@ -163,8 +205,7 @@ pa_list(struct pa *pa, struct sp *sp)
 		return (NULL);
 	if (sp->kind == SP_RUNS)
 		return (&pa->runs[sp->bucket]);
-	return (sp->dirty ? &pa->free_dirty[sp->bucket] :
-	    &pa->free_clean[sp->bucket]);
+	return (pa_free_list(pa, sp));
 }
 
 static void
@@ -210,7 +251,8 @@ static bool
 pa_mergeable(struct pa *pa, struct sp *a, struct sp *b)
 {
 	return (a != NULL && a != b && a->kind == SP_FREE && a->nsp != 0 &&
-	    a->arena == pa->arena && a->dirty == b->dirty);
+	    a->arena == pa->arena && a->dirty == b->dirty &&
+	    a->muzzy == b->muzzy);
 }
 
 static void
@@ -236,8 +278,7 @@ pa_free_insert(struct pa *pa, struct sp *sp)
 		sp = pa_merge(pa, sp, n);
 	}
 	sp->bucket = (uint8_t)pa_bucket(sp->nsp);
-	TAILQ_INSERT_HEAD(sp->dirty ? &pa->free_dirty[sp->bucket] :
-	    &pa->free_clean[sp->bucket], sp, blink);
+	TAILQ_INSERT_HEAD(pa_free_list(pa, sp), sp, blink);
 	if (sp->dirty)
 		pa_lru_add(pa, sp);
 }
@@ -276,8 +317,10 @@ pa_grow(struct pa *pa, size_t need)
 	c->nsp = n;
 	c->next = pa->chunks;
 	pa->chunks = c;
-	if (pa->hooks == NULL)
+	if (pa->hooks == NULL) {
 		hpage_fresh(pa, addr, n << LG_SUPERPAGE);
+		pa_place(pa, addr, n << LG_SUPERPAGE);
+	}
 	sp->kind = SP_FREE;
 	sp->addr = (uintptr_t)addr;
 	sp->nsp = n;
@@ -331,6 +374,8 @@ pa_span_take(struct pa *pa, size_t nsp, size_t align, size_t *ndirtyp)
 
 	dirty = true;
 	sp = pa_span_find(pa->free_dirty, nsp, align, &start);
+	if (sp == NULL)
+		sp = pa_span_find(pa->free_muzzy, nsp, align, &start);
 	if (sp == NULL) {
 		dirty = false;
 		sp = pa_span_find(pa->free_clean, nsp, align, &start);
@@ -363,6 +408,7 @@ pa_span_take(struct pa *pa, size_t nsp, size_t align, size_t *ndirtyp)
 	if (trail != 0) {
 		tail->kind = SP_FREE;
 		tail->dirty = sp->dirty;
+		tail->muzzy = sp->muzzy;
 		tail->addr = start + (nsp << LG_SUPERPAGE);
 		tail->nsp = trail;
 		tail->ndirty = tail_nd;
@@ -384,12 +430,15 @@ pa_span_take(struct pa *pa, size_t nsp, size_t align, size_t *ndirtyp)
 	}
 	if (dirty) {
 		/* The dirty count of all pieces must add up again. */
-		pa->stats.ndirty -= DM_MIN(pa->stats.ndirty, share);
+		size_t *ctr = pa_counter(pa, sp);
+
+		*ctr -= DM_MIN(*ctr, share);
 	} else
 		pa->stats.nretained_sp -= nsp;
 	/* A whole single superpage keeps its page-exact dirty map. */
 	mid->dmap_valid = dirty && total == 1 && lead == 0 && sp->dmap_valid;
 	mid->dirty = false;
+	mid->muzzy = false;
 	mid->ndirty = 0;
 	*ndirtyp = dirty ? DM_MAX(share, 1) : 0;
 	return (mid);
@@ -407,6 +456,7 @@ pa_span_release(struct pa *pa, struct sp *sp, size_t ndirty)
 	}
 	sp->kind = SP_FREE;
 	sp->dirty = true;
+	sp->muzzy = false;
 	sp->ndirty = ndirty;
 	sp->hugified = false;
 	sp->dmap_valid = false;
@@ -416,22 +466,56 @@ pa_span_release(struct pa *pa, struct sp *sp, size_t ndirty)
 
 /* Purging. */
 
-static size_t
-pa_purge_span(struct pa *pa, struct sp *sp)
+/* Lazy purge: afterwards the range holds its old bytes or zeros. */
+static bool
+pa_os_purge_lazy(struct pa *pa, uintptr_t addr, size_t size)
 {
-	size_t n = sp->ndirty;
+	extent_hooks_t *h = pa->hooks;
 
-	if (!pa_os_purge(pa, sp->addr, sp->nsp << LG_SUPERPAGE))
+	if (h == NULL) {
+		pal_purge_lazy((void *)addr, size);
+		return (true);
+	}
+	if (h->purge_lazy != NULL && !h->purge_lazy(h, (void *)addr, size, 0,
+	    size, pa_ind(pa)))
+		return (true);
+	return (pa_os_purge(pa, addr, size));
+}
+
+/*
+ * Purge a whole free span: dirty to muzzy when muzzy decay is on (and
+ * lazy is true), otherwise, or when it is muzzy already, to clean.
+ */
+static size_t
+pa_purge_span(struct pa *pa, struct sp *sp, bool lazy)
+{
+	size_t n = sp->ndirty, *ctr = pa_counter(pa, sp);
+	bool to_muzzy = lazy && !sp->muzzy && pa->decay_muzzy.ms != 0;
+	size_t size = sp->nsp << LG_SUPERPAGE;
+
+	if (to_muzzy ? !pa_os_purge_lazy(pa, sp->addr, size) :
+	    !pa_os_purge(pa, sp->addr, size))
 		return (0);
 	pa_unlist(pa, sp);
 	pa_lru_remove(pa, sp);
-	pa->stats.nmadvise++;
-	pa->stats.npurged += n;
-	pa->stats.ndirty -= DM_MIN(pa->stats.ndirty, n);
-	pa->stats.nretained_sp += sp->nsp;
-	sp->dirty = false;
-	sp->ndirty = 0;
+	if (sp->muzzy) {
+		pa->stats.muzzy_nmadvise++;
+		pa->stats.muzzy_npurged += n;
+	} else {
+		pa->stats.nmadvise++;
+		pa->stats.npurged += n;
+	}
+	*ctr -= DM_MIN(*ctr, n);
 	sp->dmap_valid = false;
+	if (to_muzzy) {
+		sp->muzzy = true;
+		pa->stats.nmuzzy += n;
+	} else {
+		pa->stats.nretained_sp += sp->nsp;
+		sp->dirty = false;
+		sp->muzzy = false;
+		sp->ndirty = 0;
+	}
 	pa_free_insert(pa, sp);
 	return (n);
 }
@@ -473,7 +557,7 @@ pa_purge_locked(struct pa *pa, size_t want, bool all)
 	    !pa->purge_failed; sp = next) {
 		next = TAILQ_NEXT(sp, dlink);
 		if (sp->kind == SP_FREE)
-			done += pa_purge_span(pa, sp);
+			done += pa_purge_span(pa, sp, !all);
 	}
 	for (sp = TAILQ_FIRST(&pa->lru); sp != NULL && done < want &&
 	    !pa->purge_failed; sp = next) {
@@ -483,8 +567,50 @@ pa_purge_locked(struct pa *pa, size_t want, bool all)
 	}
 }
 
+static void pa_decay_dirty_locked(struct pa *pa, uint64_t now);
+
+/* Muzzy spans to clean, oldest first. */
+static void
+pa_purge_muzzy_locked(struct pa *pa, size_t want)
+{
+	struct sp *sp, *next;
+	size_t done = 0;
+
+	pa->stats.muzzy_npurge++;
+	for (sp = TAILQ_FIRST(&pa->lru_muzzy); sp != NULL && done < want &&
+	    !pa->purge_failed; sp = next) {
+		next = TAILQ_NEXT(sp, dlink);
+		done += pa_purge_span(pa, sp, false);
+	}
+}
+
+static void
+pa_decay_muzzy_locked(struct pa *pa, uint64_t now)
+{
+	size_t limit;
+
+	if (pa->decay_muzzy.ms == 0) {
+		if (pa->stats.nmuzzy != 0)
+			pa_purge_muzzy_locked(pa, SIZE_MAX);
+		return;
+	}
+	if (!decay_step(&pa->decay_muzzy, now, pa->stats.nmuzzy))
+		return;
+	limit = decay_limit(&pa->decay_muzzy);
+	if (pa->stats.nmuzzy > limit)
+		pa_purge_muzzy_locked(pa, pa->stats.nmuzzy - limit);
+	decay_purged(&pa->decay_muzzy, pa->stats.nmuzzy);
+}
+
 static void
 pa_decay_locked(struct pa *pa, uint64_t now)
+{
+	pa_decay_muzzy_locked(pa, now);
+	pa_decay_dirty_locked(pa, now);
+}
+
+static void
+pa_decay_dirty_locked(struct pa *pa, uint64_t now)
 {
 	size_t limit;
 
@@ -540,10 +666,23 @@ pa_decay_set(struct pa *pa, int64_t ms)
 }
 
 void
+pa_muzzy_decay_set(struct pa *pa, int64_t ms)
+{
+	mutex_lock(&pa->lock);
+	decay_init(&pa->decay_muzzy, ms, pal_clock_ns());
+	decay_purged(&pa->decay_muzzy, pa->stats.nmuzzy);
+	if (ms == 0)
+		pa_purge_muzzy_locked(pa, SIZE_MAX);
+	mutex_unlock(&pa->lock);
+}
+
+void
 pa_purge_all(struct pa *pa)
 {
 	mutex_lock(&pa->lock);
 	pa_purge_locked(pa, SIZE_MAX, true);
+	pa_purge_muzzy_locked(pa, SIZE_MAX);
+	decay_purged(&pa->decay_muzzy, pa->stats.nmuzzy);
 	decay_purged(&pa->decay, pa->stats.ndirty);
 	mutex_unlock(&pa->lock);
 }
@@ -728,7 +867,7 @@ pa_huge_alloc(struct pa *pa, size_t size, size_t align, bool *zeroed)
 	}
 	sp->kind = SP_HUGE;
 	sp->usize = size;
-	memset(sp->pmap, 0xff, sizeof(sp->pmap));
+	memset(sp->pmap, PMAP_SLOW_BYTE, sizeof(sp->pmap));
 	pa->stats.nactive += pa_pages(size);
 	pa->stats.nhuge_sp += nsp;
 	if (pa->hooks == NULL)
@@ -776,10 +915,11 @@ pa_huge_resize(struct pa *pa, struct sp *sp, size_t newsize)
 		}
 		pa_unlist(pa, n);
 		pa_lru_remove(pa, n);
-		if (n->dirty)
-			pa->stats.ndirty -= DM_MIN(pa->stats.ndirty,
-			    n->ndirty);
-		else
+		if (n->dirty) {
+			size_t *ctr = pa_counter(pa, n);
+
+			*ctr -= DM_MIN(*ctr, n->ndirty);
+		} else
 			pa->stats.nretained_sp -= extra;
 		if (n->nsp > extra) {
 			if (n->dirty) {
@@ -787,7 +927,7 @@ pa_huge_resize(struct pa *pa, struct sp *sp, size_t newsize)
 				    n->nsp;
 
 				n->ndirty = keep;
-				pa->stats.ndirty += keep;
+				*pa_counter(pa, n) += keep;
 			}
 			n->addr += extra << LG_SUPERPAGE;
 			n->nsp -= extra;
@@ -878,7 +1018,7 @@ pa_reset_runs(struct pa *pa, struct sp *sp)
 	unsigned i, c;
 
 	for (i = 0; i < SP_NPAGES; i++) {
-		c = sp->pmap[i] & 0xff;
+		c = (unsigned)(PMAP_CLASS(sp->pmap[i]) + 1);
 		if (c >= 1 && c <= SC_NBINS && (sp->pmap[i] >> 16) == 0)
 			pa_slab_desc_put_locked(pa, sp->slab[i]);
 	}

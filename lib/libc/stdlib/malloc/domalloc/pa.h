@@ -10,7 +10,11 @@
  * superpage-aligned chunks whose size doubles as the arena grows;
  * address space is retained (purged, not unmapped) once obtained.
  * Unused dirty pages are purged by decay (decay.h), oldest first and
- * whole free superpages before pages inside partly used ones.
+ * whole free superpages before pages inside partly used ones.  With a
+ * non-zero muzzy decay time, whole free spans go dirty -> muzzy (lazy
+ * purge, MADV_FREE: the kernel takes the pages when it needs them) ->
+ * clean (forced purge) on two decay curves; pages inside partly used
+ * superpages are always purged forced.
  *
  * Synchronization: every function takes pa->lock (RANK_PA) itself unless
  * its name ends in _locked; callers may hold a bin lock (RANK_BIN).
@@ -44,6 +48,7 @@ struct pa_chunk {
 struct pa_stats {
 	size_t	nactive;	/* pages handed out (runs, huge) */
 	size_t	ndirty;		/* unused pages that may be resident */
+	size_t	nmuzzy;		/* unused pages purged lazily (MADV_FREE) */
 	size_t	nmapped_sp;	/* superpages obtained from the OS */
 	size_t	nretained_sp;	/* clean free superpages */
 	size_t	nruns_sp;	/* superpages carved into runs */
@@ -51,6 +56,9 @@ struct pa_stats {
 	uint64_t npurge;	/* purge calls */
 	uint64_t npurged;	/* pages purged */
 	uint64_t nmadvise;	/* madvise calls */
+	uint64_t muzzy_npurge;	/* muzzy to clean: sweeps */
+	uint64_t muzzy_npurged;	/* muzzy to clean: pages */
+	uint64_t muzzy_nmadvise;	/* muzzy to clean: madvise calls */
 	size_t	nhugified_sp;	/* superpages advised MADV_HUGEPAGE */
 	uint64_t nhugify;	/* hugify events */
 };
@@ -60,12 +68,15 @@ struct pa {
 	struct arena		*arena;
 	struct sp_list		runs[PA_NRUNB];
 	struct sp_list		free_dirty[PA_NFREEB];
+	struct sp_list		free_muzzy[PA_NFREEB];
 	struct sp_list		free_clean[PA_NFREEB];
 	struct sp_list		lru;		/* dirty spans, oldest first */
+	struct sp_list		lru_muzzy;	/* muzzy spans, oldest first */
 	struct sp_list		spare;		/* unused descriptors */
 	struct slab_list	spare_slabs;	/* unused slab descriptors */
 	size_t			grow_nsp;	/* next OS request */
-	struct decay		decay;
+	struct decay		decay;		/* dirty to muzzy (or clean) */
+	struct decay		decay_muzzy;	/* muzzy to clean */
 	_Atomic uint32_t	ticks;
 	struct pa_stats		stats;
 	struct pa_chunk		*chunks;	/* everything ever obtained */
@@ -73,7 +84,8 @@ struct pa {
 	bool			purge_failed;	/* a hook refused to purge */
 };
 
-bool	 pa_init(struct pa *pa, struct arena *arena, int64_t decay_ms);
+bool	 pa_init(struct pa *pa, struct arena *arena, int64_t decay_ms,
+	    int64_t muzzy_decay_ms);
 
 /* Page runs inside superpages (slabs and large allocations). */
 struct sp *pa_run_alloc(struct pa *pa, size_t npages, size_t align_pages,
@@ -102,6 +114,7 @@ void	 pa_slab_desc_put_locked(struct pa *pa, struct slab *slab);
 /* Decay and purging. */
 void	 pa_decay_tick(struct pa *pa);
 void	 pa_decay_set(struct pa *pa, int64_t ms);
+void	 pa_muzzy_decay_set(struct pa *pa, int64_t ms);
 void	 pa_purge_all(struct pa *pa);
 void	 pa_decay_run(struct pa *pa);
 

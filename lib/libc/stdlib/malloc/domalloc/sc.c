@@ -8,7 +8,7 @@ size_t		sc_size[SC_NSIZES];
 uint8_t		sc_lut[(SC_LUT_MAX >> SC_LG_QUANTUM) + 1];
 uint16_t	sc_nregs[SC_NBINS];
 uint8_t		sc_slab_pages[SC_NBINS];
-uint64_t	sc_magic[128];
+uint64_t	sc_magic[256];
 uint32_t	sc_recip[SC_NBINS];
 
 static size_t
@@ -49,7 +49,7 @@ sc_boot(void)
 		sc_recip[i] = (uint32_t)(((uint64_t)1 << 32) / s + 1);
 	}
 	for (i = 0; i < sizeof(sc_magic) / sizeof(sc_magic[0]); i++)
-		sc_magic[i] = UINT64_MAX / sc_size[i] + 1;
+		sc_magic[i] = UINT64_MAX / sc_size[i & 63] + 1;
 }
 
 size_t

@@ -51,7 +51,7 @@ extern uint8_t	 sc_lut[(SC_LUT_MAX >> SC_LG_QUANTUM) + 1];
 extern uint16_t	 sc_nregs[SC_NBINS];
 extern uint8_t	 sc_slab_pages[SC_NBINS];
 /* Divisibility magic: off % size == 0 iff off * sc_magic <= sc_magic - 1. */
-extern uint64_t	 sc_magic[128];
+extern uint64_t	 sc_magic[256];
 extern uint32_t	 sc_recip[SC_NBINS];
 
 void	sc_boot(void);

@@ -12,9 +12,15 @@
  * address map (amap.h).
  *
  * pmap[] is what free() reads on its fast path, one 32-bit word per page:
- *   bits 0-7   0 = no allocation starts here (free page), PMAP_SLOW =
- *              take the slow path (huge spans, inner pages of large runs),
- *              otherwise size class + 1 of the regions in this page;
+ *   bits 0-5   0 = no allocation starts here, or this page always takes
+ *              the slow path (see bits 6-7); otherwise size class + 1 of
+ *              the regions in this page (classes up to 62: every class a
+ *              superpage's runs can hold);
+ *   bits 6-7   with a class: the NUMA window of the arena, node & 3; so a
+ *              thread whose window differs lands on an empty cache bin
+ *              (see tcache.h) and takes the slow path, which returns the
+ *              object to its node.  Without a class: 0 = free page,
+ *              1 (PMAP_SLOW) = huge span or inner page of a large run;
  *   bits 16-31 for slab pages, the byte offset of the page from the
  *              start of its slab (slabs are at most 7 pages), so the fast
  *              path can check that a pointer is the start of a region.
@@ -46,8 +52,17 @@ enum sp_kind {
 	SP_HUGE
 };
 
-#define	PMAP_SLOW	0xffu
+#define	PMAP_SLOW	0x40u
+#define	PMAP_SLOW_BYTE	0x40	/* memset pattern: every entry PMAP_SLOW */
+#define	PMAP_NWIN	4	/* NUMA windows */
 #define	SP_NWORDS	(SP_NPAGES / 64)
+
+/* The page map entry of a page holding class sc regions. */
+#define	PMAP_ENTRY(sc, win, off)					\
+	((uint32_t)(((unsigned)(win) & (PMAP_NWIN - 1)) << 6 | ((sc) + 1)) | \
+	((uint32_t)(off) << 16))
+/* Class of an entry, or -1 if it has none (free or slow page). */
+#define	PMAP_CLASS(e)	((int)((e) & 63) - 1)
 
 struct sp {
 	uint32_t		pmap[SP_NPAGES];	/* hot: first */
@@ -56,6 +71,7 @@ struct sp {
 	struct arena		*arena;
 	uint8_t			kind;		/* enum sp_kind */
 	bool			dirty;		/* SP_FREE: may be resident */
+	bool			muzzy;		/* SP_FREE: lazily purged */
 	bool			in_lru;		/* on the arena's dirty LRU */
 	bool			hugified;	/* MADV_HUGEPAGE given */
 	uint8_t			bucket;		/* list it is on */

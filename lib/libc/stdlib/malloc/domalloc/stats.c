@@ -74,7 +74,9 @@ stats_collect(struct arena *a, unsigned ind, struct stats_arena *out)
 	out->muzzy_decay_ms = ctl_arena_muzzy_decay_ms(ind);
 	out->mapped = (out->pa.nmapped_sp - out->pa.nretained_sp) * SUPERPAGE;
 	out->retained = out->pa.nretained_sp * SUPERPAGE;
-	out->resident = (out->pa.nactive + out->pa.ndirty) * PAGE;
+	/* Muzzy pages may still be resident until the kernel takes them. */
+	out->resident = (out->pa.nactive + out->pa.ndirty + out->pa.nmuzzy) *
+	    PAGE;
 	if (ind == 0) {
 		out->base = base_allocated();
 		out->mapped += base_mapped();
@@ -129,6 +131,12 @@ stats_merge(struct stats_arena *to, const struct stats_arena *from)
 	to->pa.npurge += from->pa.npurge;
 	to->pa.npurged += from->pa.npurged;
 	to->pa.nmadvise += from->pa.nmadvise;
+	to->pa.nmuzzy += from->pa.nmuzzy;
+	to->pa.muzzy_npurge += from->pa.muzzy_npurge;
+	to->pa.muzzy_npurged += from->pa.muzzy_npurged;
+	to->pa.muzzy_nmadvise += from->pa.muzzy_nmadvise;
+	to->pa.nhugified_sp += from->pa.nhugified_sp;
+	to->pa.nhugify += from->pa.nhugify;
 	to->small_allocated += from->small_allocated;
 	to->small_nmalloc += from->small_nmalloc;
 	to->small_ndalloc += from->small_ndalloc;
@@ -197,6 +205,7 @@ stats_refresh_locked(void)
 	stats_glob.resident = stats_merged.resident;
 	stats_glob.mapped = stats_merged.mapped;
 	stats_glob.retained = stats_merged.retained;
+	stats_glob.hugepages = stats_merged.pa.nhugified_sp * SUPERPAGE;
 	stats_glob.epoch++;
 	stats_valid = true;
 }

@@ -76,6 +76,7 @@ struct stats_global {
 	size_t			resident;
 	size_t			mapped;
 	size_t			retained;
+	size_t			hugepages;	/* bytes advised huge */
 	unsigned		narenas;	/* arena indices examined */
 	unsigned		bg_threads;	/* background threads */
 };

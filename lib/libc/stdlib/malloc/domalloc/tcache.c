@@ -45,8 +45,9 @@ tcache_boot(void)
 	tcache_nhbins = opt_tcache ? sc_index(opt_tcache_max) + 1 : 0;
 	if (opt_tcache_max < SC_QUANTUM)
 		tcache_nhbins = 0;
-	if (tcache_nhbins > SC_NTBINS_MAX)
-		tcache_nhbins = SC_NTBINS_MAX;
+	/* Bin 63 of each window is the empty one (see TCACHE_NBINS). */
+	if (tcache_nhbins > 63)
+		tcache_nhbins = 63;
 	tcache_stack_bytes = 0;
 	for (i = 0; i < tcache_nhbins; i++) {
 		if (i < SC_NBINS) {
@@ -75,10 +76,12 @@ tcache_create(struct tcache *tc, struct arena *arena)
 	unsigned i;
 
 	uint64_t ab = tc->allocated_before, db = tc->deallocated_before;
+	unsigned win = tc->win;
 
 	memset(tc, 0, sizeof(*tc));
 	tc->allocated_before = ab;
 	tc->deallocated_before = db;
+	tcache_set_win(tc, win);
 	tc->arena = arena;
 	if (tcache_nhbins == 0)
 		return (true);
@@ -224,6 +227,54 @@ tcache_flush(struct tcache *tc)
 
 	for (i = 0; i < tc->nhbins; i++)
 		tcache_bin_flush(tc, i, tc->bins[i].ncached);
+	tcache_remote_flush(tc);
+}
+
+void
+tcache_set_win(struct tcache *tc, unsigned win)
+{
+	tc->win = win % PMAP_NWIN;
+	tc->nodexor = tc->win << 6;
+}
+
+void
+tcache_remote(struct tcache *tc, void *p)
+{
+	if (tc->nremote == TCACHE_NREMOTE)
+		tcache_remote_flush(tc);
+	tc->remote[tc->nremote++] = p;
+}
+
+/* Return the remote buffer to the owning arenas, one class at a time. */
+void
+tcache_remote_flush(struct tcache *tc)
+{
+	void *batch[TCACHE_NREMOTE];
+	struct sp *sp;
+	unsigned i, n, k, keep;
+	int c, first;
+
+	n = tc->nremote;
+	while (n > 0) {
+		first = PMAP_CLASS(amap_lookup(tc->remote[0])->pmap[
+		    sp_page(amap_lookup(tc->remote[0]), tc->remote[0])]);
+		k = keep = 0;
+		for (i = 0; i < n; i++) {
+			sp = amap_lookup(tc->remote[i]);
+			c = PMAP_CLASS(sp->pmap[sp_page(sp, tc->remote[i])]);
+			if (c == first)
+				batch[k++] = tc->remote[i];
+			else
+				tc->remote[keep++] = tc->remote[i];
+		}
+		if (first < SC_NBINS)
+			bin_dalloc_batch(NULL, (unsigned)first, batch, k, 0);
+		else
+			for (i = 0; i < k; i++)
+				large_free(amap_lookup(batch[i]), batch[i]);
+		n = keep;
+	}
+	tc->nremote = 0;
 }
 
 void

@@ -31,6 +31,7 @@
 #include <stdint.h>
 
 #include "sc.h"
+#include "sp.h"
 #include "util.h"
 
 struct arena;
@@ -45,14 +46,22 @@ struct tbin {
 };
 
 /*
- * The bin array is a power of two larger than any cached class, so that
- * free can mask a page map entry into an index: bins past nhbins, and the
- * slots that unused (0) and PMAP_SLOW entries mask to, have max 0.
+ * The bin array has a window of 64 bins for each NUMA window (sp.h), so
+ * that free can turn a page map entry into an index with a subtraction,
+ * an exclusive or with the thread's window and a mask.  Only window 0
+ * holds objects: the bins of other windows, the bins past nhbins and bin
+ * 63 of every window (where free pages and PMAP_SLOW entries land) have
+ * max 0, which sends free to the slow path.  There, an object of another
+ * node goes to the remote buffer, which returns such objects to their
+ * arenas in batches: a thread's cache only ever serves local memory.
  */
-#define	TCACHE_NBINS	128
+#define	TCACHE_NBINS	(64 * PMAP_NWIN)
+#define	TCACHE_NREMOTE	64
 
 struct tcache {
 	struct tbin	bins[TCACHE_NBINS];
+	uint32_t	nodexor;	/* window << 6, see TCACHE_NBINS */
+	unsigned	win;		/* the thread's NUMA window */
 	unsigned	nhbins;		/* bins in use; 0 = no cache */
 	/*
 	 * Objects moved between the bins and the arenas; with nmalloc they
@@ -70,6 +79,8 @@ struct tcache {
 	void		*mem;		/* the stacks */
 	size_t		memsize;
 	struct arena	*arena;		/* where fills come from */
+	unsigned	nremote;
+	void		*remote[TCACHE_NREMOTE];	/* other nodes' objects */
 };
 
 #define	TCACHE_GC_EVENTS	32
@@ -93,6 +104,11 @@ bool	 tcache_explicit_create(struct arena *arena, unsigned *indp);
 struct tcache *tcache_explicit_get(unsigned ind);
 bool	 tcache_explicit_flush(unsigned ind);
 bool	 tcache_explicit_destroy(unsigned ind);
+/* Free of an object of another node: batched back to its arena. */
+void	 tcache_remote(struct tcache *tc, void *p);
+void	 tcache_remote_flush(struct tcache *tc);
+/* The thread now runs on another node's window. */
+void	 tcache_set_win(struct tcache *tc, unsigned win);
 void	 tcache_prefork(void);
 void	 tcache_postfork_parent(void);
 void	 tcache_postfork_child(void);

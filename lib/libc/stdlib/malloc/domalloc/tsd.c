@@ -8,6 +8,7 @@
 #include "conf.h"
 #include "msg.h"
 #include "sc.h"
+#include "pal.h"
 #include "tsd.h"
 
 __thread struct tsd tsd_tls __attribute__((tls_model("initial-exec")));
@@ -34,8 +35,10 @@ tsd_boot(struct tsd *tsd)
 	if (tsd->state != TSD_UNINIT)
 		return (tsd);
 	tsd->state = TSD_BOOTING;
+	tsd->node = pal_getnode();
+	tcache_set_win(&tsd->tc, tsd->node);
 	if (tsd->arena == NULL)
-		tsd->arena = arena_choose();
+		tsd->arena = arena_choose(tsd->node);
 	tsd->tcache_enabled = opt_tcache;
 	if (tsd->tcache_enabled && !tcache_create(&tsd->tc, tsd->arena))
 		tsd->tcache_enabled = false;
@@ -64,7 +67,7 @@ struct arena *
 tsd_arena(struct tsd *tsd)
 {
 	if (tsd->arena == NULL)
-		tsd->arena = arena_choose();
+		tsd->arena = arena_choose(tsd->node);
 	return (tsd->arena);
 }
 
@@ -80,6 +83,35 @@ tsd_set_arena(struct tsd *tsd, struct arena *arena)
 	atomic_fetch_add_explicit(&arena->nthreads, 1, memory_order_relaxed);
 	tsd->arena = arena;
 	tsd->tc.arena = arena;
+	tsd->arena_fixed = true;
+}
+
+void
+tsd_numa_check(struct tsd *tsd)
+{
+	struct arena *a;
+	unsigned node;
+
+	tsd->numa_ticks = 0;
+	if (!arena_numa() || tsd->state != TSD_NOMINAL)
+		return;
+	node = pal_getnode();
+	if (node == tsd->node)
+		return;
+	/* Everything cached is the old node's now: give it back. */
+	tcache_flush(&tsd->tc);
+	tsd->node = node;
+	tcache_set_win(&tsd->tc, node);
+	if (tsd->arena_fixed)
+		return;
+	a = arena_choose(node);
+	if (a == NULL)
+		return;
+	if (tsd->arena != NULL)
+		atomic_fetch_sub_explicit(&tsd->arena->nthreads, 1,
+		    memory_order_relaxed);
+	tsd->arena = a;
+	tsd->tc.arena = a;
 }
 
 void

@@ -41,6 +41,9 @@ struct tsd {
 	uint8_t		state;
 	bool		tcache_enabled;	/* thread.tcache.enabled */
 	struct arena	*arena;		/* thread.arena */
+	bool		arena_fixed;	/* chosen by the program */
+	unsigned	node;		/* NUMA node it last ran on */
+	unsigned	numa_ticks;	/* slow paths since the last check */
 	/* Bytes allocated and freed outside the thread's own cache. */
 	uint64_t	large_allocated;
 	uint64_t	large_deallocated;
@@ -60,6 +63,14 @@ void	tsd_set_arena(struct tsd *tsd, struct arena *arena);
 void	tsd_tcache_set_enabled(struct tsd *tsd, bool on);
 /* Recompute stat_allocated and stat_deallocated. */
 void	tsd_stats_refresh(struct tsd *tsd);
+/*
+ * Has the thread moved to another NUMA node?  Then its cache goes back to
+ * the old node's arenas and it takes an arena of the new node.  Called
+ * every TSD_NUMA_TICKS slow paths, never on a fast path.
+ */
+void	tsd_numa_check(struct tsd *tsd);
+
+#define	TSD_NUMA_TICKS	64
 
 DM_INLINE struct tsd *
 tsd_get(void)

@@ -157,9 +157,6 @@ ATF_TC_BODY(nrequests_counts_allocations, tc)
 	unsigned a, c;
 	void *p;
 
-	atf_tc_expect_fail("arena_dalloc_small (arena.c) passes nrequests 1 "
-	    "to bin_dalloc_batch, so every free made without a thread cache "
-	    "counts as an allocation request");
 	a = ct_new_arena();
 	c = ct_bin_index(64);
 	p = mallocx(64, ct_arena_flags(a));

@@ -313,10 +313,6 @@ ATF_TC_BODY(thread_counters_uncached_small, tc)
 	uint64_t a0, a1;
 	void *p;
 
-	atf_tc_expect_fail("alloc.c counts only large allocations made "
-	    "outside the thread cache (tsd->large_allocated), so small "
-	    "MALLOCX_TCACHE_NONE and tcache:false allocations are missing "
-	    "from thread.allocated");
 	a0 = ct_u64("thread.allocated");
 	p = mallocx(64, MALLOCX_TCACHE_NONE);
 	a1 = ct_u64("thread.allocated");

@@ -129,8 +129,40 @@ ATF_TC_BODY(decays_over_time, tc)
 	    pa_of(a).ndirty);
 }
 
+ATF_TC_WITHOUT_HEAD(dirty_muzzy_clean);
+ATF_TC_BODY(dirty_muzzy_clean, tc)
+{
+	struct arena *a;
+	unsigned i;
+	char *p;
+	int f;
+
+	free(malloc(1));
+	a = arena_create_explicit(NULL);
+	ATF_REQUIRE(a != NULL);
+	pa_muzzy_decay_set(&a->pa, 300);
+	pa_decay_set(&a->pa, 0);
+	f = MALLOCX_ARENA(a->ind) | MALLOCX_TCACHE_NONE;
+	p = mallocx(8 << 20, f);
+	memset(p, 1, 8 << 20);
+	dallocx(p, f);
+	/* Dirty decay 0: at once lazily purged, so muzzy, not clean. */
+	ATF_CHECK_EQ(pa_of(a->ind).ndirty, 0);
+	ATF_CHECK_MSG(pa_of(a->ind).nmuzzy >= 2048, "muzzy %zu",
+	    pa_of(a->ind).nmuzzy);
+	/* Step decay as the background thread would. */
+	for (i = 0; i < 1000 && pa_of(a->ind).nmuzzy > 0; i++) {
+		usleep(10000);
+		pa_decay_run(&a->pa);
+	}
+	ATF_CHECK_MSG(pa_of(a->ind).nmuzzy == 0, "still %zu muzzy pages",
+	    pa_of(a->ind).nmuzzy);
+	ATF_CHECK(pa_of(a->ind).npurged >= 2048);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
+	ATF_TP_ADD_TC(tp, dirty_muzzy_clean);
 	ATF_TP_ADD_TC(tp, curve_is_smooth);
 	ATF_TP_ADD_TC(tp, immediate_and_never);
 	ATF_TP_ADD_TC(tp, arena_decay_setting);
