@@ -154,12 +154,12 @@ tcache_event(struct tcache *tc)
 {
 	struct tsd *tsd = tsd_get();
 
-	/* Keep thread.allocatedp and thread.deallocatedp current. */
-	if (tc == &tsd->tc)
-		tsd_stats_refresh(tsd);
 	if (++tc->events >= TCACHE_GC_EVENTS) {
 		tc->events = 0;
 		tcache_gc(tc);
+		/* Keep thread.allocatedp and thread.deallocatedp current. */
+		if (tc == &tsd->tc)
+			tsd_stats_refresh(tsd);
 	}
 }
 

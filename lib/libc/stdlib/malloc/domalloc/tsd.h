@@ -15,9 +15,9 @@
  * class sizes, plus what the thread allocated and freed outside its own
  * cache.  tsd_stats_refresh() writes the sums into stat_allocated and
  * stat_deallocated, which thread.allocatedp and thread.deallocatedp point
- * to; it runs whenever the cache fills or flushes a bin and on every
- * mallctl read of those four names, so the pointed-to values are current
- * as of the thread's last cache slow path or mallctl call.
+ * to; it runs every TCACHE_GC_EVENTS cache fills or flushes and on every
+ * mallctl read of those four names, so the pointed-to values lag by at
+ * most that many cache slow paths behind the last mallctl call.
  * Synchronization: only the owning thread touches its tsd (other threads
  * may read stat_allocated through the published pointer: a torn read is
  * impossible for an aligned uint64_t on the 64-bit targets we support).

@@ -228,12 +228,12 @@ read_counters(struct counters *c)
 	ATF_CHECK_EQ(*c->dp, c->d);
 }
 
-#define	NKEEP	1000
+#define	NKEEP	10000	/* enough cache fills to pass a GC tick */
 
 static void
 check_counters(void)
 {
-	void *keep[NKEEP];
+	static void *keep[NKEEP];
 	struct counters c0, c1;
 	unsigned t;
 	size_t us;
@@ -268,8 +268,8 @@ check_counters(void)
 	ATF_CHECK(c0.d >= c1.d + 1024);
 	ATF_CHECK_EQ(tc_op("tcache.destroy", t), 0);
 	/*
-	 * The pointed-to values follow the thread's cache slow paths (fills
-	 * and flushes) with no mallctl call in between.
+	 * The pointed-to values follow the thread's cache slow paths (every
+	 * TCACHE_GC_EVENTS fills and flushes) with no mallctl call between.
 	 */
 	for (i = 0; i < NKEEP; i++)
 		keep[i] = ct_hide(malloc(16));
