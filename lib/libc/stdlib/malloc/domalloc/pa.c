@@ -251,7 +251,7 @@ static bool
 pa_mergeable(struct pa *pa, struct sp *a, struct sp *b)
 {
 	return (a != NULL && a != b && a->kind == SP_FREE && a->nsp != 0 &&
-	    a->arena == pa->arena && a->dirty == b->dirty &&
+	    !a->busy && a->arena == pa->arena && a->dirty == b->dirty &&
 	    a->muzzy == b->muzzy);
 }
 
@@ -483,21 +483,72 @@ pa_os_purge_lazy(struct pa *pa, uintptr_t addr, size_t size)
 }
 
 /*
- * Purge a whole free span: dirty to muzzy when muzzy decay is on (and
- * lazy is true), otherwise, or when it is muzzy already, to clean.
+ * Purging.  The madvise calls are made without the lock: victims are
+ * first taken out of reach under the lock (a whole free span is unlisted
+ * and marked busy, so no allocation or merge touches it; the dirty pages
+ * of a runs superpage are marked used, so no allocation gets them), the
+ * lock is dropped for the system calls, and the results are booked under
+ * the lock again.
  */
-static size_t
-pa_purge_span(struct pa *pa, struct sp *sp, bool lazy)
-{
-	size_t n = sp->ndirty, *ctr = pa_counter(pa, sp);
-	bool to_muzzy = lazy && !sp->muzzy && pa->decay_muzzy.ms != 0;
-	size_t size = sp->nsp << LG_SUPERPAGE;
+#define	PA_VICTIMS	32
 
-	if (to_muzzy ? !pa_os_purge_lazy(pa, sp->addr, size) :
-	    !pa_os_purge(pa, sp->addr, size))
-		return (0);
+struct pa_victim {
+	struct sp	*sp;
+	unsigned	start, n;	/* runs: the page range */
+	bool		lazy;		/* span: dirty to muzzy */
+	bool		ok;
+};
+
+static size_t
+pa_take_span(struct pa *pa, struct sp *sp, bool lazy, struct pa_victim *v)
+{
 	pa_unlist(pa, sp);
 	pa_lru_remove(pa, sp);
+	sp->busy = true;
+	v->sp = sp;
+	v->start = v->n = 0;
+	v->lazy = lazy && !sp->muzzy && pa->decay_muzzy.ms != 0;
+	return (sp->ndirty);
+}
+
+/* Take the dirty ranges of a runs superpage; returns how many victims. */
+static unsigned
+pa_take_runs(struct pa *pa, struct sp *sp, struct pa_victim *v, unsigned room,
+    size_t *pages)
+{
+	unsigned s, e, k = 0;
+
+	s = bm_next(sp->dirtymap, 0, true);
+	while (s < SP_NPAGES && k < room) {
+		e = bm_next(sp->dirtymap, s, false);
+		bm_set_range(sp->used, s, e - s);
+		sp->nused += (uint16_t)(e - s);
+		v[k].sp = sp;
+		v[k].start = s;
+		v[k].n = e - s;
+		v[k].lazy = false;
+		*pages += e - s;
+		k++;
+		s = bm_next(sp->dirtymap, e, true);
+	}
+	pa_lru_remove(pa, sp);
+	sp->longest = (uint16_t)bm_longest_run(sp->used);
+	pa_list_runs(pa, sp);
+	return (k);
+}
+
+static void
+pa_book_span(struct pa *pa, struct pa_victim *v)
+{
+	struct sp *sp = v->sp;
+	size_t n = sp->ndirty, *ctr = pa_counter(pa, sp);
+
+	sp->busy = false;
+	if (!v->ok) {
+		pa->purge_failed = true;
+		pa_free_insert(pa, sp);
+		return;
+	}
 	if (sp->muzzy) {
 		pa->stats.muzzy_nmadvise++;
 		pa->stats.muzzy_npurged += n;
@@ -507,7 +558,7 @@ pa_purge_span(struct pa *pa, struct sp *sp, bool lazy)
 	}
 	*ctr -= DM_MIN(*ctr, n);
 	sp->dmap_valid = false;
-	if (to_muzzy) {
+	if (v->lazy) {
 		sp->muzzy = true;
 		pa->stats.nmuzzy += n;
 	} else {
@@ -517,53 +568,106 @@ pa_purge_span(struct pa *pa, struct sp *sp, bool lazy)
 		sp->ndirty = 0;
 	}
 	pa_free_insert(pa, sp);
-	return (n);
-}
-
-static size_t
-pa_purge_runs(struct pa *pa, struct sp *sp)
-{
-	unsigned s, e;
-	size_t n = 0;
-
-	s = bm_next(sp->dirtymap, 0, true);
-	while (s < SP_NPAGES) {
-		e = bm_next(sp->dirtymap, s, false);
-		if (!pa_os_purge(pa, sp->addr + ((size_t)s << LG_PAGE),
-		    (size_t)(e - s) << LG_PAGE))
-			return (0);
-		pa->stats.nmadvise++;
-		n += e - s;
-		s = bm_next(sp->dirtymap, e, true);
-	}
-	memset(sp->dirtymap, 0, sizeof(sp->dirtymap));
-	pa->stats.npurged += n;
-	pa->stats.ndirty -= DM_MIN(pa->stats.ndirty, sp->nsdirty);
-	sp->nsdirty = 0;
-	pa_lru_remove(pa, sp);
-	return (n);
 }
 
 static void
+pa_book_runs(struct pa *pa, struct pa_victim *v)
+{
+	struct sp *sp = v->sp;
+	size_t nd;
+
+	if (sp->kind != SP_RUNS)
+		return;		/* discarded meanwhile (arena reset) */
+	bm_clear_range(sp->used, v->start, v->n);
+	sp->nused -= (uint16_t)v->n;
+	if (v->ok) {
+		bm_clear_range(sp->dirtymap, v->start, v->n);
+		sp->nsdirty -= (uint16_t)v->n;
+		pa->stats.ndirty -= DM_MIN(pa->stats.ndirty, v->n);
+		pa->stats.npurged += v->n;
+		pa->stats.nmadvise++;
+	} else
+		pa->purge_failed = true;
+	if (sp->nused == 0) {
+		/* Everything else was freed meanwhile: a free span now. */
+		nd = sp->nsdirty;
+		pa_unlist(pa, sp);
+		pa_lru_remove(pa, sp);
+		pa->stats.ndirty -= DM_MIN(pa->stats.ndirty, nd);
+		pa->stats.nruns_sp--;
+		sp->nsdirty = 0;
+		pa_span_release(pa, sp, nd);
+		return;
+	}
+	sp->longest = (uint16_t)bm_longest_run(sp->used);
+	pa_list_runs(pa, sp);
+	if (sp->nsdirty != 0)
+		pa_lru_add(pa, sp);
+}
+
+/* Make the system calls for victims, without the lock, then book them. */
+static void
+pa_purge_victims(struct pa *pa, struct pa_victim *v, unsigned n)
+{
+	unsigned i;
+	uintptr_t a;
+	size_t len;
+
+	mutex_unlock(&pa->lock);
+	for (i = 0; i < n; i++) {
+		if (v[i].n == 0) {
+			a = v[i].sp->addr;
+			len = v[i].sp->nsp << LG_SUPERPAGE;
+		} else {
+			a = v[i].sp->addr + ((size_t)v[i].start << LG_PAGE);
+			len = (size_t)v[i].n << LG_PAGE;
+		}
+		v[i].ok = v[i].lazy ? pa_os_purge_lazy(pa, a, len) :
+		    pa_os_purge(pa, a, len);
+	}
+	mutex_lock(&pa->lock);
+	for (i = 0; i < n; i++) {
+		if (v[i].n == 0)
+			pa_book_span(pa, &v[i]);
+		else
+			pa_book_runs(pa, &v[i]);
+	}
+}
+
+/*
+ * Purge up to want dirty pages, oldest first, whole free spans before
+ * pages of runs superpages (which decay leaves alone while they are
+ * densely used huge pages; all says purge those too).  Called and
+ * returns with the lock held, which it drops around the system calls.
+ */
+static void
 pa_purge_locked(struct pa *pa, size_t want, bool all)
 {
+	struct pa_victim v[PA_VICTIMS];
 	struct sp *sp, *next;
 	size_t done = 0;
+	unsigned n;
 
 	pa->stats.npurge++;
 	pa->purge_failed = false;
-	/* Whole free spans first, oldest first. */
-	for (sp = TAILQ_FIRST(&pa->lru); sp != NULL && done < want &&
-	    !pa->purge_failed; sp = next) {
-		next = TAILQ_NEXT(sp, dlink);
-		if (sp->kind == SP_FREE)
-			done += pa_purge_span(pa, sp, !all);
-	}
-	for (sp = TAILQ_FIRST(&pa->lru); sp != NULL && done < want &&
-	    !pa->purge_failed; sp = next) {
-		next = TAILQ_NEXT(sp, dlink);
-		if (sp->kind == SP_RUNS && (all || hpage_may_purge(sp)))
-			done += pa_purge_runs(pa, sp);
+	while (done < want && !pa->purge_failed) {
+		n = 0;
+		for (sp = TAILQ_FIRST(&pa->lru); sp != NULL && done < want &&
+		    n < PA_VICTIMS; sp = next) {
+			next = TAILQ_NEXT(sp, dlink);
+			if (sp->kind == SP_FREE)
+				done += pa_take_span(pa, sp, !all, &v[n++]);
+		}
+		for (sp = TAILQ_FIRST(&pa->lru); sp != NULL && done < want &&
+		    n < PA_VICTIMS; sp = next) {
+			next = TAILQ_NEXT(sp, dlink);
+			if (sp->kind == SP_RUNS && (all || hpage_may_purge(sp)))
+				n += pa_take_runs(pa, sp, &v[n],
+				    PA_VICTIMS - n, &done);
+		}
+		if (n == 0)
+			break;
+		pa_purge_victims(pa, v, n);
 	}
 }
 
@@ -576,11 +680,21 @@ pa_purge_muzzy_locked(struct pa *pa, size_t want)
 	struct sp *sp, *next;
 	size_t done = 0;
 
+	struct pa_victim v[PA_VICTIMS];
+	unsigned n;
+
 	pa->stats.muzzy_npurge++;
-	for (sp = TAILQ_FIRST(&pa->lru_muzzy); sp != NULL && done < want &&
-	    !pa->purge_failed; sp = next) {
-		next = TAILQ_NEXT(sp, dlink);
-		done += pa_purge_span(pa, sp, false);
+	pa->purge_failed = false;
+	while (done < want && !pa->purge_failed) {
+		n = 0;
+		for (sp = TAILQ_FIRST(&pa->lru_muzzy); sp != NULL &&
+		    done < want && n < PA_VICTIMS; sp = next) {
+			next = TAILQ_NEXT(sp, dlink);
+			done += pa_take_span(pa, sp, false, &v[n++]);
+		}
+		if (n == 0)
+			break;
+		pa_purge_victims(pa, v, n);
 	}
 }
 
@@ -908,7 +1022,7 @@ pa_huge_resize(struct pa *pa, struct sp *sp, size_t newsize)
 	if (newnsp > sp->nsp) {
 		extra = newnsp - sp->nsp;
 		n = amap_lookup((void *)end);
-		if (n == NULL || n->kind != SP_FREE || n->addr != end ||
+		if (n == NULL || n->kind != SP_FREE || n->busy || n->addr != end ||
 		    n->arena != pa->arena || n->nsp < extra) {
 			mutex_unlock(&pa->lock);
 			return (false);

@@ -72,6 +72,7 @@ struct sp {
 	uint8_t			kind;		/* enum sp_kind */
 	bool			dirty;		/* SP_FREE: may be resident */
 	bool			muzzy;		/* SP_FREE: lazily purged */
+	bool			busy;		/* SP_FREE: being purged */
 	bool			in_lru;		/* on the arena's dirty LRU */
 	bool			hugified;	/* MADV_HUGEPAGE given */
 	uint8_t			bucket;		/* list it is on */
