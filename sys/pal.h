@@ -91,8 +91,8 @@ unsigned	 pal_getnode(void);
 
 /*
  * NUMA placement.  pal_bind() sets the memory policy of a range that has
- * not been touched yet; pal_node_of() asks which node backs a resident
- * page (-1 if unknown).  Both are no-ops answering false/-1 without NUMA.
+ * not been touched yet (false without NUMA); pal_node_of() asks which
+ * node backs a page, -1 if it is not resident (it does not fault it in).
  */
 bool		 pal_bind(void *addr, size_t size, unsigned node,
 		    enum pal_bind_mode mode);

@@ -441,17 +441,24 @@ pal_bind(void *addr, size_t size, unsigned node, enum pal_bind_mode mode)
 	return (r == 0);
 }
 
+/*
+ * move_pages(2) with no target nodes only reports where each page is,
+ * and reports a page that is not resident as such without faulting it in.
+ */
 int
 pal_node_of(const void *addr)
 {
-	int node = -1, saved;
+	void *page = (void *)((uintptr_t)addr &
+	    ~(uintptr_t)(pal_caps.page_size - 1));
+	unsigned char vec;
+	int status = -1, saved;
 
-	if (!pal_caps.numa)
-		return (0);
 	saved = errno;
-	if (syscall(SYS_get_mempolicy, &node, NULL, 0, addr,
-	    PAL_MPOL_F_NODE | PAL_MPOL_F_ADDR) != 0)
-		node = -1;
+	if (syscall(SYS_move_pages, 0, 1UL, &page, NULL, &status, 0) != 0) {
+		/* No NUMA in the kernel: resident pages are on node 0. */
+		status = mincore(page, pal_caps.page_size, &vec) == 0 &&
+		    (vec & 1) ? 0 : -1;
+	}
 	errno = saved;
-	return (node);
+	return (status >= 0 ? status : -1);
 }

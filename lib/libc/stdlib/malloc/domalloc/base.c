@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "base.h"
+#include "conf.h"
 #include "msg.h"
 #include "mutex.h"
 #include "pal.h"
@@ -38,6 +39,13 @@ base_alloc(size_t size)
 			return (NULL);
 		}
 		base_nmapped += csize;
+		/*
+		 * opt.metadata_thp: "always" advises every metadata chunk,
+		 * "auto" those after the first, once metadata has grown.
+		 */
+		if (opt_metadata_thp == 2 ||
+		    (opt_metadata_thp == 1 && base_nmapped > BASE_CHUNK))
+			pal_hugepage(chunk, csize, true);
 		if (csize > BASE_CHUNK) {
 			base_nallocated += size;
 			mutex_unlock(&base_lock);

@@ -61,6 +61,7 @@ extern const struct ctl_node ctl_arenas_children[];
 extern const struct ctl_node ctl_config_children[];
 extern const struct ctl_node ctl_opt_children[];
 extern const struct ctl_node ctl_stats_children[];
+extern const struct ctl_node ctl_stats_nodes_children[];
 extern const struct ctl_node ctl_tcache_children[];
 extern const struct ctl_node ctl_thread_children[];
 

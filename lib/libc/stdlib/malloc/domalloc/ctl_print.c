@@ -396,7 +396,10 @@ print_arena_text(struct pout *o, const struct stats_arena *sa, bool merged,
 	pout(o, "   dirty: %5s %12zu %12lu %12lu %12lu\n", dt, sa->pa.ndirty,
 	    (unsigned long)sa->pa.npurge, (unsigned long)sa->pa.nmadvise,
 	    (unsigned long)sa->pa.npurged);
-	pout(o, "   muzzy: %5s %12u %12u %12u %12u\n", mt, 0, 0, 0, 0);
+	pout(o, "   muzzy: %5s %12zu %12lu %12lu %12lu\n", mt, sa->pa.nmuzzy,
+	    (unsigned long)sa->pa.muzzy_npurge,
+	    (unsigned long)sa->pa.muzzy_nmadvise,
+	    (unsigned long)sa->pa.muzzy_npurged);
 	pout(o, "                            allocated      nmalloc"
 	    "      ndalloc    nrequests       nfills     nflushes\n");
 	pout(o, "%-25s%12zu %12lu %12lu %12lu %12lu %12lu\n", "small:",
@@ -425,6 +428,9 @@ print_arena_text(struct pout *o, const struct stats_arena *sa, bool merged,
 	pout(o, "%-25s%12zu mapped, %zu retained, %zu runs, %zu huge\n",
 	    "superpages:", sa->pa.nmapped_sp, sa->pa.nretained_sp,
 	    sa->pa.nruns_sp, sa->pa.nhuge_sp);
+	pout(o, "%-25s%12zu (%zu superpages advised MADV_HUGEPAGE)\n",
+	    "hugepages:", sa->pa.nhugified_sp * SUPERPAGE,
+	    sa->pa.nhugified_sp);
 	if (bins)
 		print_bins_text(o, sa);
 	if (large)
@@ -445,13 +451,14 @@ print_arena_json(struct pout *o, const char *key,
 	json_i64(o, "muzzy_decay_ms", sa->muzzy_decay_ms);
 	json_u64(o, "pactive", sa->pa.nactive);
 	json_u64(o, "pdirty", sa->pa.ndirty);
-	json_u64(o, "pmuzzy", 0);
+	json_u64(o, "pmuzzy", sa->pa.nmuzzy);
+	json_u64(o, "hugepages", sa->pa.nhugified_sp * SUPERPAGE);
 	json_u64(o, "dirty_npurge", sa->pa.npurge);
 	json_u64(o, "dirty_nmadvise", sa->pa.nmadvise);
 	json_u64(o, "dirty_purged", sa->pa.npurged);
-	json_u64(o, "muzzy_npurge", 0);
-	json_u64(o, "muzzy_nmadvise", 0);
-	json_u64(o, "muzzy_purged", 0);
+	json_u64(o, "muzzy_npurge", sa->pa.muzzy_npurge);
+	json_u64(o, "muzzy_nmadvise", sa->pa.muzzy_nmadvise);
+	json_u64(o, "muzzy_purged", sa->pa.muzzy_npurged);
 	json_open(o, "small", '{');
 	json_u64(o, "allocated", sa->small_allocated);
 	json_u64(o, "nmalloc", sa->small_nmalloc);

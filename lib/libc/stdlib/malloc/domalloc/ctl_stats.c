@@ -920,6 +920,7 @@ const struct ctl_node ctl_stats_children[] = {
 	CTL_LEAF("mapped", ctl_stats_mapped),
 	CTL_LEAF("metadata", ctl_stats_metadata),
 	CTL_LEAF("metadata_thp", ctl_stats_metadata_thp),
+	CTL_DIR("nodes", ctl_stats_nodes_children),
 	CTL_LEAF("resident", ctl_stats_resident),
 	CTL_LEAF("retained", ctl_stats_retained),
 	CTL_END

@@ -1210,6 +1210,25 @@ pa_destroy(struct pa *pa)
 }
 
 void
+pa_node_pages(struct pa *pa, size_t *pages, unsigned nnodes)
+{
+	struct pa_chunk *c;
+	size_t k, npages;
+	int node;
+
+	mutex_lock(&pa->lock);
+	for (c = pa->chunks; c != NULL; c = c->next) {
+		npages = c->nsp << (LG_SUPERPAGE - LG_PAGE);
+		for (k = 0; k < npages; k += PA_NODE_STRIDE) {
+			node = pal_node_of((void *)(c->addr + (k << LG_PAGE)));
+			if (node >= 0 && (unsigned)node < nnodes)
+				pages[node] += PA_NODE_STRIDE;
+		}
+	}
+	mutex_unlock(&pa->lock);
+}
+
+void
 pa_prefork(struct pa *pa)
 {
 	mutex_lock(&pa->lock);

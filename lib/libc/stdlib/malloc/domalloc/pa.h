@@ -119,6 +119,13 @@ void	 pa_purge_all(struct pa *pa);
 void	 pa_decay_run(struct pa *pa);
 
 void	 pa_stats_read(struct pa *pa, struct pa_stats *out);
+/*
+ * Add to pages[node] an estimate of this arena's pages the kernel places
+ * on each node: one page in PA_NODE_STRIDE of its address space is asked
+ * about, and counts for PA_NODE_STRIDE pages if resident.
+ */
+#define	PA_NODE_STRIDE	16
+void	 pa_node_pages(struct pa *pa, size_t *pages, unsigned nnodes);
 
 /*
  * Extent hooks (jemalloc's extent_hooks_t): when set, address space comes

@@ -14,7 +14,9 @@
 #include <atf-c.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <malloc_np.h>
@@ -165,8 +167,39 @@ ATF_TC_BODY(explicit_bound_arena, tc)
 	dallocx(p, MALLOCX_TCACHE_NONE);
 }
 
+ATF_TC_WITHOUT_HEAD(node_statistics);
+ATF_TC_BODY(node_statistics, tc)
+{
+	size_t active, kernel, resident, len;
+	char *p;
+
+	(void)tc;
+	p = malloc(32 << 20);
+	ATF_REQUIRE(p != NULL);
+	memset(p, 1, 32 << 20);
+	/* The pages must really be touched before the statistics are read. */
+	__asm__ __volatile__("" : : "r" (p) : "memory");
+	len = sizeof(active);
+	ATF_REQUIRE_EQ(mallctl("stats.nodes.0.active", &active, &len, NULL,
+	    0), 0);
+	ATF_REQUIRE_EQ(mallctl("stats.nodes.0.resident", &resident, &len,
+	    NULL, 0), 0);
+	ATF_REQUIRE_EQ(mallctl("stats.nodes.0.kernel", &kernel, &len, NULL,
+	    0), 0);
+	ATF_CHECK_MSG(active >= (32 << 20), "active %zu", active);
+	ATF_CHECK(resident >= active);
+	/* Sampled: the 32 MiB just touched are seen on node 0. */
+	ATF_CHECK_MSG(kernel >= (24 << 20), "kernel %zu", kernel);
+	ATF_CHECK_EQ(mallctl("stats.nodes.1.active", &active, &len, NULL, 0),
+	    ENOENT);
+	ATF_CHECK_EQ(mallctl("stats.nodes.0.active", NULL, NULL, &active,
+	    sizeof(active)), EPERM);
+	free(p);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
+	ATF_TP_ADD_TC(tp, node_statistics);
 	ATF_TP_ADD_TC(tp, placement);
 	ATF_TP_ADD_TC(tp, page_map_windows);
 	ATF_TP_ADD_TC(tp, threads_follow_their_node);
