@@ -21,6 +21,7 @@ static uintptr_t	base_cur;
 static uintptr_t	base_end;
 static size_t		base_nmapped;
 static size_t		base_nallocated;
+static size_t		base_nthp;
 
 void *
 base_alloc(size_t size)
@@ -44,8 +45,10 @@ base_alloc(size_t size)
 		 * "auto" those after the first, once metadata has grown.
 		 */
 		if (opt_metadata_thp == 2 ||
-		    (opt_metadata_thp == 1 && base_nmapped > BASE_CHUNK))
+		    (opt_metadata_thp == 1 && base_nmapped > BASE_CHUNK)) {
 			pal_hugepage(chunk, csize, true);
+			base_nthp += csize;
+		}
 		if (csize > BASE_CHUNK) {
 			base_nallocated += size;
 			mutex_unlock(&base_lock);
@@ -65,6 +68,12 @@ size_t
 base_mapped(void)
 {
 	return (base_nmapped);
+}
+
+size_t
+base_thp(void)
+{
+	return (base_nthp);
 }
 
 size_t

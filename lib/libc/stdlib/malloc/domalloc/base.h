@@ -20,5 +20,7 @@ void	 base_postfork_child(void);
 /* Statistics: bytes of metadata mapped and in use. */
 size_t	 base_mapped(void);
 size_t	 base_allocated(void);
+/* Bytes of metadata chunks advised to be huge pages (opt.metadata_thp). */
+size_t	 base_thp(void);
 
 #endif /* !BASE_H */

@@ -4,11 +4,9 @@
  * (size classes, arena creation and lookup, defaults for new arenas)
  * name spaces.
  *
- * The page allocator has no muzzy state (MADV_FREE pages are not yet a
- * separate stage), so muzzy decay times are only recorded here and
- * reported; they change nothing.  The defaults that arenas.dirty_decay_ms
- * and arenas.muzzy_decay_ms set apply to arenas made by arenas.create;
- * automatic arenas take the options.
+ * Decay times live in each arena's page allocator (pa.h); the defaults
+ * that arenas.dirty_decay_ms and arenas.muzzy_decay_ms set apply to
+ * arenas made by arenas.create; automatic arenas take the options.
  *
  * Extent hooks: with none installed, an arena maps through the platform
  * layer.  Reading arena.<i>.extent_hooks then gives ctl_hooks_default,
@@ -332,13 +330,17 @@ static int
 ctl_arena_i_muzzy_decay_ms(const size_t *mib, size_t miblen, void *oldp,
     size_t *oldlenp, void *newp, size_t newlen)
 {
+	struct arena *a;
 	ssize_t oldval, newval;
 	int err;
 
 	(void)miblen;
-	if (ctl_arena_get(mib[1]) == NULL)
+	a = ctl_arena_get(mib[1]);
+	if (a == NULL)
 		return (EFAULT);
-	oldval = (ssize_t)ctl_arena_muzzy_decay_ms((unsigned)mib[1]);
+	mutex_lock(&a->pa.lock);
+	oldval = (ssize_t)a->pa.decay_muzzy.ms;
+	mutex_unlock(&a->pa.lock);
 	err = ctl_read(oldp, oldlenp, &oldval, sizeof(oldval));
 	if (err != 0)
 		return (err);
@@ -348,6 +350,7 @@ ctl_arena_i_muzzy_decay_ms(const size_t *mib, size_t miblen, void *oldp,
 			return (err);
 		if (!ctl_decay_valid(newval))
 			return (EFAULT);
+		pa_muzzy_decay_set(&a->pa, newval);
 		ctl_decay_put(&ctl_muzzy[mib[1]], newval);
 	}
 	return (0);
@@ -763,9 +766,11 @@ ctl_arenas_create(const size_t *mib, size_t miblen, void *oldp,
 	ms = ctl_decay_get(&ctl_dirty_default, opt_dirty_decay_ms);
 	if (ms != opt_dirty_decay_ms)
 		pa_decay_set(&a->pa, ms);
+	ms = ctl_decay_get(&ctl_muzzy_default, opt_muzzy_decay_ms);
+	if (ms != opt_muzzy_decay_ms)
+		pa_muzzy_decay_set(&a->pa, ms);
 	if (ind < ARENA_LIMIT)
-		ctl_decay_put(&ctl_muzzy[ind], ctl_decay_get(&ctl_muzzy_default,
-		    opt_muzzy_decay_ms));
+		ctl_decay_put(&ctl_muzzy[ind], ms);
 	return (ctl_read(oldp, oldlenp, &ind, sizeof(ind)));
 }
 

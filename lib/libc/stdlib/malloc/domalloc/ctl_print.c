@@ -532,7 +532,7 @@ static void
 print_summary(struct pout *o)
 {
 	pout(o, "___ Begin domalloc statistics ___\n");
-	pout(o, "%s: %u arenas, %u CPUs, %u NUMA nodes, dirty_decay_ms %ld,"
+	pout(o, "%s: %u arenas, %u CPUs, %u NUMA node(s), dirty_decay_ms %ld,"
 	    " tcache %s\n", DOMALLOC_VERSION, print_glob.narenas,
 	    pal_caps.ncpus, pal_caps.nnodes, (long)opt_dirty_decay_ms,
 	    opt_tcache ? "on" : "off");

@@ -25,6 +25,7 @@
  */
 #include <errno.h>
 
+#include "base.h"
 #include "ctl.h"
 #include "stats.h"
 
@@ -214,7 +215,7 @@ ctl_stats_metadata_thp(const size_t *mib, size_t miblen, void *oldp,
 {
 	(void)mib;
 	(void)miblen;
-	return (ctl_ro_size(0, oldp, oldlenp, newp, newlen));
+	return (ctl_ro_size(base_thp(), oldp, oldlenp, newp, newlen));
 }
 
 /* stats.arenas.<i>.*: one arena of the snapshot. */
@@ -331,8 +332,9 @@ ctl_stats_arenas_i_metadata_thp(const size_t *mib, size_t miblen, void *oldp,
 	size_t v = 0;
 
 	(void)miblen;
-	if ((sa = ctl_sa_begin(mib[2])) != NULL)
-		v = 0;
+	/* Metadata is charged to arena 0 (and so to the merged slot). */
+	if ((sa = ctl_sa_begin(mib[2])) != NULL && sa->base != 0)
+		v = base_thp();
 	return (ctl_sa_end_size(sa, v, oldp, oldlenp, newp, newlen));
 }
 

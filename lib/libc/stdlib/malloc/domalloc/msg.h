@@ -2,7 +2,7 @@
  * msg.h: diagnostics.  Every message the allocator prints goes through
  * malloc_message (public, replaceable by the program), prefixed with
  * "<domalloc>: ".  msg_fatal() is the single funnel for unrecoverable
- * errors: it prints and aborts.  The formatter (fmt.c) never allocates.
+ * errors: it prints and aborts.  The formatter (msg.c) never allocates.
  * No locking: messages are written whole with one call.
  */
 #ifndef MSG_H

@@ -42,7 +42,12 @@ tcache_boot(void)
 	uint64_t slots;
 	unsigned i, n;
 
-	tcache_nhbins = opt_tcache ? sc_index(opt_tcache_max) + 1 : 0;
+	/*
+	 * junk and zero act on every allocation and free, which the cache
+	 * fast paths do not look at: with either, run without caches.
+	 */
+	tcache_nhbins = opt_tcache && !opt_junk && !opt_zero ?
+	    sc_index(opt_tcache_max) + 1 : 0;
 	if (opt_tcache_max < SC_QUANTUM)
 		tcache_nhbins = 0;
 	/* Bin 63 of each window is the empty one (see TCACHE_NBINS). */
