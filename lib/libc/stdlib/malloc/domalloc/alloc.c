@@ -158,7 +158,17 @@ alloc_usize(const void *p, struct sp *sp, unsigned ind)
 void
 free_validated(void *p, struct sp *sp, unsigned ind, unsigned flags)
 {
-	struct tsd *tsd = alloc_tsd();
+	struct tsd *tsd = tsd_get();
+
+	/*
+	 * A thread whose first call is a free returns that object to its
+	 * arena rather than seeding its new cache with it: a thread handed
+	 * an object made elsewhere (a neighbour's cache line, perhaps) should
+	 * not make it the first thing it allocates.
+	 */
+	if (tsd->state == TSD_UNINIT)
+		flags |= ALLOC_NOCACHE;
+	tsd = alloc_tsd();
 
 	if (opt_junk & JUNK_FREE)
 		memset(p, 0x5a, alloc_usize(p, sp, ind));
