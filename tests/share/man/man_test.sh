@@ -121,7 +121,7 @@ ctl_names()
 		sub(/^struct ctl_node[ \t]+/, "", tbl)
 		sub(/[ \t]*\[.*/, "", tbl)
 		n = 0
-		while (match(s, /CTL_(LEAF|DIR|INDEX)[ \t]*\([^)]*\)/)) {
+		while (match(s, /CTL_(LEAF_DATA|LEAF_ARG|LEAF|DIR|INDEX)[ \t]*\([^)]*\)/)) {
 			e = substr(s, RSTART, RLENGTH)
 			s = substr(s, RSTART + RLENGTH)
 			n++
@@ -134,7 +134,7 @@ ctl_names()
 				continue
 			}
 			kind[tbl, n] = e ~ /^CTL_LEAF/ ? "leaf" : "dir"
-			sub(/^CTL_[A-Z]+[ \t]*\([ \t]*"/, "", e)
+			sub(/^CTL_[A-Z_]+[ \t]*\([ \t]*"/, "", e)
 			name = e
 			sub(/".*/, "", name)
 			sub(/^[^"]*"[ \t]*,[ \t]*/, "", e)

@@ -329,6 +329,22 @@ ctl_mib_node(const size_t *mib, size_t miblen)
 	return (node);
 }
 
+size_t
+ctl_leaf_arg(const size_t *mib, size_t miblen)
+{
+	const struct ctl_node *node = ctl_mib_node(mib, miblen);
+
+	return (node != NULL ? node->arg : 0);
+}
+
+const void *
+ctl_leaf_data(const size_t *mib, size_t miblen)
+{
+	const struct ctl_node *node = ctl_mib_node(mib, miblen);
+
+	return (node != NULL ? node->data : NULL);
+}
+
 int
 ctl_by_mib(const size_t *mib, size_t miblen, void *oldp, size_t *oldlenp,
     void *newp, size_t newlen)

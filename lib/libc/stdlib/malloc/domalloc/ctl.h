@@ -46,13 +46,22 @@ struct ctl_node {
 	ctl_handler_t		*handler;	/* NULL for an inner node */
 	/* For "#" nodes: is this index valid now? */
 	bool			(*index_ok)(size_t ind);
+	/* For leaves whose handler serves several: what to read. */
+	size_t			arg;
+	const void		*data;
 };
 
-/* Table entries: a directory, a leaf, a "#" index node, the end. */
-#define	CTL_DIR(n, c)		{ (n), (c), NULL, NULL }
-#define	CTL_LEAF(n, h)		{ (n), NULL, (h), NULL }
-#define	CTL_INDEX(c, ok)	{ "#", (c), NULL, (ok) }
-#define	CTL_END			{ NULL, NULL, NULL, NULL }
+/*
+ * Table entries: a directory, a leaf, a leaf with an argument or a data
+ * pointer for its handler (ctl_leaf_arg, ctl_leaf_data), a "#" index
+ * node, the end.
+ */
+#define	CTL_DIR(n, c)		{ (n), (c), NULL, NULL, 0, NULL }
+#define	CTL_LEAF(n, h)		{ (n), NULL, (h), NULL, 0, NULL }
+#define	CTL_LEAF_ARG(n, h, a)	{ (n), NULL, (h), NULL, (a), NULL }
+#define	CTL_LEAF_DATA(n, h, d)	{ (n), NULL, (h), NULL, 0, (d) }
+#define	CTL_INDEX(c, ok)	{ "#", (c), NULL, (ok), 0, NULL }
+#define	CTL_END			{ NULL, NULL, NULL, NULL, 0, NULL }
 
 /* The root and the name spaces the other files define. */
 extern const struct ctl_node ctl_root;
@@ -101,6 +110,13 @@ bool	ctl_arena_is_all(size_t ind);
 /* The walker, for the entry points and the whitebox tests. */
 int	ctl_name_to_mib(const char *name, size_t *mib, size_t *miblen,
 	    const struct ctl_node **nodep);
+/*
+ * The argument and the data of the leaf a MIB names (0, NULL if none).
+ * Finding the leaf checks indices, which may take the statistics
+ * snapshot lock: call these before taking it.
+ */
+size_t	ctl_leaf_arg(const size_t *mib, size_t miblen);
+const void *ctl_leaf_data(const size_t *mib, size_t miblen);
 const struct ctl_node *ctl_mib_node(const size_t *mib, size_t miblen);
 int	ctl_by_mib(const size_t *mib, size_t miblen, void *oldp,
 	    size_t *oldlenp, void *newp, size_t newlen);

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "arena.h"
 #include "conf.h"
@@ -128,264 +129,6 @@ ctl_config_xmalloc(const size_t *mib, size_t miblen, void *oldp,
  * arenas chosen (the option, or the default computed from the CPU count).
  */
 
-static int
-ctl_opt_abort(const size_t *mib, size_t miblen, void *oldp,
-    size_t *oldlenp, void *newp, size_t newlen)
-{
-	(void)mib;
-	(void)miblen;
-	return (ctl_ro_bool(opt_abort, oldp, oldlenp, newp, newlen));
-}
-
-static int
-ctl_opt_abort_conf(const size_t *mib, size_t miblen, void *oldp,
-    size_t *oldlenp, void *newp, size_t newlen)
-{
-	(void)mib;
-	(void)miblen;
-	return (ctl_ro_bool(opt_abort_conf, oldp, oldlenp, newp, newlen));
-}
-
-static int
-ctl_opt_background_thread(const size_t *mib, size_t miblen, void *oldp,
-    size_t *oldlenp, void *newp, size_t newlen)
-{
-	(void)mib;
-	(void)miblen;
-	return (ctl_ro_bool(opt_background_thread, oldp,
-	    oldlenp, newp, newlen));
-}
-
-static int
-ctl_opt_confirm_conf(const size_t *mib, size_t miblen, void *oldp,
-    size_t *oldlenp, void *newp, size_t newlen)
-{
-	(void)mib;
-	(void)miblen;
-	return (ctl_ro_bool(opt_confirm_conf, oldp, oldlenp, newp, newlen));
-}
-
-static int
-ctl_opt_dirty_decay_ms(const size_t *mib, size_t miblen, void *oldp,
-    size_t *oldlenp, void *newp, size_t newlen)
-{
-	(void)mib;
-	(void)miblen;
-	return (ctl_ro_ssize((ssize_t)opt_dirty_decay_ms, oldp,
-	    oldlenp, newp, newlen));
-}
-
-static int
-ctl_opt_dss(const size_t *mib, size_t miblen, void *oldp,
-    size_t *oldlenp, void *newp, size_t newlen)
-{
-	(void)mib;
-	(void)miblen;
-	return (ctl_ro_str(conf_dss_names[opt_dss], oldp,
-	    oldlenp, newp, newlen));
-}
-
-static int
-ctl_opt_junk(const size_t *mib, size_t miblen, void *oldp,
-    size_t *oldlenp, void *newp, size_t newlen)
-{
-	(void)mib;
-	(void)miblen;
-	return (ctl_ro_str(conf_junk_names[opt_junk], oldp,
-	    oldlenp, newp, newlen));
-}
-
-static int
-ctl_opt_lg_tcache_nslots_mul(const size_t *mib, size_t miblen, void *oldp,
-    size_t *oldlenp, void *newp, size_t newlen)
-{
-	(void)mib;
-	(void)miblen;
-	return (ctl_ro_ssize((ssize_t)opt_lg_tcache_nslots_mul, oldp,
-	    oldlenp, newp, newlen));
-}
-
-static int
-ctl_opt_max_background_threads(const size_t *mib, size_t miblen, void *oldp,
-    size_t *oldlenp, void *newp, size_t newlen)
-{
-	(void)mib;
-	(void)miblen;
-	return (ctl_ro_size(opt_max_background_threads, oldp,
-	    oldlenp, newp, newlen));
-}
-
-static int
-ctl_opt_metadata_thp(const size_t *mib, size_t miblen, void *oldp,
-    size_t *oldlenp, void *newp, size_t newlen)
-{
-	(void)mib;
-	(void)miblen;
-	return (ctl_ro_str(conf_metadata_thp_names[opt_metadata_thp], oldp,
-	    oldlenp, newp, newlen));
-}
-
-static int
-ctl_opt_muzzy_decay_ms(const size_t *mib, size_t miblen, void *oldp,
-    size_t *oldlenp, void *newp, size_t newlen)
-{
-	(void)mib;
-	(void)miblen;
-	return (ctl_ro_ssize((ssize_t)opt_muzzy_decay_ms, oldp,
-	    oldlenp, newp, newlen));
-}
-
-static int
-ctl_opt_narenas(const size_t *mib, size_t miblen, void *oldp,
-    size_t *oldlenp, void *newp, size_t newlen)
-{
-	(void)mib;
-	(void)miblen;
-	return (ctl_ro_unsigned(narenas_auto, oldp, oldlenp, newp, newlen));
-}
-
-static int
-ctl_opt_percpu_arena(const size_t *mib, size_t miblen, void *oldp,
-    size_t *oldlenp, void *newp, size_t newlen)
-{
-	(void)mib;
-	(void)miblen;
-	return (ctl_ro_str(conf_percpu_arena_names[opt_percpu_arena], oldp,
-	    oldlenp, newp, newlen));
-}
-
-static int
-ctl_opt_retain(const size_t *mib, size_t miblen, void *oldp,
-    size_t *oldlenp, void *newp, size_t newlen)
-{
-	(void)mib;
-	(void)miblen;
-	return (ctl_ro_bool(opt_retain, oldp, oldlenp, newp, newlen));
-}
-
-static int
-ctl_opt_stats_print(const size_t *mib, size_t miblen, void *oldp,
-    size_t *oldlenp, void *newp, size_t newlen)
-{
-	(void)mib;
-	(void)miblen;
-	return (ctl_ro_bool(opt_stats_print, oldp, oldlenp, newp, newlen));
-}
-
-static int
-ctl_opt_stats_print_opts(const size_t *mib, size_t miblen, void *oldp,
-    size_t *oldlenp, void *newp, size_t newlen)
-{
-	(void)mib;
-	(void)miblen;
-	return (ctl_ro_str(opt_stats_print_opts, oldp, oldlenp, newp, newlen));
-}
-
-static int
-ctl_opt_tcache(const size_t *mib, size_t miblen, void *oldp,
-    size_t *oldlenp, void *newp, size_t newlen)
-{
-	(void)mib;
-	(void)miblen;
-	return (ctl_ro_bool(opt_tcache, oldp, oldlenp, newp, newlen));
-}
-
-static int
-ctl_opt_tcache_max(const size_t *mib, size_t miblen, void *oldp,
-    size_t *oldlenp, void *newp, size_t newlen)
-{
-	(void)mib;
-	(void)miblen;
-	return (ctl_ro_size(opt_tcache_max, oldp, oldlenp, newp, newlen));
-}
-
-static int
-ctl_opt_tcache_nslots_large(const size_t *mib, size_t miblen, void *oldp,
-    size_t *oldlenp, void *newp, size_t newlen)
-{
-	(void)mib;
-	(void)miblen;
-	return (ctl_ro_unsigned(opt_tcache_nslots_large, oldp,
-	    oldlenp, newp, newlen));
-}
-
-static int
-ctl_opt_tcache_nslots_small_max(const size_t *mib, size_t miblen, void *oldp,
-    size_t *oldlenp, void *newp, size_t newlen)
-{
-	(void)mib;
-	(void)miblen;
-	return (ctl_ro_unsigned(opt_tcache_nslots_small_max, oldp,
-	    oldlenp, newp, newlen));
-}
-
-static int
-ctl_opt_tcache_nslots_small_min(const size_t *mib, size_t miblen, void *oldp,
-    size_t *oldlenp, void *newp, size_t newlen)
-{
-	(void)mib;
-	(void)miblen;
-	return (ctl_ro_unsigned(opt_tcache_nslots_small_min, oldp,
-	    oldlenp, newp, newlen));
-}
-
-static int
-ctl_opt_numa(const size_t *mib, size_t miblen, void *oldp,
-    size_t *oldlenp, void *newp, size_t newlen)
-{
-	(void)mib;
-	(void)miblen;
-	return (ctl_ro_str(conf_numa_names[opt_numa], oldp, oldlenp, newp,
-	    newlen));
-}
-
-static int
-ctl_opt_thp(const size_t *mib, size_t miblen, void *oldp,
-    size_t *oldlenp, void *newp, size_t newlen)
-{
-	(void)mib;
-	(void)miblen;
-	return (ctl_ro_str(conf_thp_names[opt_thp], oldp,
-	    oldlenp, newp, newlen));
-}
-
-static int
-ctl_opt_utrace(const size_t *mib, size_t miblen, void *oldp,
-    size_t *oldlenp, void *newp, size_t newlen)
-{
-	(void)mib;
-	(void)miblen;
-	return (ctl_ro_bool(opt_utrace, oldp, oldlenp, newp, newlen));
-}
-
-static int
-ctl_opt_xmalloc(const size_t *mib, size_t miblen, void *oldp,
-    size_t *oldlenp, void *newp, size_t newlen)
-{
-	(void)mib;
-	(void)miblen;
-	return (ctl_ro_bool(opt_xmalloc, oldp, oldlenp, newp, newlen));
-}
-
-static int
-ctl_opt_zero(const size_t *mib, size_t miblen, void *oldp,
-    size_t *oldlenp, void *newp, size_t newlen)
-{
-	(void)mib;
-	(void)miblen;
-	return (ctl_ro_bool(opt_zero, oldp, oldlenp, newp, newlen));
-}
-
-static int
-ctl_opt_zero_realloc(const size_t *mib, size_t miblen, void *oldp,
-    size_t *oldlenp, void *newp, size_t newlen)
-{
-	(void)mib;
-	(void)miblen;
-	return (ctl_ro_str(conf_zero_realloc_names[opt_zero_realloc], oldp,
-	    oldlenp, newp, newlen));
-}
-
 const struct ctl_node ctl_config_children[] = {
 	CTL_LEAF("cache_oblivious", ctl_config_cache_oblivious),
 	CTL_LEAF("debug", ctl_config_debug),
@@ -402,33 +145,110 @@ const struct ctl_node ctl_config_children[] = {
 	CTL_END
 };
 
+/*
+ * opt.*: each leaf's data points at the option's variable (for names of
+ * enumerated settings, at a struct ctl_enum), read by a handler per type.
+ */
+struct ctl_enum {
+	const char *const	*names;
+	const unsigned		*var;
+};
+
+static int
+ctl_opt_bool(const size_t *mib, size_t miblen, void *oldp, size_t *oldlenp,
+    void *newp, size_t newlen)
+{
+	const bool *v = ctl_leaf_data(mib, miblen);
+
+	return (ctl_ro_bool(*v, oldp, oldlenp, newp, newlen));
+}
+
+static int
+ctl_opt_size(const size_t *mib, size_t miblen, void *oldp, size_t *oldlenp,
+    void *newp, size_t newlen)
+{
+	const size_t *v = ctl_leaf_data(mib, miblen);
+
+	return (ctl_ro_size(*v, oldp, oldlenp, newp, newlen));
+}
+
+static int
+ctl_opt_unsigned(const size_t *mib, size_t miblen, void *oldp,
+    size_t *oldlenp, void *newp, size_t newlen)
+{
+	const unsigned *v = ctl_leaf_data(mib, miblen);
+
+	return (ctl_ro_unsigned(*v, oldp, oldlenp, newp, newlen));
+}
+
+static int
+ctl_opt_i64(const size_t *mib, size_t miblen, void *oldp, size_t *oldlenp,
+    void *newp, size_t newlen)
+{
+	const int64_t *v = ctl_leaf_data(mib, miblen);
+
+	return (ctl_ro_ssize((ssize_t)*v, oldp, oldlenp, newp, newlen));
+}
+
+static int
+ctl_opt_enum(const size_t *mib, size_t miblen, void *oldp, size_t *oldlenp,
+    void *newp, size_t newlen)
+{
+	const struct ctl_enum *e = ctl_leaf_data(mib, miblen);
+
+	return (ctl_ro_str(e->names[*e->var], oldp, oldlenp, newp, newlen));
+}
+
+static int
+ctl_opt_chars(const size_t *mib, size_t miblen, void *oldp, size_t *oldlenp,
+    void *newp, size_t newlen)
+{
+	const char *v = ctl_leaf_data(mib, miblen);
+
+	return (ctl_ro_str(v, oldp, oldlenp, newp, newlen));
+}
+
+static const struct ctl_enum ctl_enum_dss = { conf_dss_names, &opt_dss };
+static const struct ctl_enum ctl_enum_junk = { conf_junk_names, &opt_junk };
+static const struct ctl_enum ctl_enum_metadata_thp = { conf_metadata_thp_names, &opt_metadata_thp };
+static const struct ctl_enum ctl_enum_numa = { conf_numa_names, &opt_numa };
+static const struct ctl_enum ctl_enum_percpu_arena = { conf_percpu_arena_names, &opt_percpu_arena };
+static const struct ctl_enum ctl_enum_thp = { conf_thp_names, &opt_thp };
+static const struct ctl_enum ctl_enum_zero_realloc = { conf_zero_realloc_names, &opt_zero_realloc };
+
 const struct ctl_node ctl_opt_children[] = {
-	CTL_LEAF("abort", ctl_opt_abort),
-	CTL_LEAF("abort_conf", ctl_opt_abort_conf),
-	CTL_LEAF("background_thread", ctl_opt_background_thread),
-	CTL_LEAF("confirm_conf", ctl_opt_confirm_conf),
-	CTL_LEAF("dirty_decay_ms", ctl_opt_dirty_decay_ms),
-	CTL_LEAF("dss", ctl_opt_dss),
-	CTL_LEAF("junk", ctl_opt_junk),
-	CTL_LEAF("lg_tcache_nslots_mul", ctl_opt_lg_tcache_nslots_mul),
-	CTL_LEAF("max_background_threads", ctl_opt_max_background_threads),
-	CTL_LEAF("metadata_thp", ctl_opt_metadata_thp),
-	CTL_LEAF("muzzy_decay_ms", ctl_opt_muzzy_decay_ms),
-	CTL_LEAF("narenas", ctl_opt_narenas),
-	CTL_LEAF("numa", ctl_opt_numa),
-	CTL_LEAF("percpu_arena", ctl_opt_percpu_arena),
-	CTL_LEAF("retain", ctl_opt_retain),
-	CTL_LEAF("stats_print", ctl_opt_stats_print),
-	CTL_LEAF("stats_print_opts", ctl_opt_stats_print_opts),
-	CTL_LEAF("tcache", ctl_opt_tcache),
-	CTL_LEAF("tcache_max", ctl_opt_tcache_max),
-	CTL_LEAF("tcache_nslots_large", ctl_opt_tcache_nslots_large),
-	CTL_LEAF("tcache_nslots_small_max", ctl_opt_tcache_nslots_small_max),
-	CTL_LEAF("tcache_nslots_small_min", ctl_opt_tcache_nslots_small_min),
-	CTL_LEAF("thp", ctl_opt_thp),
-	CTL_LEAF("utrace", ctl_opt_utrace),
-	CTL_LEAF("xmalloc", ctl_opt_xmalloc),
-	CTL_LEAF("zero", ctl_opt_zero),
-	CTL_LEAF("zero_realloc", ctl_opt_zero_realloc),
+	CTL_LEAF_DATA("abort", ctl_opt_bool, &opt_abort),
+	CTL_LEAF_DATA("abort_conf", ctl_opt_bool, &opt_abort_conf),
+	CTL_LEAF_DATA("background_thread", ctl_opt_bool,
+	    &opt_background_thread),
+	CTL_LEAF_DATA("confirm_conf", ctl_opt_bool, &opt_confirm_conf),
+	CTL_LEAF_DATA("dirty_decay_ms", ctl_opt_i64, &opt_dirty_decay_ms),
+	CTL_LEAF_DATA("dss", ctl_opt_enum, &ctl_enum_dss),
+	CTL_LEAF_DATA("junk", ctl_opt_enum, &ctl_enum_junk),
+	CTL_LEAF_DATA("lg_tcache_nslots_mul", ctl_opt_i64,
+	    &opt_lg_tcache_nslots_mul),
+	CTL_LEAF_DATA("max_background_threads", ctl_opt_size,
+	    &opt_max_background_threads),
+	CTL_LEAF_DATA("metadata_thp", ctl_opt_enum, &ctl_enum_metadata_thp),
+	CTL_LEAF_DATA("muzzy_decay_ms", ctl_opt_i64, &opt_muzzy_decay_ms),
+	CTL_LEAF_DATA("narenas", ctl_opt_unsigned, &narenas_auto),
+	CTL_LEAF_DATA("numa", ctl_opt_enum, &ctl_enum_numa),
+	CTL_LEAF_DATA("percpu_arena", ctl_opt_enum, &ctl_enum_percpu_arena),
+	CTL_LEAF_DATA("retain", ctl_opt_bool, &opt_retain),
+	CTL_LEAF_DATA("stats_print", ctl_opt_bool, &opt_stats_print),
+	CTL_LEAF_DATA("stats_print_opts", ctl_opt_chars, opt_stats_print_opts),
+	CTL_LEAF_DATA("tcache", ctl_opt_bool, &opt_tcache),
+	CTL_LEAF_DATA("tcache_max", ctl_opt_size, &opt_tcache_max),
+	CTL_LEAF_DATA("tcache_nslots_large", ctl_opt_unsigned,
+	    &opt_tcache_nslots_large),
+	CTL_LEAF_DATA("tcache_nslots_small_max", ctl_opt_unsigned,
+	    &opt_tcache_nslots_small_max),
+	CTL_LEAF_DATA("tcache_nslots_small_min", ctl_opt_unsigned,
+	    &opt_tcache_nslots_small_min),
+	CTL_LEAF_DATA("thp", ctl_opt_enum, &ctl_enum_thp),
+	CTL_LEAF_DATA("utrace", ctl_opt_bool, &opt_utrace),
+	CTL_LEAF_DATA("xmalloc", ctl_opt_bool, &opt_xmalloc),
+	CTL_LEAF_DATA("zero", ctl_opt_bool, &opt_zero),
+	CTL_LEAF_DATA("zero_realloc", ctl_opt_enum, &ctl_enum_zero_realloc),
 	CTL_END
 };

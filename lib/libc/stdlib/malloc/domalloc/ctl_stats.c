@@ -24,6 +24,7 @@
  * copies its value out.
  */
 #include <errno.h>
+#include <stddef.h>
 
 #include "base.h"
 #include "ctl.h"
@@ -94,6 +95,62 @@ ctl_sa_end_str(const struct stats_arena *sa, const char *v, void *oldp,
 		return (ENOENT);
 	stats_snapshot_unlock();
 	return (ctl_ro_str(v, oldp, oldlenp, newp, newlen));
+}
+
+/*
+ * Most stats.arenas.<i>.* leaves read one field of the arena's snapshot
+ * slot (bins.<j>.* one field of its bin): the leaf's argument holds the
+ * field's offset and, in its top bits, the field's type.
+ */
+#define	SA_SIZE		((size_t)0 << 28)	/* size_t */
+#define	SA_U64		((size_t)1 << 28)	/* uint64_t */
+#define	SA_UNSIGNED	((size_t)2 << 28)	/* unsigned */
+#define	SA_TYPE_MASK	((size_t)3 << 28)
+#define	SA_FIELD(f, t)	(offsetof(struct stats_arena, f) | (t))
+#define	SA_BIN(f, t)	(offsetof(struct bin_stats, f) | (t))
+
+static int
+ctl_sa_read(const char *base, size_t arg, const struct stats_arena *sa,
+    void *oldp, size_t *oldlenp, void *newp, size_t newlen)
+{
+	const char *f = base + (arg & ~SA_TYPE_MASK);
+
+	switch (arg & SA_TYPE_MASK) {
+	case SA_U64:
+		return (ctl_sa_end_u64(sa, sa != NULL ? *(const uint64_t *)f :
+		    0, oldp, oldlenp, newp, newlen));
+	case SA_UNSIGNED:
+		return (ctl_sa_end_unsigned(sa, sa != NULL ?
+		    *(const unsigned *)f : 0, oldp, oldlenp, newp, newlen));
+	default:
+		return (ctl_sa_end_size(sa, sa != NULL ? *(const size_t *)f :
+		    0, oldp, oldlenp, newp, newlen));
+	}
+}
+
+/* stats.arenas.<i>.<field> */
+static int
+ctl_sa_field(const size_t *mib, size_t miblen, void *oldp, size_t *oldlenp,
+    void *newp, size_t newlen)
+{
+	/* The argument first: finding the leaf takes the snapshot lock. */
+	size_t arg = ctl_leaf_arg(mib, miblen);
+	const struct stats_arena *sa = ctl_sa_begin(mib[2]);
+
+	return (ctl_sa_read((const char *)sa, arg, sa, oldp, oldlenp, newp,
+	    newlen));
+}
+
+/* stats.arenas.<i>.bins.<j>.<field> */
+static int
+ctl_sa_bin_field(const size_t *mib, size_t miblen, void *oldp,
+    size_t *oldlenp, void *newp, size_t newlen)
+{
+	size_t arg = ctl_leaf_arg(mib, miblen);
+	const struct stats_arena *sa = ctl_sa_begin(mib[2]);
+
+	return (ctl_sa_read(sa != NULL ? (const char *)&sa->bins[mib[4]] :
+	    NULL, arg, sa, oldp, oldlenp, newp, newlen));
 }
 
 /* Process-wide totals. */
@@ -221,19 +278,6 @@ ctl_stats_metadata_thp(const size_t *mib, size_t miblen, void *oldp,
 /* stats.arenas.<i>.*: one arena of the snapshot. */
 
 static int
-ctl_stats_arenas_i_base(const size_t *mib, size_t miblen, void *oldp,
-    size_t *oldlenp, void *newp, size_t newlen)
-{
-	const struct stats_arena *sa;
-	size_t v = 0;
-
-	(void)miblen;
-	if ((sa = ctl_sa_begin(mib[2])) != NULL)
-		v = sa->base;
-	return (ctl_sa_end_size(sa, v, oldp, oldlenp, newp, newlen));
-}
-
-static int
 ctl_stats_arenas_i_dirty_decay_ms(const size_t *mib, size_t miblen, void *oldp,
     size_t *oldlenp, void *newp, size_t newlen)
 {
@@ -244,45 +288,6 @@ ctl_stats_arenas_i_dirty_decay_ms(const size_t *mib, size_t miblen, void *oldp,
 	if ((sa = ctl_sa_begin(mib[2])) != NULL)
 		v = (ssize_t)sa->dirty_decay_ms;
 	return (ctl_sa_end_ssize(sa, v, oldp, oldlenp, newp, newlen));
-}
-
-static int
-ctl_stats_arenas_i_dirty_nmadvise(const size_t *mib, size_t miblen, void *oldp,
-    size_t *oldlenp, void *newp, size_t newlen)
-{
-	const struct stats_arena *sa;
-	uint64_t v = 0;
-
-	(void)miblen;
-	if ((sa = ctl_sa_begin(mib[2])) != NULL)
-		v = sa->pa.nmadvise;
-	return (ctl_sa_end_u64(sa, v, oldp, oldlenp, newp, newlen));
-}
-
-static int
-ctl_stats_arenas_i_dirty_npurge(const size_t *mib, size_t miblen, void *oldp,
-    size_t *oldlenp, void *newp, size_t newlen)
-{
-	const struct stats_arena *sa;
-	uint64_t v = 0;
-
-	(void)miblen;
-	if ((sa = ctl_sa_begin(mib[2])) != NULL)
-		v = sa->pa.npurge;
-	return (ctl_sa_end_u64(sa, v, oldp, oldlenp, newp, newlen));
-}
-
-static int
-ctl_stats_arenas_i_dirty_purged(const size_t *mib, size_t miblen, void *oldp,
-    size_t *oldlenp, void *newp, size_t newlen)
-{
-	const struct stats_arena *sa;
-	uint64_t v = 0;
-
-	(void)miblen;
-	if ((sa = ctl_sa_begin(mib[2])) != NULL)
-		v = sa->pa.npurged;
-	return (ctl_sa_end_u64(sa, v, oldp, oldlenp, newp, newlen));
 }
 
 static int
@@ -308,19 +313,6 @@ ctl_stats_arenas_i_internal(const size_t *mib, size_t miblen, void *oldp,
 	(void)miblen;
 	if ((sa = ctl_sa_begin(mib[2])) != NULL)
 		v = 0;
-	return (ctl_sa_end_size(sa, v, oldp, oldlenp, newp, newlen));
-}
-
-static int
-ctl_stats_arenas_i_mapped(const size_t *mib, size_t miblen, void *oldp,
-    size_t *oldlenp, void *newp, size_t newlen)
-{
-	const struct stats_arena *sa;
-	size_t v = 0;
-
-	(void)miblen;
-	if ((sa = ctl_sa_begin(mib[2])) != NULL)
-		v = sa->mapped;
 	return (ctl_sa_end_size(sa, v, oldp, oldlenp, newp, newlen));
 }
 
@@ -352,97 +344,6 @@ ctl_stats_arenas_i_muzzy_decay_ms(const size_t *mib, size_t miblen, void *oldp,
 }
 
 static int
-ctl_stats_arenas_i_muzzy_nmadvise(const size_t *mib, size_t miblen, void *oldp,
-    size_t *oldlenp, void *newp, size_t newlen)
-{
-	const struct stats_arena *sa;
-	uint64_t v = 0;
-
-	(void)miblen;
-	if ((sa = ctl_sa_begin(mib[2])) != NULL)
-	v = sa->pa.muzzy_nmadvise;
-	return (ctl_sa_end_u64(sa, v, oldp, oldlenp, newp, newlen));
-}
-
-static int
-ctl_stats_arenas_i_muzzy_npurge(const size_t *mib, size_t miblen, void *oldp,
-    size_t *oldlenp, void *newp, size_t newlen)
-{
-	const struct stats_arena *sa;
-	uint64_t v = 0;
-
-	(void)miblen;
-	if ((sa = ctl_sa_begin(mib[2])) != NULL)
-	v = sa->pa.muzzy_npurge;
-	return (ctl_sa_end_u64(sa, v, oldp, oldlenp, newp, newlen));
-}
-
-static int
-ctl_stats_arenas_i_muzzy_purged(const size_t *mib, size_t miblen, void *oldp,
-    size_t *oldlenp, void *newp, size_t newlen)
-{
-	const struct stats_arena *sa;
-	uint64_t v = 0;
-
-	(void)miblen;
-	if ((sa = ctl_sa_begin(mib[2])) != NULL)
-	v = sa->pa.muzzy_npurged;
-	return (ctl_sa_end_u64(sa, v, oldp, oldlenp, newp, newlen));
-}
-
-static int
-ctl_stats_arenas_i_nthreads(const size_t *mib, size_t miblen, void *oldp,
-    size_t *oldlenp, void *newp, size_t newlen)
-{
-	const struct stats_arena *sa;
-	unsigned v = 0;
-
-	(void)miblen;
-	if ((sa = ctl_sa_begin(mib[2])) != NULL)
-		v = sa->nthreads;
-	return (ctl_sa_end_unsigned(sa, v, oldp, oldlenp, newp, newlen));
-}
-
-static int
-ctl_stats_arenas_i_pactive(const size_t *mib, size_t miblen, void *oldp,
-    size_t *oldlenp, void *newp, size_t newlen)
-{
-	const struct stats_arena *sa;
-	size_t v = 0;
-
-	(void)miblen;
-	if ((sa = ctl_sa_begin(mib[2])) != NULL)
-		v = sa->pa.nactive;
-	return (ctl_sa_end_size(sa, v, oldp, oldlenp, newp, newlen));
-}
-
-static int
-ctl_stats_arenas_i_pdirty(const size_t *mib, size_t miblen, void *oldp,
-    size_t *oldlenp, void *newp, size_t newlen)
-{
-	const struct stats_arena *sa;
-	size_t v = 0;
-
-	(void)miblen;
-	if ((sa = ctl_sa_begin(mib[2])) != NULL)
-		v = sa->pa.ndirty;
-	return (ctl_sa_end_size(sa, v, oldp, oldlenp, newp, newlen));
-}
-
-static int
-ctl_stats_arenas_i_pmuzzy(const size_t *mib, size_t miblen, void *oldp,
-    size_t *oldlenp, void *newp, size_t newlen)
-{
-	const struct stats_arena *sa;
-	size_t v = 0;
-
-	(void)miblen;
-	if ((sa = ctl_sa_begin(mib[2])) != NULL)
-	v = sa->pa.nmuzzy;
-	return (ctl_sa_end_size(sa, v, oldp, oldlenp, newp, newlen));
-}
-
-static int
 ctl_stats_arenas_i_hugepages(const size_t *mib, size_t miblen, void *oldp,
     size_t *oldlenp, void *newp, size_t newlen)
 {
@@ -455,299 +356,11 @@ ctl_stats_arenas_i_hugepages(const size_t *mib, size_t miblen, void *oldp,
 	return (ctl_sa_end_size(sa, v, oldp, oldlenp, newp, newlen));
 }
 
-static int
-ctl_stats_arenas_i_resident(const size_t *mib, size_t miblen, void *oldp,
-    size_t *oldlenp, void *newp, size_t newlen)
-{
-	const struct stats_arena *sa;
-	size_t v = 0;
-
-	(void)miblen;
-	if ((sa = ctl_sa_begin(mib[2])) != NULL)
-		v = sa->resident;
-	return (ctl_sa_end_size(sa, v, oldp, oldlenp, newp, newlen));
-}
-
-static int
-ctl_stats_arenas_i_retained(const size_t *mib, size_t miblen, void *oldp,
-    size_t *oldlenp, void *newp, size_t newlen)
-{
-	const struct stats_arena *sa;
-	size_t v = 0;
-
-	(void)miblen;
-	if ((sa = ctl_sa_begin(mib[2])) != NULL)
-		v = sa->retained;
-	return (ctl_sa_end_size(sa, v, oldp, oldlenp, newp, newlen));
-}
-
 /* stats.arenas.<i>.small.*: all small classes together. */
-
-static int
-ctl_stats_arenas_i_small_allocated(const size_t *mib, size_t miblen, void *oldp,
-    size_t *oldlenp, void *newp, size_t newlen)
-{
-	const struct stats_arena *sa;
-	size_t v = 0;
-
-	(void)miblen;
-	if ((sa = ctl_sa_begin(mib[2])) != NULL)
-		v = sa->small_allocated;
-	return (ctl_sa_end_size(sa, v, oldp, oldlenp, newp, newlen));
-}
-
-static int
-ctl_stats_arenas_i_small_nfills(const size_t *mib, size_t miblen, void *oldp,
-    size_t *oldlenp, void *newp, size_t newlen)
-{
-	const struct stats_arena *sa;
-	uint64_t v = 0;
-
-	(void)miblen;
-	if ((sa = ctl_sa_begin(mib[2])) != NULL)
-		v = sa->small_nfills;
-	return (ctl_sa_end_u64(sa, v, oldp, oldlenp, newp, newlen));
-}
-
-static int
-ctl_stats_arenas_i_small_nflushes(const size_t *mib, size_t miblen, void *oldp,
-    size_t *oldlenp, void *newp, size_t newlen)
-{
-	const struct stats_arena *sa;
-	uint64_t v = 0;
-
-	(void)miblen;
-	if ((sa = ctl_sa_begin(mib[2])) != NULL)
-		v = sa->small_nflushes;
-	return (ctl_sa_end_u64(sa, v, oldp, oldlenp, newp, newlen));
-}
-
-static int
-ctl_stats_arenas_i_small_nmalloc(const size_t *mib, size_t miblen, void *oldp,
-    size_t *oldlenp, void *newp, size_t newlen)
-{
-	const struct stats_arena *sa;
-	uint64_t v = 0;
-
-	(void)miblen;
-	if ((sa = ctl_sa_begin(mib[2])) != NULL)
-		v = sa->small_nmalloc;
-	return (ctl_sa_end_u64(sa, v, oldp, oldlenp, newp, newlen));
-}
-
-static int
-ctl_stats_arenas_i_small_ndalloc(const size_t *mib, size_t miblen, void *oldp,
-    size_t *oldlenp, void *newp, size_t newlen)
-{
-	const struct stats_arena *sa;
-	uint64_t v = 0;
-
-	(void)miblen;
-	if ((sa = ctl_sa_begin(mib[2])) != NULL)
-		v = sa->small_ndalloc;
-	return (ctl_sa_end_u64(sa, v, oldp, oldlenp, newp, newlen));
-}
-
-static int
-ctl_stats_arenas_i_small_nrequests(const size_t *mib, size_t miblen, void *oldp,
-    size_t *oldlenp, void *newp, size_t newlen)
-{
-	const struct stats_arena *sa;
-	uint64_t v = 0;
-
-	(void)miblen;
-	if ((sa = ctl_sa_begin(mib[2])) != NULL)
-		v = sa->small_nrequests;
-	return (ctl_sa_end_u64(sa, v, oldp, oldlenp, newp, newlen));
-}
 
 /* stats.arenas.<i>.large.*: all large classes together. */
 
-static int
-ctl_stats_arenas_i_large_allocated(const size_t *mib, size_t miblen, void *oldp,
-    size_t *oldlenp, void *newp, size_t newlen)
-{
-	const struct stats_arena *sa;
-	size_t v = 0;
-
-	(void)miblen;
-	if ((sa = ctl_sa_begin(mib[2])) != NULL)
-		v = sa->large_allocated;
-	return (ctl_sa_end_size(sa, v, oldp, oldlenp, newp, newlen));
-}
-
-static int
-ctl_stats_arenas_i_large_nmalloc(const size_t *mib, size_t miblen, void *oldp,
-    size_t *oldlenp, void *newp, size_t newlen)
-{
-	const struct stats_arena *sa;
-	uint64_t v = 0;
-
-	(void)miblen;
-	if ((sa = ctl_sa_begin(mib[2])) != NULL)
-		v = sa->large_nmalloc;
-	return (ctl_sa_end_u64(sa, v, oldp, oldlenp, newp, newlen));
-}
-
-static int
-ctl_stats_arenas_i_large_ndalloc(const size_t *mib, size_t miblen, void *oldp,
-    size_t *oldlenp, void *newp, size_t newlen)
-{
-	const struct stats_arena *sa;
-	uint64_t v = 0;
-
-	(void)miblen;
-	if ((sa = ctl_sa_begin(mib[2])) != NULL)
-		v = sa->large_ndalloc;
-	return (ctl_sa_end_u64(sa, v, oldp, oldlenp, newp, newlen));
-}
-
-static int
-ctl_stats_arenas_i_large_nrequests(const size_t *mib, size_t miblen, void *oldp,
-    size_t *oldlenp, void *newp, size_t newlen)
-{
-	const struct stats_arena *sa;
-	uint64_t v = 0;
-
-	(void)miblen;
-	if ((sa = ctl_sa_begin(mib[2])) != NULL)
-		v = sa->large_nmalloc;
-	return (ctl_sa_end_u64(sa, v, oldp, oldlenp, newp, newlen));
-}
-
 /* stats.arenas.<i>.bins.<j>.*: small class j. */
-
-static int
-ctl_stats_arenas_i_bins_j_curregs(const size_t *mib, size_t miblen, void *oldp,
-    size_t *oldlenp, void *newp, size_t newlen)
-{
-	const struct stats_arena *sa;
-	size_t v = 0;
-
-	(void)miblen;
-	if ((sa = ctl_sa_begin(mib[2])) != NULL)
-		v = sa->bins[mib[4]].curregs;
-	return (ctl_sa_end_size(sa, v, oldp, oldlenp, newp, newlen));
-}
-
-static int
-ctl_stats_arenas_i_bins_j_curslabs(const size_t *mib, size_t miblen, void *oldp,
-    size_t *oldlenp, void *newp, size_t newlen)
-{
-	const struct stats_arena *sa;
-	size_t v = 0;
-
-	(void)miblen;
-	if ((sa = ctl_sa_begin(mib[2])) != NULL)
-		v = sa->bins[mib[4]].curslabs;
-	return (ctl_sa_end_size(sa, v, oldp, oldlenp, newp, newlen));
-}
-
-static int
-ctl_stats_arenas_i_bins_j_nfills(const size_t *mib, size_t miblen, void *oldp,
-    size_t *oldlenp, void *newp, size_t newlen)
-{
-	const struct stats_arena *sa;
-	uint64_t v = 0;
-
-	(void)miblen;
-	if ((sa = ctl_sa_begin(mib[2])) != NULL)
-		v = sa->bins[mib[4]].nfills;
-	return (ctl_sa_end_u64(sa, v, oldp, oldlenp, newp, newlen));
-}
-
-static int
-ctl_stats_arenas_i_bins_j_nflushes(const size_t *mib, size_t miblen, void *oldp,
-    size_t *oldlenp, void *newp, size_t newlen)
-{
-	const struct stats_arena *sa;
-	uint64_t v = 0;
-
-	(void)miblen;
-	if ((sa = ctl_sa_begin(mib[2])) != NULL)
-		v = sa->bins[mib[4]].nflushes;
-	return (ctl_sa_end_u64(sa, v, oldp, oldlenp, newp, newlen));
-}
-
-static int
-ctl_stats_arenas_i_bins_j_nmalloc(const size_t *mib, size_t miblen, void *oldp,
-    size_t *oldlenp, void *newp, size_t newlen)
-{
-	const struct stats_arena *sa;
-	uint64_t v = 0;
-
-	(void)miblen;
-	if ((sa = ctl_sa_begin(mib[2])) != NULL)
-		v = sa->bins[mib[4]].nmalloc;
-	return (ctl_sa_end_u64(sa, v, oldp, oldlenp, newp, newlen));
-}
-
-static int
-ctl_stats_arenas_i_bins_j_ndalloc(const size_t *mib, size_t miblen, void *oldp,
-    size_t *oldlenp, void *newp, size_t newlen)
-{
-	const struct stats_arena *sa;
-	uint64_t v = 0;
-
-	(void)miblen;
-	if ((sa = ctl_sa_begin(mib[2])) != NULL)
-		v = sa->bins[mib[4]].ndalloc;
-	return (ctl_sa_end_u64(sa, v, oldp, oldlenp, newp, newlen));
-}
-
-static int
-ctl_stats_arenas_i_bins_j_nonfull_slabs(const size_t *mib, size_t miblen,
-    void *oldp,
-    size_t *oldlenp, void *newp, size_t newlen)
-{
-	const struct stats_arena *sa;
-	size_t v = 0;
-
-	(void)miblen;
-	if ((sa = ctl_sa_begin(mib[2])) != NULL)
-		v = sa->bins[mib[4]].nonfull;
-	return (ctl_sa_end_size(sa, v, oldp, oldlenp, newp, newlen));
-}
-
-static int
-ctl_stats_arenas_i_bins_j_nrequests(const size_t *mib, size_t miblen,
-    void *oldp,
-    size_t *oldlenp, void *newp, size_t newlen)
-{
-	const struct stats_arena *sa;
-	uint64_t v = 0;
-
-	(void)miblen;
-	if ((sa = ctl_sa_begin(mib[2])) != NULL)
-		v = sa->bins[mib[4]].nrequests;
-	return (ctl_sa_end_u64(sa, v, oldp, oldlenp, newp, newlen));
-}
-
-static int
-ctl_stats_arenas_i_bins_j_nreslabs(const size_t *mib, size_t miblen, void *oldp,
-    size_t *oldlenp, void *newp, size_t newlen)
-{
-	const struct stats_arena *sa;
-	uint64_t v = 0;
-
-	(void)miblen;
-	if ((sa = ctl_sa_begin(mib[2])) != NULL)
-		v = sa->bins[mib[4]].nreslabs;
-	return (ctl_sa_end_u64(sa, v, oldp, oldlenp, newp, newlen));
-}
-
-static int
-ctl_stats_arenas_i_bins_j_nslabs(const size_t *mib, size_t miblen, void *oldp,
-    size_t *oldlenp, void *newp, size_t newlen)
-{
-	const struct stats_arena *sa;
-	uint64_t v = 0;
-
-	(void)miblen;
-	if ((sa = ctl_sa_begin(mib[2])) != NULL)
-		v = sa->bins[mib[4]].nslabs;
-	return (ctl_sa_end_u64(sa, v, oldp, oldlenp, newp, newlen));
-}
 
 /* stats.arenas.<i>.lextents.<j>.*: large class j. */
 
@@ -820,16 +433,26 @@ ctl_stats_lextent_index_ok(size_t ind)
 }
 
 static const struct ctl_node ctl_stats_bins_j_children[] = {
-	CTL_LEAF("curregs", ctl_stats_arenas_i_bins_j_curregs),
-	CTL_LEAF("curslabs", ctl_stats_arenas_i_bins_j_curslabs),
-	CTL_LEAF("nfills", ctl_stats_arenas_i_bins_j_nfills),
-	CTL_LEAF("nflushes", ctl_stats_arenas_i_bins_j_nflushes),
-	CTL_LEAF("nmalloc", ctl_stats_arenas_i_bins_j_nmalloc),
-	CTL_LEAF("ndalloc", ctl_stats_arenas_i_bins_j_ndalloc),
-	CTL_LEAF("nonfull_slabs", ctl_stats_arenas_i_bins_j_nonfull_slabs),
-	CTL_LEAF("nrequests", ctl_stats_arenas_i_bins_j_nrequests),
-	CTL_LEAF("nreslabs", ctl_stats_arenas_i_bins_j_nreslabs),
-	CTL_LEAF("nslabs", ctl_stats_arenas_i_bins_j_nslabs),
+	CTL_LEAF_ARG("curregs", ctl_sa_bin_field,
+	    SA_BIN(curregs, SA_SIZE)),
+	CTL_LEAF_ARG("curslabs", ctl_sa_bin_field,
+	    SA_BIN(curslabs, SA_SIZE)),
+	CTL_LEAF_ARG("nfills", ctl_sa_bin_field,
+	    SA_BIN(nfills, SA_U64)),
+	CTL_LEAF_ARG("nflushes", ctl_sa_bin_field,
+	    SA_BIN(nflushes, SA_U64)),
+	CTL_LEAF_ARG("nmalloc", ctl_sa_bin_field,
+	    SA_BIN(nmalloc, SA_U64)),
+	CTL_LEAF_ARG("ndalloc", ctl_sa_bin_field,
+	    SA_BIN(ndalloc, SA_U64)),
+	CTL_LEAF_ARG("nonfull_slabs", ctl_sa_bin_field,
+	    SA_BIN(nonfull, SA_SIZE)),
+	CTL_LEAF_ARG("nrequests", ctl_sa_bin_field,
+	    SA_BIN(nrequests, SA_U64)),
+	CTL_LEAF_ARG("nreslabs", ctl_sa_bin_field,
+	    SA_BIN(nreslabs, SA_U64)),
+	CTL_LEAF_ARG("nslabs", ctl_sa_bin_field,
+	    SA_BIN(nslabs, SA_U64)),
 	CTL_END
 };
 
@@ -852,47 +475,71 @@ static const struct ctl_node ctl_stats_lextents_children[] = {
 };
 
 static const struct ctl_node ctl_stats_small_children[] = {
-	CTL_LEAF("allocated", ctl_stats_arenas_i_small_allocated),
-	CTL_LEAF("nfills", ctl_stats_arenas_i_small_nfills),
-	CTL_LEAF("nflushes", ctl_stats_arenas_i_small_nflushes),
-	CTL_LEAF("nmalloc", ctl_stats_arenas_i_small_nmalloc),
-	CTL_LEAF("ndalloc", ctl_stats_arenas_i_small_ndalloc),
-	CTL_LEAF("nrequests", ctl_stats_arenas_i_small_nrequests),
+	CTL_LEAF_ARG("allocated", ctl_sa_field,
+	    SA_FIELD(small_allocated, SA_SIZE)),
+	CTL_LEAF_ARG("nfills", ctl_sa_field,
+	    SA_FIELD(small_nfills, SA_U64)),
+	CTL_LEAF_ARG("nflushes", ctl_sa_field,
+	    SA_FIELD(small_nflushes, SA_U64)),
+	CTL_LEAF_ARG("nmalloc", ctl_sa_field,
+	    SA_FIELD(small_nmalloc, SA_U64)),
+	CTL_LEAF_ARG("ndalloc", ctl_sa_field,
+	    SA_FIELD(small_ndalloc, SA_U64)),
+	CTL_LEAF_ARG("nrequests", ctl_sa_field,
+	    SA_FIELD(small_nrequests, SA_U64)),
 	CTL_END
 };
 
 static const struct ctl_node ctl_stats_large_children[] = {
-	CTL_LEAF("allocated", ctl_stats_arenas_i_large_allocated),
-	CTL_LEAF("nmalloc", ctl_stats_arenas_i_large_nmalloc),
-	CTL_LEAF("ndalloc", ctl_stats_arenas_i_large_ndalloc),
-	CTL_LEAF("nrequests", ctl_stats_arenas_i_large_nrequests),
+	CTL_LEAF_ARG("allocated", ctl_sa_field,
+	    SA_FIELD(large_allocated, SA_SIZE)),
+	CTL_LEAF_ARG("nmalloc", ctl_sa_field,
+	    SA_FIELD(large_nmalloc, SA_U64)),
+	CTL_LEAF_ARG("ndalloc", ctl_sa_field,
+	    SA_FIELD(large_ndalloc, SA_U64)),
+	CTL_LEAF_ARG("nrequests", ctl_sa_field,
+	    SA_FIELD(large_nmalloc, SA_U64)),
 	CTL_END
 };
 
 static const struct ctl_node ctl_stats_arenas_i_children[] = {
-	CTL_LEAF("base", ctl_stats_arenas_i_base),
+	CTL_LEAF_ARG("base", ctl_sa_field,
+	    SA_FIELD(base, SA_SIZE)),
 	CTL_DIR("bins", ctl_stats_bins_children),
 	CTL_LEAF("dirty_decay_ms", ctl_stats_arenas_i_dirty_decay_ms),
-	CTL_LEAF("dirty_nmadvise", ctl_stats_arenas_i_dirty_nmadvise),
-	CTL_LEAF("dirty_npurge", ctl_stats_arenas_i_dirty_npurge),
-	CTL_LEAF("dirty_purged", ctl_stats_arenas_i_dirty_purged),
+	CTL_LEAF_ARG("dirty_nmadvise", ctl_sa_field,
+	    SA_FIELD(pa.nmadvise, SA_U64)),
+	CTL_LEAF_ARG("dirty_npurge", ctl_sa_field,
+	    SA_FIELD(pa.npurge, SA_U64)),
+	CTL_LEAF_ARG("dirty_purged", ctl_sa_field,
+	    SA_FIELD(pa.npurged, SA_U64)),
 	CTL_LEAF("dss", ctl_stats_arenas_i_dss),
 	CTL_LEAF("hugepages", ctl_stats_arenas_i_hugepages),
 	CTL_LEAF("internal", ctl_stats_arenas_i_internal),
 	CTL_DIR("large", ctl_stats_large_children),
 	CTL_DIR("lextents", ctl_stats_lextents_children),
-	CTL_LEAF("mapped", ctl_stats_arenas_i_mapped),
+	CTL_LEAF_ARG("mapped", ctl_sa_field,
+	    SA_FIELD(mapped, SA_SIZE)),
 	CTL_LEAF("metadata_thp", ctl_stats_arenas_i_metadata_thp),
 	CTL_LEAF("muzzy_decay_ms", ctl_stats_arenas_i_muzzy_decay_ms),
-	CTL_LEAF("muzzy_nmadvise", ctl_stats_arenas_i_muzzy_nmadvise),
-	CTL_LEAF("muzzy_npurge", ctl_stats_arenas_i_muzzy_npurge),
-	CTL_LEAF("muzzy_purged", ctl_stats_arenas_i_muzzy_purged),
-	CTL_LEAF("nthreads", ctl_stats_arenas_i_nthreads),
-	CTL_LEAF("pactive", ctl_stats_arenas_i_pactive),
-	CTL_LEAF("pdirty", ctl_stats_arenas_i_pdirty),
-	CTL_LEAF("pmuzzy", ctl_stats_arenas_i_pmuzzy),
-	CTL_LEAF("resident", ctl_stats_arenas_i_resident),
-	CTL_LEAF("retained", ctl_stats_arenas_i_retained),
+	CTL_LEAF_ARG("muzzy_nmadvise", ctl_sa_field,
+	    SA_FIELD(pa.muzzy_nmadvise, SA_U64)),
+	CTL_LEAF_ARG("muzzy_npurge", ctl_sa_field,
+	    SA_FIELD(pa.muzzy_npurge, SA_U64)),
+	CTL_LEAF_ARG("muzzy_purged", ctl_sa_field,
+	    SA_FIELD(pa.muzzy_npurged, SA_U64)),
+	CTL_LEAF_ARG("nthreads", ctl_sa_field,
+	    SA_FIELD(nthreads, SA_UNSIGNED)),
+	CTL_LEAF_ARG("pactive", ctl_sa_field,
+	    SA_FIELD(pa.nactive, SA_SIZE)),
+	CTL_LEAF_ARG("pdirty", ctl_sa_field,
+	    SA_FIELD(pa.ndirty, SA_SIZE)),
+	CTL_LEAF_ARG("pmuzzy", ctl_sa_field,
+	    SA_FIELD(pa.nmuzzy, SA_SIZE)),
+	CTL_LEAF_ARG("resident", ctl_sa_field,
+	    SA_FIELD(resident, SA_SIZE)),
+	CTL_LEAF_ARG("retained", ctl_sa_field,
+	    SA_FIELD(retained, SA_SIZE)),
 	CTL_DIR("small", ctl_stats_small_children),
 	CTL_END
 };
