@@ -155,94 +155,17 @@ ctl_sa_bin_field(const size_t *mib, size_t miblen, void *oldp,
 
 /* Process-wide totals. */
 
+/*
+ * stats.<field>: the leaf's argument is the offset of a size_t in the
+ * process-wide part of the snapshot.
+ */
 static int
-ctl_stats_active(const size_t *mib, size_t miblen, void *oldp,
+ctl_glob_field(const size_t *mib, size_t miblen, void *oldp,
     size_t *oldlenp, void *newp, size_t newlen)
 {
-	size_t v;
+	size_t arg = ctl_leaf_arg(mib, miblen), v;
 
-	(void)mib;
-	(void)miblen;
-	v = stats_snapshot_lock()->active;
-	stats_snapshot_unlock();
-	return (ctl_ro_size(v, oldp, oldlenp, newp, newlen));
-}
-
-static int
-ctl_stats_allocated(const size_t *mib, size_t miblen, void *oldp,
-    size_t *oldlenp, void *newp, size_t newlen)
-{
-	size_t v;
-
-	(void)mib;
-	(void)miblen;
-	v = stats_snapshot_lock()->allocated;
-	stats_snapshot_unlock();
-	return (ctl_ro_size(v, oldp, oldlenp, newp, newlen));
-}
-
-static int
-ctl_stats_mapped(const size_t *mib, size_t miblen, void *oldp,
-    size_t *oldlenp, void *newp, size_t newlen)
-{
-	size_t v;
-
-	(void)mib;
-	(void)miblen;
-	v = stats_snapshot_lock()->mapped;
-	stats_snapshot_unlock();
-	return (ctl_ro_size(v, oldp, oldlenp, newp, newlen));
-}
-
-static int
-ctl_stats_metadata(const size_t *mib, size_t miblen, void *oldp,
-    size_t *oldlenp, void *newp, size_t newlen)
-{
-	size_t v;
-
-	(void)mib;
-	(void)miblen;
-	v = stats_snapshot_lock()->metadata;
-	stats_snapshot_unlock();
-	return (ctl_ro_size(v, oldp, oldlenp, newp, newlen));
-}
-
-static int
-ctl_stats_resident(const size_t *mib, size_t miblen, void *oldp,
-    size_t *oldlenp, void *newp, size_t newlen)
-{
-	size_t v;
-
-	(void)mib;
-	(void)miblen;
-	v = stats_snapshot_lock()->resident;
-	stats_snapshot_unlock();
-	return (ctl_ro_size(v, oldp, oldlenp, newp, newlen));
-}
-
-/* Bytes of superpages advised MADV_HUGEPAGE (hpage.h), all arenas. */
-static int
-ctl_stats_hugepages(const size_t *mib, size_t miblen, void *oldp,
-    size_t *oldlenp, void *newp, size_t newlen)
-{
-	size_t v;
-
-	(void)mib;
-	(void)miblen;
-	v = stats_snapshot_lock()->hugepages;
-	stats_snapshot_unlock();
-	return (ctl_ro_size(v, oldp, oldlenp, newp, newlen));
-}
-
-static int
-ctl_stats_retained(const size_t *mib, size_t miblen, void *oldp,
-    size_t *oldlenp, void *newp, size_t newlen)
-{
-	size_t v;
-
-	(void)mib;
-	(void)miblen;
-	v = stats_snapshot_lock()->retained;
+	v = *(const size_t *)((const char *)stats_snapshot_lock() + arg);
 	stats_snapshot_unlock();
 	return (ctl_ro_size(v, oldp, oldlenp, newp, newlen));
 }
@@ -561,16 +484,23 @@ static const struct ctl_node ctl_stats_arenas_children[] = {
  * extents.*, mutexes.* and the large nfills/nflushes (not counted).
  */
 const struct ctl_node ctl_stats_children[] = {
-	CTL_LEAF("active", ctl_stats_active),
-	CTL_LEAF("allocated", ctl_stats_allocated),
+	CTL_LEAF_ARG("active", ctl_glob_field,
+	    offsetof(struct stats_global, active)),
+	CTL_LEAF_ARG("allocated", ctl_glob_field,
+	    offsetof(struct stats_global, allocated)),
 	CTL_DIR("arenas", ctl_stats_arenas_children),
 	CTL_DIR("background_thread", ctl_stats_background_thread_children),
-	CTL_LEAF("hugepages", ctl_stats_hugepages),
-	CTL_LEAF("mapped", ctl_stats_mapped),
-	CTL_LEAF("metadata", ctl_stats_metadata),
+	CTL_LEAF_ARG("hugepages", ctl_glob_field,
+	    offsetof(struct stats_global, hugepages)),
+	CTL_LEAF_ARG("mapped", ctl_glob_field,
+	    offsetof(struct stats_global, mapped)),
+	CTL_LEAF_ARG("metadata", ctl_glob_field,
+	    offsetof(struct stats_global, metadata)),
 	CTL_LEAF("metadata_thp", ctl_stats_metadata_thp),
 	CTL_DIR("nodes", ctl_stats_nodes_children),
-	CTL_LEAF("resident", ctl_stats_resident),
-	CTL_LEAF("retained", ctl_stats_retained),
+	CTL_LEAF_ARG("resident", ctl_glob_field,
+	    offsetof(struct stats_global, resident)),
+	CTL_LEAF_ARG("retained", ctl_glob_field,
+	    offsetof(struct stats_global, retained)),
 	CTL_END
 };
