@@ -2,18 +2,20 @@
  * bench.h: helpers shared by the benchmark workload programs in tests/bench.
  * It owns the small pieces every workload needs and nothing else: a fast
  * per-thread PRNG, a monotonic clock, key=value argument parsing, reading
- * the resident set size from /proc, the pattern with which workloads tag
- * the objects they allocate (and the check that finds corruption), and the
- * one fatal-error exit.  The workloads are ordinary programs linked against
- * the system C library, so the same binary runs under every allocator that
- * the runner puts in LD_PRELOAD; nothing in this header allocates memory.
- * There is no shared state here, so there is no locking.
+ * the resident set size and other /proc files (with open and read, never
+ * stdio), the pattern with which workloads tag the objects they allocate
+ * (and the check that finds corruption), and the one fatal-error exit.
+ * The workloads are ordinary programs linked against the system C library,
+ * so the same binary runs under every allocator that the runner puts in
+ * LD_PRELOAD; nothing in this header allocates memory.  There is no shared
+ * state here, so there is no locking.
  */
 
 #ifndef BENCH_H
 #define BENCH_H
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -133,20 +135,48 @@ bench_now_ns(void)
 	return ((uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec);
 }
 
+/*
+ * Read a small /proc file into buf (NUL-terminated) with open and read, not
+ * stdio, so that reading it never calls malloc: the memory-return
+ * workloads read /proc while the process must stay out of the allocator.
+ * Returns the length, or -1.
+ */
+static inline ssize_t
+bench_read_file(const char *path, char *buf, size_t size)
+{
+	ssize_t n, got;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd == -1)
+		return (-1);
+	got = 0;
+	while ((size_t)got < size - 1) {
+		n = read(fd, buf + got, size - 1 - (size_t)got);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += n;
+	}
+	close(fd);
+	buf[got] = '\0';
+	return (got);
+}
+
 /* Resident set size of this process in KiB, from /proc/self/statm. */
 static inline long
 bench_rss_kib(void)
 {
-	FILE *f;
-	long size, rss;
+	char buf[128], *end;
+	long rss;
 
-	f = fopen("/proc/self/statm", "r");
-	if (f == NULL)
+	if (bench_read_file("/proc/self/statm", buf, sizeof(buf)) <= 0)
 		return (-1);
-	if (fscanf(f, "%ld %ld", &size, &rss) != 2)
-		rss = -1;
-	fclose(f);
-	if (rss < 0)
+	/* The fields are size, resident, shared, ... in pages. */
+	(void)strtol(buf, &end, 10);
+	rss = strtol(end, &end, 10);
+	if (rss <= 0)
 		return (-1);
 	return (rss * (sysconf(_SC_PAGESIZE) / 1024));
 }

@@ -8,12 +8,18 @@
 # they wrote, so corruption fails the case).  Nothing is timed here:
 # performance is judged by `make bench', never by a test.  A workload whose
 # program (redis-server, sqlite3, valgrind) is not installed is skipped.
+# The thp_* cases run the bigheap workloads of `run-bench --thp' (the
+# huge page and memory return suite) the same way, in both of their
+# domalloc cells (default options and MALLOC_CONF=thp:never).
 #
 
 # $1: run-bench workload name, $2: a regular expression (grep -E) that a
-# line of its output must match.
+# line of its output must match; further arguments go to run-bench.
 smoke_run()
 {
+	wl=$1
+	re=$2
+	shift 2
 	atf_config_has top || atf_fail "configuration variable top is not set"
 	atf_config_has objdir ||
 	    atf_fail "configuration variable objdir is not set"
@@ -26,19 +32,20 @@ smoke_run()
 
 	status=0
 	/usr/bin/python3 "$top/tests/bench/run-bench" --smoke \
-	    --allocators domalloc --workloads "$1" --top "$top" \
+	    --allocators domalloc --workloads "$wl" --top "$top" \
 	    --objdir "$objdir" --bindir "$objdir/tests/bench" \
-	    --outdir "$PWD/out" >out.txt 2>&1 || status=$?
+	    --outdir "$PWD/out" "$@" >out.txt 2>&1 || status=$?
 	cat out.txt
 	for f in out/logs/*; do
 		[ -f "$f" ] || continue
 		echo "--- $f"
 		tail -n 40 "$f"
 	done
-	skip=$(sed -n "s/^run-bench: $1: skipped: //p" out.txt | head -n 1)
+	skip=$(sed -n "s/^run-bench: $wl: skipped: //p" out.txt | head -n 1)
 	[ -z "$skip" ] || atf_skip "$skip"
 	[ "$status" -eq 0 ] || atf_fail "run-bench exited with status $status"
-	grep -Eq "$2" out.txt || atf_fail "no line matching '$2' in the output"
+	grep -Eq "$re" out.txt ||
+	    atf_fail "no line matching '$re' in the output"
 }
 
 # Each case: name, run-bench workload, RESULT name, description (which
@@ -48,6 +55,23 @@ smoke_case()
 	eval "atf_test_case $1
 	$1_head() { atf_set descr '$4'; atf_set timeout 120; }
 	$1_body() { smoke_run '$2' '^RESULT workload=$3 .*check=ok'; }"
+}
+
+# Each case: name, bigheap workload, number of domalloc cells (2 where
+# the MALLOC_CONF=thp:never variant runs too), description.  Every cell
+# must pass, and the report must have the workload's table.
+smoke_thp_case()
+{
+	eval "atf_test_case $1
+	$1_head() { atf_set descr '$4'; atf_set timeout 120; }
+	$1_body() {
+		smoke_run '$2' '^RESULT workload=$2 .*check=ok' --thp
+		n=\$(grep -c '^RESULT workload=$2 .*check=ok' out.txt)
+		[ \"\$n\" -eq $3 ] ||
+		    atf_fail 'not every domalloc cell of $2 ran'
+		grep -q '^## $2: ' out/thp.md ||
+		    atf_fail 'no $2 table in out/thp.md'
+	}"
 }
 
 smoke_case fastpath_fixed fastpath-fixed fastpath-fixed \
@@ -71,6 +95,12 @@ smoke_case redis redis redis \
     "redis-server under redis-benchmark on 127.0.0.1"
 smoke_case python python python "python3 with PYTHONMALLOC=malloc"
 smoke_case sqlite sqlite sqlite "sqlite3 on an in-memory database"
+smoke_thp_case thp_heap heap 2 \
+    "a heap built, its huge page share read, freed, RSS sampled while idle"
+smoke_thp_case thp_bursty bursty 1 \
+    "the live set jumps up and back with idle gaps between bursts"
+smoke_thp_case thp_random random 2 \
+    "random accesses through random pointers over a heap"
 
 atf_test_case fastpath_instr
 fastpath_instr_head()
@@ -122,7 +152,7 @@ atf_init_test_cases()
 {
 	for tc in fastpath_fixed fastpath_random larson xmalloc cache_thrash \
 	    cache_scratch mix mstress large frag redis python sqlite \
-	    fastpath_instr runone; do
+	    thp_heap thp_bursty thp_random fastpath_instr runone; do
 		atf_add_test_case "$tc"
 	done
 }

@@ -496,8 +496,21 @@ struct pa_victim {
 	struct sp	*sp;
 	unsigned	start, n;	/* runs: the page range */
 	bool		lazy;		/* span: dirty to muzzy */
+	bool		unhuge;		/* withdraw MADV_HUGEPAGE too */
 	bool		ok;
 };
+
+/*
+ * Purged memory that still carries MADV_HUGEPAGE would be collapsed back
+ * into whole huge pages by khugepaged while the process sleeps, so under
+ * opt.thp default a forced purge withdraws the advice (hpage.h gives it
+ * again when the memory is used densely).
+ */
+static bool
+pa_unhuge_wanted(struct pa *pa)
+{
+	return (pa->hooks == NULL && hpage_enabled() && opt_thp == THP_DEFAULT);
+}
 
 static size_t
 pa_take_span(struct pa *pa, struct sp *sp, bool lazy, struct pa_victim *v)
@@ -508,6 +521,7 @@ pa_take_span(struct pa *pa, struct sp *sp, bool lazy, struct pa_victim *v)
 	v->sp = sp;
 	v->start = v->n = 0;
 	v->lazy = lazy && !sp->muzzy && pa->decay_muzzy.ms != 0;
+	v->unhuge = !v->lazy && pa_unhuge_wanted(pa);
 	return (sp->ndirty);
 }
 
@@ -527,6 +541,8 @@ pa_take_runs(struct pa *pa, struct sp *sp, struct pa_victim *v, unsigned room,
 		v[k].start = s;
 		v[k].n = e - s;
 		v[k].lazy = false;
+		/* Once per superpage: the advice covers all of it. */
+		v[k].unhuge = k == 0 && sp->hugified && pa_unhuge_wanted(pa);
 		*pages += e - s;
 		k++;
 		s = bm_next(sp->dirtymap, e, true);
@@ -580,6 +596,10 @@ pa_book_runs(struct pa *pa, struct pa_victim *v)
 		return;		/* discarded meanwhile (arena reset) */
 	bm_clear_range(sp->used, v->start, v->n);
 	sp->nused -= (uint16_t)v->n;
+	if (v->ok && v->unhuge && sp->hugified) {
+		sp->hugified = false;
+		pa->stats.nhugified_sp -= DM_MIN(pa->stats.nhugified_sp, 1);
+	}
 	if (v->ok) {
 		bm_clear_range(sp->dirtymap, v->start, v->n);
 		sp->nsdirty -= (uint16_t)v->n;
@@ -624,6 +644,9 @@ pa_purge_victims(struct pa *pa, struct pa_victim *v, unsigned n)
 		}
 		v[i].ok = v[i].lazy ? pa_os_purge_lazy(pa, a, len) :
 		    pa_os_purge(pa, a, len);
+		if (v[i].ok && v[i].unhuge)
+			pal_hugepage((void *)v[i].sp->addr, v[i].n == 0 ?
+			    v[i].sp->nsp << LG_SUPERPAGE : SUPERPAGE, false);
 	}
 	mutex_lock(&pa->lock);
 	for (i = 0; i < n; i++) {
