@@ -633,6 +633,7 @@ pa_purge_victims(struct pa *pa, struct pa_victim *v, unsigned n)
 	uintptr_t a;
 	size_t len;
 
+	pa->npurging++;
 	mutex_unlock(&pa->lock);
 	for (i = 0; i < n; i++) {
 		if (v[i].n == 0) {
@@ -654,6 +655,21 @@ pa_purge_victims(struct pa *pa, struct pa_victim *v, unsigned n)
 			pa_book_span(pa, &v[i]);
 		else
 			pa_book_runs(pa, &v[i]);
+	}
+	pa->npurging--;
+}
+
+/*
+ * Reset and destroy discard the descriptors a purge in flight will book:
+ * wait for it (the lock is held on entry and on return).
+ */
+static void
+pa_wait_purges(struct pa *pa)
+{
+	while (pa->npurging != 0) {
+		mutex_unlock(&pa->lock);
+		pal_yield();
+		mutex_lock(&pa->lock);
 	}
 }
 
@@ -1196,6 +1212,7 @@ void
 pa_reset(struct pa *pa)
 {
 	mutex_lock(&pa->lock);
+	pa_wait_purges(pa);
 	pa_reset_locked(pa);
 	mutex_unlock(&pa->lock);
 }
@@ -1208,6 +1225,7 @@ pa_destroy(struct pa *pa)
 	size_t size;
 
 	mutex_lock(&pa->lock);
+	pa_wait_purges(pa);
 	pa_reset_locked(pa);
 	h = pa->hooks;
 	for (c = pa->chunks; c != NULL; c = c->next) {

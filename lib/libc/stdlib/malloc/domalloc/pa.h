@@ -82,6 +82,7 @@ struct pa {
 	struct pa_chunk		*chunks;	/* everything ever obtained */
 	struct extent_hooks_s	*hooks;		/* NULL: the platform layer */
 	bool			purge_failed;	/* a hook refused to purge */
+	unsigned		npurging;	/* purges between unlock, relock */
 };
 
 bool	 pa_init(struct pa *pa, struct arena *arena, int64_t decay_ms,
