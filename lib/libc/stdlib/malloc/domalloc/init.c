@@ -117,6 +117,8 @@ malloc_postfork_child(void)
 	stats_postfork_child();
 	bg_postfork_child();
 	mutex_forking = false;
+	if (config_debug)
+		mutex_debug_forget();
 	mutex_postfork_child(&init_lock);
 	/* Only the forking thread exists: it is the only arena user. */
 	if (tsd_get()->arena != NULL)

@@ -55,13 +55,22 @@ mutex_wake(struct mutex *m)
 void
 mutex_debug_acquired(struct mutex *m)
 {
-	if (!mutex_forking && mutex_nheld > 0 && m->rank != RANK_BIN &&
-	    mutex_held_rank[mutex_nheld - 1] >= m->rank)
+	unsigned top = mutex_nheld < sizeof(mutex_held_rank) ? mutex_nheld :
+	    sizeof(mutex_held_rank);
+
+	/* No path holds two locks of one rank (two bins) at once. */
+	if (!mutex_forking && top > 0 && mutex_held_rank[top - 1] >= m->rank)
 		msg_fatal("lock order reversal: rank %u taken after %u",
-		    m->rank, mutex_held_rank[mutex_nheld - 1]);
+		    m->rank, mutex_held_rank[top - 1]);
 	if (mutex_nheld < sizeof(mutex_held_rank))
 		mutex_held_rank[mutex_nheld] = m->rank;
 	mutex_nheld++;
+}
+
+void
+mutex_debug_forget(void)
+{
+	mutex_nheld = 0;
 }
 
 void

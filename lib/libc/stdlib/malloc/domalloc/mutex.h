@@ -42,6 +42,8 @@ void	mutex_lock_slow(struct mutex *m);
 void	mutex_wake(struct mutex *m);
 void	mutex_debug_acquired(struct mutex *m);
 void	mutex_debug_released(struct mutex *m);
+/* In a fork child: the locks of prefork were reset, not released. */
+void	mutex_debug_forget(void);
 /* fork() takes every lock, arena after arena: no order check then. */
 extern bool mutex_forking;
 
