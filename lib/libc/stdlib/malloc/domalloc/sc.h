@@ -43,9 +43,6 @@
 #define	SC_TCACHE_LIMIT	((size_t)8 << 20)
 #define	SC_NTBINS_MAX	72		/* sc_index(8 MiB) + 1 */
 
-/* Region bitmaps hold at most this many regions. */
-#define	SC_MAX_NREGS	512
-
 extern size_t	 sc_size[SC_NSIZES];
 extern uint8_t	 sc_lut[(SC_LUT_MAX >> SC_LG_QUANTUM) + 1];
 extern uint16_t	 sc_nregs[SC_NBINS];

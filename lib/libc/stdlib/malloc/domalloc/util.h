@@ -12,8 +12,6 @@
 #define	likely(x)	__builtin_expect(!!(x), 1)
 #define	unlikely(x)	__builtin_expect(!!(x), 0)
 
-#define	DM_HIDDEN	__attribute__((visibility("hidden")))
-#define	DM_NOINLINE	__attribute__((noinline))
 #define	DM_INLINE	static inline __attribute__((always_inline))
 #define	DM_EXPORT	__attribute__((visibility("default")))
 
