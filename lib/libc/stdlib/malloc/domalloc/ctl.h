@@ -121,8 +121,6 @@ const struct ctl_node *ctl_mib_node(const size_t *mib, size_t miblen);
 int	ctl_by_mib(const size_t *mib, size_t miblen, void *oldp,
 	    size_t *oldlenp, void *newp, size_t newlen);
 
-/* Per-arena muzzy decay times (ctl_arena.c); the page allocator has none. */
-int64_t	ctl_arena_muzzy_decay_ms(unsigned ind);
 
 /* Fork handling of the printer's lock (ctl_print.c), via stats.c. */
 void	ctl_print_prefork(void);

@@ -13,7 +13,7 @@
  * functions that do the same, so that a program can wrap them (as
  * jemalloc's users do); installing ctl_hooks_default means "no hooks".
  *
- * Synchronization: the defaults and muzzy times are atomics, stored as
+ * Synchronization: the defaults for new arenas are atomics, stored as
  * value + 2 so that 0 means "not set"; arena state is changed through the
  * arena and page allocator functions, which take the arena's locks.
  */
@@ -38,7 +38,6 @@
 
 static _Atomic int64_t	ctl_dirty_default;
 static _Atomic int64_t	ctl_muzzy_default;
-static _Atomic int64_t	ctl_muzzy[ARENA_LIMIT];
 static _Atomic bool	ctl_any_destroyed;
 
 /* The default extent hooks: the platform layer, as the page allocator. */
@@ -207,13 +206,6 @@ ctl_decay_valid(ssize_t ms)
 	return (ms >= -1 && ms <= CTL_DECAY_MAX);
 }
 
-int64_t
-ctl_arena_muzzy_decay_ms(unsigned ind)
-{
-	if (ind >= ARENA_LIMIT)
-		return (-1);
-	return (ctl_decay_get(&ctl_muzzy[ind], opt_muzzy_decay_ms));
-}
 
 /* The arena ind names, NULL for "all" and for an arena not made yet. */
 static struct arena *
@@ -297,9 +289,10 @@ ctl_arena_i_purge(const size_t *mib, size_t miblen, void *oldp,
 	return (0);
 }
 
+/* arena.<i>.dirty_decay_ms and muzzy_decay_ms: one of its decay times. */
 static int
-ctl_arena_i_dirty_decay_ms(const size_t *mib, size_t miblen, void *oldp,
-    size_t *oldlenp, void *newp, size_t newlen)
+ctl_arena_i_decay_ms(const size_t *mib, size_t miblen, void *oldp,
+    size_t *oldlenp, void *newp, size_t newlen, bool muzzy)
 {
 	struct arena *a;
 	ssize_t oldval, newval;
@@ -310,7 +303,7 @@ ctl_arena_i_dirty_decay_ms(const size_t *mib, size_t miblen, void *oldp,
 	if (a == NULL)
 		return (EFAULT);
 	mutex_lock(&a->pa.lock);
-	oldval = (ssize_t)a->pa.decay.ms;
+	oldval = (ssize_t)(muzzy ? a->pa.decay_muzzy.ms : a->pa.decay.ms);
 	mutex_unlock(&a->pa.lock);
 	err = ctl_read(oldp, oldlenp, &oldval, sizeof(oldval));
 	if (err != 0)
@@ -321,39 +314,28 @@ ctl_arena_i_dirty_decay_ms(const size_t *mib, size_t miblen, void *oldp,
 			return (err);
 		if (!ctl_decay_valid(newval))
 			return (EFAULT);
-		pa_decay_set(&a->pa, newval);
+		if (muzzy)
+			pa_muzzy_decay_set(&a->pa, newval);
+		else
+			pa_decay_set(&a->pa, newval);
 	}
 	return (0);
+}
+
+static int
+ctl_arena_i_dirty_decay_ms(const size_t *mib, size_t miblen, void *oldp,
+    size_t *oldlenp, void *newp, size_t newlen)
+{
+	return (ctl_arena_i_decay_ms(mib, miblen, oldp, oldlenp, newp, newlen,
+	    false));
 }
 
 static int
 ctl_arena_i_muzzy_decay_ms(const size_t *mib, size_t miblen, void *oldp,
     size_t *oldlenp, void *newp, size_t newlen)
 {
-	struct arena *a;
-	ssize_t oldval, newval;
-	int err;
-
-	(void)miblen;
-	a = ctl_arena_get(mib[1]);
-	if (a == NULL)
-		return (EFAULT);
-	mutex_lock(&a->pa.lock);
-	oldval = (ssize_t)a->pa.decay_muzzy.ms;
-	mutex_unlock(&a->pa.lock);
-	err = ctl_read(oldp, oldlenp, &oldval, sizeof(oldval));
-	if (err != 0)
-		return (err);
-	if (newp != NULL) {
-		err = ctl_write(newp, newlen, &newval, sizeof(newval));
-		if (err != 0)
-			return (err);
-		if (!ctl_decay_valid(newval))
-			return (EFAULT);
-		pa_muzzy_decay_set(&a->pa, newval);
-		ctl_decay_put(&ctl_muzzy[mib[1]], newval);
-	}
-	return (0);
+	return (ctl_arena_i_decay_ms(mib, miblen, oldp, oldlenp, newp, newlen,
+	    true));
 }
 
 /*
@@ -769,8 +751,6 @@ ctl_arenas_create(const size_t *mib, size_t miblen, void *oldp,
 	ms = ctl_decay_get(&ctl_muzzy_default, opt_muzzy_decay_ms);
 	if (ms != opt_muzzy_decay_ms)
 		pa_muzzy_decay_set(&a->pa, ms);
-	if (ind < ARENA_LIMIT)
-		ctl_decay_put(&ctl_muzzy[ind], ms);
 	return (ctl_read(oldp, oldlenp, &ind, sizeof(ind)));
 }
 

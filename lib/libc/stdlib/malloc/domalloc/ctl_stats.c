@@ -287,60 +287,28 @@ ctl_stats_arenas_i_hugepages(const size_t *mib, size_t miblen, void *oldp,
 
 /* stats.arenas.<i>.lextents.<j>.*: large class j. */
 
+/*
+ * stats.arenas.<i>.lextents.<j>.*: the argument says which count:
+ * 0 curlextents, 1 nmalloc (also nrequests: every large request reaches
+ * the arena), 2 ndalloc.
+ */
 static int
-ctl_stats_arenas_i_lextents_j_curlextents(const size_t *mib, size_t miblen,
-    void *oldp,
+ctl_sa_lextent(const size_t *mib, size_t miblen, void *oldp,
     size_t *oldlenp, void *newp, size_t newlen)
 {
-	const struct stats_arena *sa;
-	size_t v = 0;
+	size_t arg = ctl_leaf_arg(mib, miblen);
+	const struct stats_arena *sa = ctl_sa_begin(mib[2]);
+	uint64_t m = 0, d = 0;
 
-	(void)miblen;
-	if ((sa = ctl_sa_begin(mib[2])) != NULL)
-		v = sa->lmalloc[mib[4]] - sa->ldalloc[mib[4]];
-	return (ctl_sa_end_size(sa, v, oldp, oldlenp, newp, newlen));
-}
-
-static int
-ctl_stats_arenas_i_lextents_j_nmalloc(const size_t *mib, size_t miblen,
-    void *oldp,
-    size_t *oldlenp, void *newp, size_t newlen)
-{
-	const struct stats_arena *sa;
-	uint64_t v = 0;
-
-	(void)miblen;
-	if ((sa = ctl_sa_begin(mib[2])) != NULL)
-		v = sa->lmalloc[mib[4]];
-	return (ctl_sa_end_u64(sa, v, oldp, oldlenp, newp, newlen));
-}
-
-static int
-ctl_stats_arenas_i_lextents_j_ndalloc(const size_t *mib, size_t miblen,
-    void *oldp,
-    size_t *oldlenp, void *newp, size_t newlen)
-{
-	const struct stats_arena *sa;
-	uint64_t v = 0;
-
-	(void)miblen;
-	if ((sa = ctl_sa_begin(mib[2])) != NULL)
-		v = sa->ldalloc[mib[4]];
-	return (ctl_sa_end_u64(sa, v, oldp, oldlenp, newp, newlen));
-}
-
-static int
-ctl_stats_arenas_i_lextents_j_nrequests(const size_t *mib, size_t miblen,
-    void *oldp,
-    size_t *oldlenp, void *newp, size_t newlen)
-{
-	const struct stats_arena *sa;
-	uint64_t v = 0;
-
-	(void)miblen;
-	if ((sa = ctl_sa_begin(mib[2])) != NULL)
-		v = sa->lmalloc[mib[4]];
-	return (ctl_sa_end_u64(sa, v, oldp, oldlenp, newp, newlen));
+	if (sa != NULL) {
+		m = sa->lmalloc[mib[4]];
+		d = sa->ldalloc[mib[4]];
+	}
+	if (arg == 0)
+		return (ctl_sa_end_size(sa, (size_t)(m - d), oldp, oldlenp,
+		    newp, newlen));
+	return (ctl_sa_end_u64(sa, arg == 1 ? m : d, oldp, oldlenp, newp,
+	    newlen));
 }
 
 static bool
@@ -385,10 +353,10 @@ static const struct ctl_node ctl_stats_bins_children[] = {
 };
 
 static const struct ctl_node ctl_stats_lextents_j_children[] = {
-	CTL_LEAF("curlextents", ctl_stats_arenas_i_lextents_j_curlextents),
-	CTL_LEAF("nmalloc", ctl_stats_arenas_i_lextents_j_nmalloc),
-	CTL_LEAF("ndalloc", ctl_stats_arenas_i_lextents_j_ndalloc),
-	CTL_LEAF("nrequests", ctl_stats_arenas_i_lextents_j_nrequests),
+	CTL_LEAF_ARG("curlextents", ctl_sa_lextent, 0),
+	CTL_LEAF_ARG("nmalloc", ctl_sa_lextent, 1),
+	CTL_LEAF_ARG("ndalloc", ctl_sa_lextent, 2),
+	CTL_LEAF_ARG("nrequests", ctl_sa_lextent, 1),
 	CTL_END
 };
 

@@ -70,8 +70,8 @@ stats_collect(struct arena *a, unsigned ind, struct stats_arena *out)
 	pa_stats_read(&a->pa, &out->pa);
 	mutex_lock(&a->pa.lock);
 	out->dirty_decay_ms = a->pa.decay.ms;
+	out->muzzy_decay_ms = a->pa.decay_muzzy.ms;
 	mutex_unlock(&a->pa.lock);
-	out->muzzy_decay_ms = ctl_arena_muzzy_decay_ms(ind);
 	out->mapped = (out->pa.nmapped_sp - out->pa.nretained_sp) * SUPERPAGE;
 	out->retained = out->pa.nretained_sp * SUPERPAGE;
 	/* Muzzy pages may still be resident until the kernel takes them. */
