@@ -33,15 +33,14 @@ ctl_tcache_create(const size_t *mib, size_t miblen, void *oldp,
 	return (ctl_read(oldp, oldlenp, &ind, sizeof(ind)));
 }
 
+/* tcache.flush and tcache.destroy: write-only, the cache index in newp. */
 static int
-ctl_tcache_flush(const size_t *mib, size_t miblen, void *oldp,
-    size_t *oldlenp, void *newp, size_t newlen)
+ctl_tcache_op(void *oldp, size_t *oldlenp, void *newp, size_t newlen,
+    bool (*op)(unsigned))
 {
 	unsigned ind;
 	int err;
 
-	(void)mib;
-	(void)miblen;
 	if (ctl_writeonly(oldp, oldlenp) != 0)
 		return (EPERM);
 	if (newp == NULL)
@@ -49,26 +48,27 @@ ctl_tcache_flush(const size_t *mib, size_t miblen, void *oldp,
 	err = ctl_write(newp, newlen, &ind, sizeof(ind));
 	if (err != 0)
 		return (err);
-	return (tcache_explicit_flush(ind) ? 0 : EFAULT);
+	return (op(ind) ? 0 : EFAULT);
+}
+
+static int
+ctl_tcache_flush(const size_t *mib, size_t miblen, void *oldp,
+    size_t *oldlenp, void *newp, size_t newlen)
+{
+	(void)mib;
+	(void)miblen;
+	return (ctl_tcache_op(oldp, oldlenp, newp, newlen,
+	    tcache_explicit_flush));
 }
 
 static int
 ctl_tcache_destroy(const size_t *mib, size_t miblen, void *oldp,
     size_t *oldlenp, void *newp, size_t newlen)
 {
-	unsigned ind;
-	int err;
-
 	(void)mib;
 	(void)miblen;
-	if (ctl_writeonly(oldp, oldlenp) != 0)
-		return (EPERM);
-	if (newp == NULL)
-		return (EFAULT);
-	err = ctl_write(newp, newlen, &ind, sizeof(ind));
-	if (err != 0)
-		return (err);
-	return (tcache_explicit_destroy(ind) ? 0 : EFAULT);
+	return (ctl_tcache_op(oldp, oldlenp, newp, newlen,
+	    tcache_explicit_destroy));
 }
 
 const struct ctl_node ctl_tcache_children[] = {
