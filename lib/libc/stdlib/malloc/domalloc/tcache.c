@@ -17,7 +17,8 @@
 #include "tsd.h"
 
 unsigned		tcache_nhbins;
-static uint16_t		tcache_max[SC_NTBINS_MAX];
+static uint16_t		tcache_max[SC_NTBINS_MAX];	/* starting capacity */
+static uint16_t		tcache_cap[SC_NTBINS_MAX];	/* grown capacity */
 static size_t		tcache_stack_bytes;
 
 /* Stacks of exited threads, ready for reuse.  Under tcaches_lock. */
@@ -69,8 +70,15 @@ tcache_boot(void)
 		} else
 			n = opt_tcache_nslots_large;
 		tcache_max[i] = (uint16_t)n;
+		/*
+		 * A small bin that overflows right after being filled grows
+		 * (tcache_dalloc_slow) up to TCACHE_GROW_BYTES of objects.
+		 */
+		slots = i < SC_NBINS ? TCACHE_GROW_BYTES / sc_size[i] : n;
+		slots = DM_MIN(slots, TCACHE_GROW_SLOTS);
+		tcache_cap[i] = (uint16_t)DM_MAX(slots, n);
 		/* One sentinel slot below each stack. */
-		tcache_stack_bytes += (n + 1) * sizeof(void *);
+		tcache_stack_bytes += (tcache_cap[i] + 1) * sizeof(void *);
 	}
 }
 
@@ -106,7 +114,7 @@ tcache_create(struct tcache *tc, struct arena *arena)
 		tc->bins[i].stack = mem + 1;
 		tc->bins[i].max = tcache_max[i];
 		tc->bins[i].nfill = DM_MAX(tcache_max[i] / 2, 1);
-		mem += tcache_max[i] + 1;
+		mem += tcache_cap[i] + 1;
 	}
 	tc->nhbins = tcache_nhbins;
 	return (true);
@@ -151,6 +159,14 @@ tcache_gc(struct tcache *tc)
 	n = tb->lowwater - tb->lowwater / 4;
 	if (n != 0)
 		tcache_bin_flush(tc, ind, n);
+	/* A grown bin that did not need to grow again shrinks back. */
+	if (!(tc->grow[ind] & TBIN_GREW) && tb->max > tcache_max[ind]) {
+		tb->max = DM_MAX(tb->max / 2, tcache_max[ind]);
+		tb->nfill = DM_MAX(tb->max / 2, 1);
+		if (tb->ncached > tb->max)
+			tcache_bin_flush(tc, ind, tb->ncached - tb->max);
+	}
+	tc->grow[ind] &= ~TBIN_GREW;
 	tb->lowwater = tb->ncached;
 }
 
@@ -192,6 +208,7 @@ tcache_alloc_slow(struct tcache *tc, unsigned ind)
 		}
 		if (n == 0)
 			return (NULL);
+		tc->grow[ind] |= TBIN_FILLED;
 		tc->nfilled[ind] += n;
 		tb->ncached = n;
 		tb->lowwater = 0;
@@ -212,7 +229,21 @@ tcache_dalloc_slow(struct tcache *tc, unsigned ind, void *p)
 		msg_fatal("free(): double free of %p", p);
 	if (tb->ncached == tb->max) {
 		tcache_event(tc);
-		tcache_bin_flush(tc, ind, tb->max / 2);
+		/*
+		 * Filled and now full again: the thread's working set is
+		 * larger than the bin, and flushing would only make the next
+		 * fill take the objects back.  Grow instead, up to the cap.
+		 */
+		if ((tc->grow[ind] & TBIN_FILLED) &&
+		    tb->max < tcache_cap[ind]) {
+			tb->max = DM_MIN(tb->max * 2, tcache_cap[ind]);
+			tb->nfill = tb->max / 2;
+			/* Still filled: the same swing may grow it again. */
+			tc->grow[ind] = TBIN_GREW | TBIN_FILLED;
+		} else {
+			tcache_bin_flush(tc, ind, tb->max / 2);
+			tc->grow[ind] &= ~TBIN_FILLED;
+		}
 	}
 	tb->stack[tb->ncached++] = p;
 }
@@ -298,6 +329,7 @@ tcache_destroy(struct tcache *tc)
 	memset(tc->nfilled, 0, sizeof(tc->nfilled));
 	memset(tc->nflushed, 0, sizeof(tc->nflushed));
 	memset(tc->nreported, 0, sizeof(tc->nreported));
+	memset(tc->grow, 0, sizeof(tc->grow));
 	if (mem != NULL && tc->memsize == tcache_stack_bytes) {
 		mutex_lock(&tcaches_lock);
 		mem[0] = tcache_pool;

@@ -71,6 +71,7 @@ struct tcache {
 	uint64_t	nfilled[SC_NTBINS_MAX];
 	uint64_t	nflushed[SC_NTBINS_MAX];
 	uint64_t	nreported[SC_NTBINS_MAX];	/* nmalloc given to bins */
+	uint8_t		grow[SC_NTBINS_MAX];	/* TBIN_FILLED, TBIN_GREW */
 	/* Bytes of caches this thread had before (thread.allocated). */
 	uint64_t	allocated_before;
 	uint64_t	deallocated_before;
@@ -84,6 +85,20 @@ struct tcache {
 };
 
 #define	TCACHE_GC_EVENTS	32
+
+/*
+ * Adaptive capacity: a small bin starts at its jemalloc-style capacity
+ * (nregs << opt.lg_tcache_nslots_mul, clamped by the tcache_nslots_small_*
+ * options).  When a bin that was filled since its last flush becomes full
+ * (a working set that swings by more than the bin holds, where
+ * fill/flush round trips would dominate), its capacity doubles, up to
+ * TCACHE_GROW_BYTES of objects and TCACHE_GROW_SLOTS pointers; the
+ * collector halves it again when a GC round passes without growth.
+ */
+#define	TCACHE_GROW_BYTES	(256 * 1024)
+#define	TCACHE_GROW_SLOTS	1024
+#define	TBIN_FILLED		0x1	/* filled since the last flush */
+#define	TBIN_GREW		0x2	/* grew since the last GC visit */
 
 /* Explicit caches: MALLOCX_TCACHE(tc) has 12 bits for tc + 2. */
 #define	TCACHES_MAX		4094

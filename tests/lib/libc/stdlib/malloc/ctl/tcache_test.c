@@ -320,10 +320,57 @@ ATF_TC_BODY(thread_counters_uncached_small, tc)
 	ATF_CHECK(a1 >= a0 + 64);
 }
 
+/*
+ * A working set that swings by more than a bin holds grows the bin: after
+ * a few rounds of 256 allocations and 256 frees of 512 bytes (a class
+ * that starts with a few dozen slots), the rounds run without filling or
+ * flushing; bin statistics of a fresh arena show it.
+ */
+ATF_TC_WITHOUT_HEAD(bin_grows);
+ATF_TC_BODY(bin_grows, tc)
+{
+	void *v[256];
+	uint64_t fills, flushes;
+	char fname[64], lname[64];
+	unsigned a;
+	size_t c;
+	int round, i;
+
+	a = fresh_thread_arena();
+	c = ct_bin_index(512);
+	snprintf(fname, sizeof(fname), "bins.%zu.nfills", c);
+	snprintf(lname, sizeof(lname), "bins.%zu.nflushes", c);
+	fills = flushes = 0;
+	for (round = 0; round < 40; round++) {
+		if (round == 20) {
+			ct_epoch();
+			fills = ct_astat(a, fname);
+			flushes = ct_astat(a, lname);
+			ATF_CHECK(fills > 1);
+		}
+		for (i = 0; i < 256; i++) {
+			v[i] = malloc(512);
+			ATF_REQUIRE(v[i] != NULL);
+			ct_hide(v[i]);
+		}
+		for (i = 0; i < 256; i++)
+			free(v[i]);
+	}
+	ct_epoch();
+	ATF_CHECK_EQ(ct_astat(a, fname), fills);
+	ATF_CHECK_EQ(ct_astat(a, lname), flushes);
+	/* A flush gives everything back. */
+	ATF_CHECK_EQ(mallctl("thread.tcache.flush", NULL, NULL, NULL, 0), 0);
+	ct_epoch();
+	snprintf(fname, sizeof(fname), "bins.%zu.curregs", c);
+	ATF_CHECK_EQ(ct_astat(a, fname), 0);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, explicit_create_destroy);
 	ATF_TP_ADD_TC(tp, explicit_routing);
+	ATF_TP_ADD_TC(tp, bin_grows);
 	ATF_TP_ADD_TC(tp, tcache_none);
 	ATF_TP_ADD_TC(tp, thread_tcache);
 	ATF_TP_ADD_TC(tp, thread_counters);
