@@ -6,8 +6,10 @@
  * of 16 B-1 KiB), one free for every three allocations on the way up, and
  * touches every page; it then reports how much of the process's memory is
  * backed by huge pages (AnonHugePages / Rss, from /proc/self/smaps_rollup,
- * or the sum over /proc/self/smaps on kernels without it), frees every
- * object and sleeps, sampling the resident set at 1, 2, 5, 10, 15 and 20 s
+ * or the sum over /proc/self/smaps on kernels without it), right after the
+ * build (at=built) and after holding the heap hold seconds without
+ * allocator calls (at=peak; an allocator that hugifies memory once it has
+ * stayed in use for a while does it then), frees every object and sleeps, sampling the resident set at 1, 2, 5, 10, 15 and 20 s
  * (up to idle seconds) after the free.
  *
  * mode=bursty builds a base live set of base MiB, then runs bursts: the
@@ -48,6 +50,7 @@ static const char *modes[] = { "heap", "bursty", "random", NULL };
 
 static long mib = 1024;
 static long idle = 20;
+static long hold = 0;
 static long base = 40;
 static long factor = 10;
 static long bursts = 6;
@@ -59,6 +62,7 @@ static long seed = 1;
 static const struct bench_opt opts[] = {
 	{ "mib", &mib, "heap, random: heap size in MiB" },
 	{ "idle", &idle, "heap: seconds to sample RSS after the free" },
+	{ "hold", &hold, "heap: seconds to hold the heap before the free" },
 	{ "base", &base, "bursty: base live set in MiB" },
 	{ "factor", &factor, "bursty: live set during a burst / base" },
 	{ "bursts", &bursts, "bursty: number of bursts" },
@@ -309,7 +313,7 @@ run_heap(void)
 	static struct memstat smp[MAXSAMPLES];
 	static long smpt[MAXSAMPLES];
 	struct bench_rng rng;
-	struct memstat peak;
+	struct memstat built, peak;
 	struct vec a;
 	char what[32];
 	uint64_t t0, tbuilt, tfree;
@@ -333,9 +337,14 @@ run_heap(void)
 		}
 	}
 	tbuilt = bench_now_ns();
+	mem_read(&built);
+	/* No allocator call while the heap is held. */
+	if (hold > 0)
+		sleep_until(tbuilt + (uint64_t)hold * 1000000000ULL);
 	mem_read(&peak);
-	printf("HEAP objs=%zu live_kib=%zu build_secs=%.3f\n", a.n,
-	    live / 1024, (double)(tbuilt - t0) / 1e9);
+	printf("HEAP objs=%zu live_kib=%zu build_secs=%.3f hold_secs=%ld\n",
+	    a.n, live / 1024, (double)(tbuilt - t0) / 1e9, hold);
+	mem_print("MEM at=built", &built);
 	mem_print("MEM at=peak", &peak);
 	fflush(stdout);
 
@@ -641,7 +650,7 @@ main(int argc, char **argv)
 	const char *mode;
 
 	mode = bench_args(argc, argv, opts, modes);
-	if (mib < 1 || idle < 0 || base < 1 || factor < 2 || bursts < 1 ||
+	if (mib < 1 || idle < 0 || hold < 0 || base < 1 || factor < 2 || bursts < 1 ||
 	    gap < 0 || accesses < 0 || chase < 0)
 		bench_die(2, "bad parameters");
 	print_conf("start");

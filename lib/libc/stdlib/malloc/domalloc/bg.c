@@ -31,8 +31,14 @@ bg_pass(void)
 	n = atomic_load_explicit(&narenas_total, memory_order_acquire);
 	for (i = 0; i < n; i++) {
 		a = arena_get(i, false);
-		if (a == NULL || (a->pa.stats.ndirty == 0 &&
-		    a->pa.stats.nmuzzy == 0))
+		if (a == NULL)
+			continue;
+		if (a->pa.nhpend != 0) {
+			wait = pa_hugify_run(&a->pa);
+			if (wait != 0 && wait < next)
+				next = wait;
+		}
+		if (a->pa.stats.ndirty == 0 && a->pa.stats.nmuzzy == 0)
 			continue;
 		pa_decay_run(&a->pa);
 		now = pal_clock_ns();
@@ -97,7 +103,8 @@ bg_maybe_start(struct pa *pa)
 		return;
 	if (opt_background_thread ||
 	    (!opt_background_thread_set &&
-	    pa->stats.ndirty * PAGE >= BG_AUTO_DIRTY))
+	    (pa->stats.ndirty * PAGE >= BG_AUTO_DIRTY ||
+	    pa->nhpend >= BG_AUTO_HPEND)))
 		bg_start();
 }
 

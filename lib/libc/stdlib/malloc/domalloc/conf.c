@@ -26,6 +26,7 @@ bool		opt_abort_conf = false;
 bool		opt_confirm_conf = false;
 unsigned	opt_narenas = 0;
 int64_t		opt_dirty_decay_ms = 10000;
+int64_t		opt_hugify_delay_ms = 1000;
 int64_t		opt_muzzy_decay_ms = 0;
 bool		opt_tcache = true;
 size_t		opt_tcache_max = 32768;
@@ -103,6 +104,8 @@ static const struct conf_opt conf_opts[] = {
 	{ "dirty_decay_ms", CT_INT64, &opt_dirty_decay_ms, -1,
 	    CONF_DECAY_MAX, NULL, 0, 0 },
 	{ "muzzy_decay_ms", CT_INT64, &opt_muzzy_decay_ms, -1,
+	    CONF_DECAY_MAX, NULL, 0, 0 },
+	{ "hugify_delay_ms", CT_INT64, &opt_hugify_delay_ms, 0,
 	    CONF_DECAY_MAX, NULL, 0, 0 },
 	{ "tcache", CT_BOOL, &opt_tcache, 0, 0, NULL, 0, 0 },
 	{ "tcache_max", CT_SIZE, &opt_tcache_max, 0,

@@ -34,6 +34,7 @@ extern bool		opt_abort_conf;
 extern bool		opt_confirm_conf;
 extern unsigned		opt_narenas;
 extern int64_t		opt_dirty_decay_ms;
+extern int64_t		opt_hugify_delay_ms;
 extern int64_t		opt_muzzy_decay_ms;
 extern bool		opt_tcache;
 extern size_t		opt_tcache_max;

@@ -8,6 +8,7 @@
 #include "sp.h"
 
 static bool hpage_on;		/* hugify dense or eager superpages */
+static uint64_t hpage_delay_ns;	/* opt.hugify_delay_ms */
 
 void
 hpage_boot(void)
@@ -15,6 +16,7 @@ hpage_boot(void)
 	hpage_on = opt_thp != THP_NEVER &&
 	    (pal_caps.thp == PAL_THP_MADVISE ||
 	    pal_caps.thp == PAL_THP_ALWAYS);
+	hpage_delay_ns = (uint64_t)opt_hugify_delay_ms * 1000000;
 }
 
 bool
@@ -33,21 +35,90 @@ hpage_fresh(struct pa *pa, void *addr, size_t size)
 		pal_hugepage(addr, size, false);
 }
 
+/* Large now, and for the delay? */
 static bool
-hpage_eager(const struct pa *pa)
+hpage_eager(struct pa *pa)
 {
-	return (pa->stats.nactive >= (size_t)HPAGE_EAGER_SP * SP_NPAGES);
+	uint64_t now;
+
+	if (pa->stats.nactive < (size_t)HPAGE_EAGER_SP * SP_NPAGES)
+		return (false);
+	if (hpage_delay_ns == 0)
+		return (true);
+	now = pal_clock_ns();
+	if (pa->large_ns == 0)
+		pa->large_ns = now;
+	return (now - pa->large_ns >= hpage_delay_ns);
+}
+
+/* The superpages of sp that hugifying covers (huge: only whole ones). */
+static size_t
+hpage_nsp(const struct sp *sp)
+{
+	return (sp->kind == SP_HUGE ? sp->usize >> LG_SUPERPAGE : 1);
 }
 
 static void
 hpage_advise(struct pa *pa, struct sp *sp, bool collapse)
 {
-	pal_hugepage((void *)sp->addr, SUPERPAGE, true);
+	size_t n = hpage_nsp(sp);
+
+	pal_hugepage((void *)sp->addr, n << LG_SUPERPAGE, true);
 	if (collapse)
-		pal_collapse((void *)sp->addr, SUPERPAGE);
+		pal_collapse((void *)sp->addr, n << LG_SUPERPAGE);
 	sp->hugified = true;
 	pa->stats.nhugify++;
-	pa->stats.nhugified_sp++;
+	pa->stats.nhugified_sp += n;
+}
+
+/* sp qualifies: hugify it now, or queue it for the delay. */
+static void
+hpage_qualified(struct pa *pa, struct sp *sp, bool collapse)
+{
+	if (hpage_delay_ns == 0) {
+		hpage_advise(pa, sp, collapse);
+		return;
+	}
+	if (sp->hpending)
+		return;
+	sp->hpending = true;
+	sp->hpend_ns = pal_clock_ns();
+	TAILQ_INSERT_TAIL(&pa->hpend, sp, hlink);
+	pa->nhpend += hpage_nsp(sp);
+}
+
+void
+hpage_unpend(struct pa *pa, struct sp *sp)
+{
+	if (!sp->hpending)
+		return;
+	TAILQ_REMOVE(&pa->hpend, sp, hlink);
+	sp->hpending = false;
+	pa->nhpend -= DM_MIN(pa->nhpend, hpage_nsp(sp));
+}
+
+uint64_t
+hpage_tick(struct pa *pa, uint64_t now, unsigned budget)
+{
+	struct sp *sp;
+	size_t n;
+
+	while ((sp = TAILQ_FIRST(&pa->hpend)) != NULL) {
+		if (now - sp->hpend_ns < hpage_delay_ns)
+			return (sp->hpend_ns + hpage_delay_ns - now);
+		if (budget == 0)
+			return (1);
+		hpage_unpend(pa, sp);
+		if (sp->hugified)
+			continue;
+		if ((sp->kind == SP_RUNS && sp->nused >= HPAGE_DENSE_PAGES) ||
+		    (sp->kind == SP_HUGE && hpage_nsp(sp) != 0)) {
+			n = hpage_nsp(sp);
+			hpage_advise(pa, sp, true);
+			budget = budget > n ? budget - (unsigned)n : 0;
+		}
+	}
+	return (0);
 }
 
 void
@@ -63,25 +134,20 @@ hpage_runs_grew(struct pa *pa, struct sp *sp)
 {
 	if (hpage_on && opt_thp == THP_DEFAULT && !sp->hugified &&
 	    sp->nused >= HPAGE_DENSE_PAGES)
-		hpage_advise(pa, sp, true);
+		hpage_qualified(pa, sp, true);
 }
 
 void
 hpage_huge_new(struct pa *pa, struct sp *sp)
 {
-	size_t whole;
-
 	sp->hugified = false;
 	if (!hpage_on || opt_thp != THP_DEFAULT || sp->kind != SP_HUGE)
 		return;
 	/* Only superpages the allocation covers entirely. */
-	whole = sp->usize >> LG_SUPERPAGE;
-	if (whole == 0)
+	if (hpage_nsp(sp) == 0)
 		return;
-	pal_hugepage((void *)sp->addr, whole << LG_SUPERPAGE, true);
-	sp->hugified = true;
-	pa->stats.nhugify++;
-	pa->stats.nhugified_sp += whole;
+	/* Advised before the first touch when there is no delay. */
+	hpage_qualified(pa, sp, hpage_delay_ns != 0);
 }
 
 bool

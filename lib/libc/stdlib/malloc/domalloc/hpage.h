@@ -7,11 +7,22 @@
  * memory, "never" advises MADV_NOHUGEPAGE on all of it.  Under "default":
  * - a superpage of page runs is hugified (MADV_HUGEPAGE, then a
  *   synchronous MADV_COLLAPSE where the kernel has it) once it is dense,
- *   HPAGE_DENSE_PAGES of its 512 pages in use;
- * - once an arena is large (HPAGE_EAGER_SP superpages active), superpages
- *   it newly carves for runs, and the whole superpages of huge
- *   allocations, are advised before they are touched, so they fault in as
- *   huge pages with no later copy;
+ *   HPAGE_DENSE_PAGES of its 512 pages in use, and the whole superpages of
+ *   a huge allocation likewise;
+ * - but only once it has stayed so for opt.hugify_delay_ms: until then it
+ *   waits on the arena's queue (pa->hpend, oldest first) and leaves it if
+ *   it stops qualifying (freed, or no longer dense).  A huge page costs
+ *   more to obtain than the small pages it replaces (zeroing or copying
+ *   2 MiB, compaction, and in virtual machines that hand free memory back
+ *   to the host a host fault per small page), which memory that is freed
+ *   within a fraction of a second never earns back, and most of a short
+ *   program's memory is such.  hpage_tick, from the background thread or
+ *   (when there is none) the slow path, hugifies what is due;
+ * - once an arena has been large (HPAGE_EAGER_SP superpages active) for
+ *   the delay, superpages it newly carves for runs are advised before they
+ *   are touched, so they fault in as huge pages with no later copy;
+ * - with opt.hugify_delay_ms 0 all of this happens at once, as soon as a
+ *   superpage qualifies;
  * - decay does not purge pages inside a hugified superpage that is still
  *   at least an eighth used, since that would split the huge page; only
  *   an explicit purge (arena.<i>.purge) does.
@@ -23,6 +34,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct pa;
 struct sp;
@@ -43,5 +55,12 @@ void	hpage_runs_grew(struct pa *pa, struct sp *sp);
 void	hpage_huge_new(struct pa *pa, struct sp *sp);
 /* May decay purge the dirty pages of this runs superpage? */
 bool	hpage_may_purge(const struct sp *sp);
+/* sp no longer qualifies (or is going away): off the queue. */
+void	hpage_unpend(struct pa *pa, struct sp *sp);
+/*
+ * Hugify what has waited out the delay, at most budget superpages; returns
+ * the nanoseconds until the next is due (0: nothing waits).
+ */
+uint64_t hpage_tick(struct pa *pa, uint64_t now, unsigned budget);
 
 #endif /* !HPAGE_H */

@@ -81,6 +81,7 @@ pa_init(struct pa *pa, struct arena *arena, int64_t decay_ms,
 	}
 	TAILQ_INIT(&pa->lru);
 	TAILQ_INIT(&pa->lru_muzzy);
+	TAILQ_INIT(&pa->hpend);
 	TAILQ_INIT(&pa->spare);
 	TAILQ_INIT(&pa->spare_slabs);
 	pa->grow_nsp = PA_GROW_MIN;
@@ -449,6 +450,7 @@ static void
 pa_span_release(struct pa *pa, struct sp *sp, size_t ndirty)
 {
 	memset(sp->pmap, 0, sizeof(sp->pmap));
+	hpage_unpend(pa, sp);
 	if (sp->hugified) {
 		size_t n = sp->kind == SP_HUGE ? sp->usize >> LG_SUPERPAGE : 1;
 
@@ -785,12 +787,19 @@ pa_decay_tick(struct pa *pa)
 {
 	uint64_t now;
 
-	if (pa->decay.ms < 0 ||
-	    (atomic_fetch_add_explicit(&pa->ticks, 1, memory_order_relaxed) &
+	if ((atomic_fetch_add_explicit(&pa->ticks, 1, memory_order_relaxed) &
 	    PA_TICK_MASK) != 0)
 		return;
 	bg_maybe_start(pa);
 	now = pal_clock_ns();
+	/* Without a background thread, the slow path hugifies a little. */
+	if (pa->nhpend != 0 && !bg_running()) {
+		mutex_lock(&pa->lock);
+		hpage_tick(pa, now, PA_HUGIFY_BUDGET);
+		mutex_unlock(&pa->lock);
+	}
+	if (pa->decay.ms < 0)
+		return;
 	if (pa->decay.ms > 0 &&
 	    now < pa->decay.epoch_ns + pa->decay.interval_ns)
 		return;
@@ -805,6 +814,20 @@ pa_decay_run(struct pa *pa)
 	mutex_lock(&pa->lock);
 	pa_decay_locked(pa, pal_clock_ns());
 	mutex_unlock(&pa->lock);
+}
+
+uint64_t
+pa_hugify_run(struct pa *pa)
+{
+	uint64_t wait;
+
+	/* A few superpages per lock hold: collapsing copies memory. */
+	do {
+		mutex_lock(&pa->lock);
+		wait = hpage_tick(pa, pal_clock_ns(), PA_HUGIFY_BUDGET);
+		mutex_unlock(&pa->lock);
+	} while (wait == 1);
+	return (wait);
 }
 
 void
@@ -948,6 +971,8 @@ pa_run_free_locked(struct pa *pa, struct sp *sp, unsigned pidx,
 		sp->longest = (uint16_t)bm_longest_run(sp->used);
 		pa_list_runs(pa, sp);
 		pa_lru_add(pa, sp);
+		if (sp->hpending && sp->nused < HPAGE_DENSE_PAGES)
+			hpage_unpend(pa, sp);
 	}
 	if (pa->decay.ms == 0)
 		pa_purge_locked(pa, SIZE_MAX, false);
@@ -1052,6 +1077,7 @@ pa_huge_resize(struct pa *pa, struct sp *sp, size_t newsize)
 	newnsp = (newsize + SUPERPAGE - 1) >> LG_SUPERPAGE;
 	oldpages = pa_pages(sp->usize);
 	mutex_lock(&pa->lock);
+	hpage_unpend(pa, sp);
 	if (sp->hugified) {
 		pa->stats.nhugified_sp -= DM_MIN(pa->stats.nhugified_sp,
 		    sp->usize >> LG_SUPERPAGE);

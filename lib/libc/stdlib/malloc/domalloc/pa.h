@@ -72,6 +72,9 @@ struct pa {
 	struct sp_list		free_clean[PA_NFREEB];
 	struct sp_list		lru;		/* dirty spans, oldest first */
 	struct sp_list		lru_muzzy;	/* muzzy spans, oldest first */
+	struct sp_list		hpend;		/* to hugify, oldest first */
+	size_t			nhpend;		/* superpages on hpend */
+	uint64_t		large_ns;	/* first seen large (hpage.c) */
 	struct sp_list		spare;		/* unused descriptors */
 	struct slab_list	spare_slabs;	/* unused slab descriptors */
 	size_t			grow_nsp;	/* next OS request */
@@ -84,6 +87,9 @@ struct pa {
 	bool			purge_failed;	/* a hook refused to purge */
 	unsigned		npurging;	/* purges between unlock, relock */
 };
+
+/* Superpages hugified per lock hold (hpage_tick). */
+#define	PA_HUGIFY_BUDGET	4
 
 bool	 pa_init(struct pa *pa, struct arena *arena, int64_t decay_ms,
 	    int64_t muzzy_decay_ms);
@@ -118,6 +124,8 @@ void	 pa_decay_set(struct pa *pa, int64_t ms);
 void	 pa_muzzy_decay_set(struct pa *pa, int64_t ms);
 void	 pa_purge_all(struct pa *pa);
 void	 pa_decay_run(struct pa *pa);
+/* Hugify all that is due; returns ns until the next is (0: none). */
+uint64_t pa_hugify_run(struct pa *pa);
 
 void	 pa_stats_read(struct pa *pa, struct pa_stats *out);
 /*

@@ -75,6 +75,7 @@ struct sp {
 	bool			busy;		/* SP_FREE: being purged */
 	bool			in_lru;		/* on the arena's dirty LRU */
 	bool			hugified;	/* MADV_HUGEPAGE given */
+	bool			hpending;	/* waits on pa->hpend */
 	uint8_t			bucket;		/* list it is on */
 	bool			dmap_valid;	/* SP_FREE: dirtymap exact */
 	uint16_t		nused;		/* SP_RUNS: pages in use */
@@ -83,8 +84,10 @@ struct sp {
 	size_t			ndirty;		/* SP_FREE: dirty pages */
 	size_t			usize;		/* SP_HUGE: usable size */
 	uint64_t		dirty_ns;	/* when it joined the LRU */
+	uint64_t		hpend_ns;	/* when it joined hpend */
 	TAILQ_ENTRY(sp)		blink;		/* bucket list */
 	TAILQ_ENTRY(sp)		dlink;		/* dirty LRU */
+	TAILQ_ENTRY(sp)		hlink;		/* hugify queue */
 	uint64_t		used[SP_NWORDS];
 	uint64_t		dirtymap[SP_NWORDS];
 	struct slab		*slab[SP_NPAGES];

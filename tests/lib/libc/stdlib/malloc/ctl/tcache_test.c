@@ -228,7 +228,7 @@ read_counters(struct counters *c)
 	ATF_CHECK_EQ(*c->dp, c->d);
 }
 
-#define	NKEEP	10000	/* enough cache fills to pass a GC tick */
+#define	NKEEP	50000	/* enough cache fills to pass a GC tick */
 
 static void
 check_counters(void)
