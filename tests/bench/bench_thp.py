@@ -17,7 +17,8 @@ import statistics
 import time
 
 # Sizes per mode.  A full heap run takes its build (1-5 s for 1 GiB, the
-# longer with huge pages) plus the 20 s of sampling after the free; a
+# longer with huge pages), the 20 s hold, plus the 20 s of sampling after
+# the free; a
 # bursty run its bursts plus 6 x 2 s of idle gaps; a random run its build
 # plus 2-3 s of each kind of accesses.
 # "variants": whether the MALLOC_CONF variant cells run this workload too.
@@ -30,8 +31,8 @@ WORKLOADS = [
              "and after holding the heap {hold} s without allocator calls, "
              "and peak RSS; then everything is freed and RSS sampled for {idle} s while the "
              "process sleeps (the freeall table)",
-     "full": "mode=heap mib=1024 hold=10 idle=20",
-     "quick": "mode=heap mib=256 hold=5 idle=5",
+     "full": "mode=heap mib=1024 hold=20 idle=20",
+     "quick": "mode=heap mib=256 hold=10 idle=5",
      "smoke": "mode=heap mib=8 hold=0 idle=1"},
     {"name": "bursty", "kind": "thp", "prog": "bigheap", "variants": False,
      "reps": 1,

@@ -29,6 +29,7 @@
 #include "conf.h"
 #include "config.h"
 #include "ctl.h"
+#include "hpage.h"
 #include "msg.h"
 #include "mutex.h"
 #include "pal.h"
@@ -543,6 +544,22 @@ print_summary(struct pout *o)
 	pout(o, "___ End domalloc statistics ___\n");
 }
 
+/* The huge page line of the text and JSON reports. */
+static void
+print_hugify(struct pout *o, bool json)
+{
+	if (json) {
+		json_u64(o, "hugepages", print_glob.hugepages);
+		json_u64(o, "hugify_cost_ns", hpage_cost_ns());
+		json_u64(o, "hugify_delay_ms", hpage_delay_ms());
+		return;
+	}
+	pout(o, "Huge pages: %zu bytes advised, hugify cost %llu ns per "
+	    "superpage, delay in force %llu ms\n", print_glob.hugepages,
+	    (unsigned long long)hpage_cost_ns(),
+	    (unsigned long long)hpage_delay_ms());
+}
+
 void
 stats_print(void (*write_cb)(void *, const char *), void *cbopaque,
     const char *opts)
@@ -593,6 +610,7 @@ stats_print(void (*write_cb)(void *, const char *), void *cbopaque,
 		json_u64(&o, "resident", print_glob.resident);
 		json_u64(&o, "mapped", print_glob.mapped);
 		json_u64(&o, "retained", print_glob.retained);
+		print_hugify(&o, true);
 		json_close(&o, '}');
 		if (merged || per) {
 			json_open(&o, "stats.arenas", '{');
@@ -619,6 +637,7 @@ stats_print(void (*write_cb)(void *, const char *), void *cbopaque,
 	    " mapped: %zu, retained: %zu\n", print_glob.allocated,
 	    print_glob.active, print_glob.metadata, print_glob.resident,
 	    print_glob.mapped, print_glob.retained);
+	print_hugify(&o, false);
 	if (merged) {
 		pout(&o, "Merged arenas stats:\n");
 		print_arena_text(&o, &print_merged, true, bins, large);

@@ -1,6 +1,8 @@
 /*
  * hpage.c: the huge page policy (see hpage.h).
  */
+#include <stdatomic.h>
+
 #include "conf.h"
 #include "hpage.h"
 #include "pa.h"
@@ -9,6 +11,12 @@
 
 static bool hpage_on;		/* hugify dense or eager superpages */
 static uint64_t hpage_delay_ns;	/* opt.hugify_delay_ms */
+/*
+ * What one superpage's MADV_COLLAPSE took, a running average over all
+ * arenas (0: none measured yet).  Written under any arena's lock, so
+ * relaxed atomics: a lost update only slows the average down.
+ */
+static _Atomic uint64_t hpage_cost;
 
 void
 hpage_boot(void)
@@ -35,20 +43,44 @@ hpage_fresh(struct pa *pa, void *addr, size_t size)
 		pal_hugepage(addr, size, false);
 }
 
-/* Large now, and for the delay? */
+uint64_t
+hpage_cost_ns(void)
+{
+	return (atomic_load_explicit(&hpage_cost, memory_order_relaxed));
+}
+
+/* The delay in force: the option, or longer where huge pages are dear. */
+static uint64_t
+hpage_delay(void)
+{
+	uint64_t d = HPAGE_AMORTIZE * hpage_cost_ns();
+
+	return (d > hpage_delay_ns ? d : hpage_delay_ns);
+}
+
+uint64_t
+hpage_delay_ms(void)
+{
+	return (hpage_delay() / 1000000);
+}
+
+/* Large now, and for the delay, where huge pages are known cheap? */
 static bool
 hpage_eager(struct pa *pa)
 {
-	uint64_t now;
+	uint64_t now, cost;
 
 	if (pa->stats.nactive < (size_t)HPAGE_EAGER_SP * SP_NPAGES)
 		return (false);
 	if (hpage_delay_ns == 0)
 		return (true);
+	cost = hpage_cost_ns();
+	if (cost == 0 || cost > HPAGE_CHEAP_NS)
+		return (false);
 	now = pal_clock_ns();
 	if (pa->large_ns == 0)
 		pa->large_ns = now;
-	return (now - pa->large_ns >= hpage_delay_ns);
+	return (now - pa->large_ns >= hpage_delay());
 }
 
 /* The superpages of sp that hugifying covers (huge: only whole ones). */
@@ -63,9 +95,17 @@ hpage_advise(struct pa *pa, struct sp *sp, bool collapse)
 {
 	size_t n = hpage_nsp(sp);
 
+	uint64_t t0, c, old;
+
 	pal_hugepage((void *)sp->addr, n << LG_SUPERPAGE, true);
-	if (collapse)
+	if (collapse) {
+		t0 = pal_clock_ns();
 		pal_collapse((void *)sp->addr, n << LG_SUPERPAGE);
+		c = (pal_clock_ns() - t0) / n;
+		old = hpage_cost_ns();
+		atomic_store_explicit(&hpage_cost, old == 0 ? c + 1 :
+		    (old * 7 + c) / 8 + 1, memory_order_relaxed);
+	}
 	sp->hugified = true;
 	pa->stats.nhugify++;
 	pa->stats.nhugified_sp += n;
@@ -101,11 +141,12 @@ uint64_t
 hpage_tick(struct pa *pa, uint64_t now, unsigned budget)
 {
 	struct sp *sp;
+	uint64_t delay = hpage_delay();
 	size_t n;
 
 	while ((sp = TAILQ_FIRST(&pa->hpend)) != NULL) {
-		if (now - sp->hpend_ns < hpage_delay_ns)
-			return (sp->hpend_ns + hpage_delay_ns - now);
+		if (now - sp->hpend_ns < delay)
+			return (sp->hpend_ns + delay - now);
 		if (budget == 0)
 			return (1);
 		hpage_unpend(pa, sp);

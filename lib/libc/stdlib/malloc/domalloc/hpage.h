@@ -41,6 +41,19 @@ struct sp;
 
 #define	HPAGE_DENSE_PAGES	448	/* 87.5% of a superpage */
 #define	HPAGE_EAGER_SP		8	/* arena size for early advice */
+/*
+ * The cost of a huge page, measured: each MADV_COLLAPSE is timed, and the
+ * delay in force is the larger of opt.hugify_delay_ms and HPAGE_AMORTIZE
+ * times the average cost per superpage, so hugifying never takes more
+ * than about a thousandth of the time the memory has been in use.  Eager
+ * advice (which makes the program's own page faults pay) is given only
+ * once a collapse has shown huge pages to be cheap, HPAGE_CHEAP_NS or
+ * less.  On bare metal a collapse is a 2 MiB copy, well under that; in a
+ * virtual machine whose host takes freed guest memory back it was 3 to 5
+ * ms here, which raises the delay to several seconds.
+ */
+#define	HPAGE_AMORTIZE		1000
+#define	HPAGE_CHEAP_NS		((uint64_t)1000000)
 
 void	hpage_boot(void);
 /* Is any hugifying done at all? */
@@ -55,6 +68,10 @@ void	hpage_runs_grew(struct pa *pa, struct sp *sp);
 void	hpage_huge_new(struct pa *pa, struct sp *sp);
 /* May decay purge the dirty pages of this runs superpage? */
 bool	hpage_may_purge(const struct sp *sp);
+/* The measured cost of hugifying one superpage, in ns (0: not yet). */
+uint64_t hpage_cost_ns(void);
+/* The hugify delay in force, in ms (see HPAGE_AMORTIZE). */
+uint64_t hpage_delay_ms(void);
 /* sp no longer qualifies (or is going away): off the queue. */
 void	hpage_unpend(struct pa *pa, struct sp *sp);
 /*

@@ -164,6 +164,8 @@ static struct leaf_type types[] = {
 	{ "stats.arenas.<i>.small.nrequests", Q, A_R, false },
 	{ "stats.background_thread.num_threads", Z, A_R, false },
 	{ "stats.hugepages", Z, A_R, false },
+	{ "stats.hugify_cost_ns", Q, A_R, false },
+	{ "stats.hugify_delay_ms", Q, A_R, false },
 	{ "stats.mapped", Z, A_R, false },
 	{ "stats.metadata", Z, A_R, false },
 	{ "stats.metadata_thp", Z, A_R, false },
