@@ -17,10 +17,9 @@ import statistics
 import time
 
 # Sizes per mode.  A full heap run takes its build (1-5 s for 1 GiB, the
-# longer with huge pages), the 20 s hold, plus the 20 s of sampling after
-# the free; a
-# bursty run its bursts plus 6 x 2 s of idle gaps; a random run its build
-# plus 2-3 s of each kind of accesses.
+# longer with huge pages), the 20 s hold and the 20 s of sampling after
+# the free; a bursty run its bursts plus 6 x 2 s of idle gaps; a random
+# run its build plus 2-3 s of each kind of accesses.
 # "variants": whether the MALLOC_CONF variant cells run this workload too.
 # "reps": repetitions per cell in full mode (--reps overrides).
 WORKLOADS = [
