@@ -19,7 +19,7 @@ import time
 # Sizes per mode.  A full heap run takes its build (1-5 s for 1 GiB, the
 # longer with huge pages), the 20 s hold and the 20 s of sampling after
 # the free; a bursty run its bursts plus 6 x 2 s of idle gaps; a random
-# run its build plus 2-3 s of each kind of accesses.
+# run its build, a 15 s hold and 2-3 s of each kind of accesses.
 # "variants": whether the MALLOC_CONF variant cells run this workload too.
 # "reps": repetitions per cell in full mode (--reps overrides).
 WORKLOADS = [
@@ -42,14 +42,17 @@ WORKLOADS = [
      "quick": "mode=bursty base=16 factor=10 bursts=3 gap=1000",
      "smoke": "mode=bursty base=1 factor=4 bursts=2 gap=50"},
     {"name": "random", "kind": "thp", "prog": "bigheap", "variants": True,
-     "reps": 5,
-     "what": "{mib} MiB of 64 B-4 KiB objects in a pointer array, then "
+     "reps": 3,
+     "what": "{mib} MiB of 64 B-4 KiB objects in a pointer array, held "
+             "{hold} s without allocator calls, then "
              "{accesses} independent and {chase} serially dependent "
              "random reads and increments through random pointers (only "
              "the accesses are timed, each kind apart)",
-     "full": "mode=random mib=1024 accesses=30000000 chase=10000000",
-     "quick": "mode=random mib=256 accesses=6000000 chase=2000000",
-     "smoke": "mode=random mib=8 accesses=100000 chase=20000"},
+     "full": "mode=random mib=1024 hold=15 accesses=30000000 "
+             "chase=10000000",
+     "quick": "mode=random mib=256 hold=10 accesses=6000000 "
+              "chase=2000000",
+     "smoke": "mode=random mib=8 hold=0 accesses=100000 chase=20000"},
 ]
 
 # Extra cells: (base allocator, MALLOC_CONF).  Both allocators read

@@ -20,7 +20,9 @@
  * frees (with the writes and checks of the objects).
  *
  * mode=random builds a heap of mib MiB of 64 B-4 KiB objects held in a
- * pointer array, then times only two access phases: accesses independent
+ * pointer array, holds it hold seconds without allocator calls (as a
+ * long-lived heap is, so that a delayed hugify has happened), reads its
+ * huge page backing (at=built), then times only two access phases: accesses independent
  * random accesses, then chase serially dependent ones (each draw mixed
  * with the word the previous access read), each through a random pointer
  * to a random word of its object, alternately a read and an increment.
@@ -62,7 +64,8 @@ static long seed = 1;
 static const struct bench_opt opts[] = {
 	{ "mib", &mib, "heap, random: heap size in MiB" },
 	{ "idle", &idle, "heap: seconds to sample RSS after the free" },
-	{ "hold", &hold, "heap: seconds to hold the heap before the free" },
+	{ "hold", &hold, "heap, random: seconds to hold the heap (no "
+	    "allocator calls) before it is measured" },
 	{ "base", &base, "bursty: base live set in MiB" },
 	{ "factor", &factor, "bursty: live set during a burst / base" },
 	{ "bursts", &bursts, "bursty: number of bursts" },
@@ -607,9 +610,12 @@ run_random(void)
 		nops++;
 	}
 	t1 = bench_now_ns();
+	/* Held like a long-lived heap before it is measured and used. */
+	if (hold > 0)
+		sleep_until(t1 + (uint64_t)hold * 1000000000ULL);
 	mem_read(&built);
-	printf("RANDOM objs=%zu live_kib=%zu build_secs=%.3f\n", a.n,
-	    live / 1024, (double)(t1 - t0) / 1e9);
+	printf("RANDOM objs=%zu live_kib=%zu build_secs=%.3f hold_secs=%ld\n",
+	    a.n, live / 1024, (double)(t1 - t0) / 1e9, hold);
 	mem_print("MEM at=built", &built);
 	fflush(stdout);
 	sum0 = heap_sum(&a);
