@@ -85,6 +85,7 @@ bin_fill(struct arena *arena, unsigned sc, void **dst, unsigned n)
 	struct bin *bin = &arena->bins[sc];
 	struct slab *s;
 	unsigned got = 0;
+	bool grew = false;
 
 	mutex_lock(&bin->lock);
 	while (got < n) {
@@ -99,6 +100,7 @@ bin_fill(struct arena *arena, unsigned sc, void **dst, unsigned n)
 				s = bin_slab_new(arena, sc);
 				if (s == NULL)
 					break;
+				grew = true;
 				bin->stats.nslabs++;
 				bin->stats.curslabs++;
 			}
@@ -111,6 +113,9 @@ bin_fill(struct arena *arena, unsigned sc, void **dst, unsigned n)
 	bin->stats.curregs += got;
 	bin->stats.nfills++;
 	mutex_unlock(&bin->lock);
+	/* A heap that only grows must still reach decay and hugify. */
+	if (grew)
+		pa_decay_tick(&arena->pa);
 	return (got);
 }
 

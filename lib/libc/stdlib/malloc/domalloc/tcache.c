@@ -109,8 +109,17 @@ tcache_create(struct tcache *tc, struct arena *arena)
 		return (false);
 	tc->mem = mem;
 	tc->memsize = tcache_stack_bytes;
+	/*
+	 * The sentinels: the first is the pool link of a reused block; the
+	 * others are zero already in fresh base memory and stay so (nothing
+	 * else writes below a stack), so they are only read: writing them
+	 * would make one page per class resident for stacks that may never
+	 * be used.
+	 */
+	mem[0] = NULL;
 	for (i = 0; i < tcache_nhbins; i++) {
-		mem[0] = NULL;
+		if (mem[0] != NULL)
+			mem[0] = NULL;
 		tc->bins[i].stack = mem + 1;
 		tc->bins[i].max = tcache_max[i];
 		tc->bins[i].nfill = DM_MAX(tcache_max[i] / 2, 1);
