@@ -19,7 +19,7 @@ import time
 # Sizes per mode.  A full heap run takes its build (1-5 s for 1 GiB, the
 # longer with huge pages), the 20 s hold and the 20 s of sampling after
 # the free; a bursty run its bursts plus 6 x 2 s of idle gaps; a random
-# run its build, a 15 s hold and 2-3 s of each kind of accesses.
+# run its build, a 25 s hold and 2-3 s of each kind of accesses.
 # "variants": whether the MALLOC_CONF variant cells run this workload too.
 # "reps": repetitions per cell in full mode (--reps overrides).
 WORKLOADS = [
@@ -48,7 +48,7 @@ WORKLOADS = [
              "{accesses} independent and {chase} serially dependent "
              "random reads and increments through random pointers (only "
              "the accesses are timed, each kind apart)",
-     "full": "mode=random mib=1024 hold=15 accesses=30000000 "
+     "full": "mode=random mib=1024 hold=25 accesses=30000000 "
              "chase=10000000",
      "quick": "mode=random mib=256 hold=10 accesses=6000000 "
               "chase=2000000",

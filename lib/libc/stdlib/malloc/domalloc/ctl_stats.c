@@ -199,22 +199,16 @@ ctl_stats_metadata_thp(const size_t *mib, size_t miblen, void *oldp,
 	return (ctl_ro_size(base_thp(), oldp, oldlenp, newp, newlen));
 }
 
+/* stats.hugify_cost_ns (leaf argument 0) and stats.hugify_delay_ms (1). */
 static int
-ctl_stats_hugify_cost_ns(const size_t *mib, size_t miblen, void *oldp,
+ctl_stats_hugify(const size_t *mib, size_t miblen, void *oldp,
     size_t *oldlenp, void *newp, size_t newlen)
 {
-	(void)mib;
-	(void)miblen;
-	return (ctl_ro_u64(hpage_cost_ns(), oldp, oldlenp, newp, newlen));
-}
+	uint64_t v;
 
-static int
-ctl_stats_hugify_delay_ms(const size_t *mib, size_t miblen, void *oldp,
-    size_t *oldlenp, void *newp, size_t newlen)
-{
-	(void)mib;
-	(void)miblen;
-	return (ctl_ro_u64(hpage_delay_ms(), oldp, oldlenp, newp, newlen));
+	v = ctl_leaf_arg(mib, miblen) == 0 ? hpage_cost_ns() :
+	    hpage_delay_ms();
+	return (ctl_ro_u64(v, oldp, oldlenp, newp, newlen));
 }
 
 /* stats.arenas.<i>.*: one arena of the snapshot. */
@@ -479,8 +473,8 @@ const struct ctl_node ctl_stats_children[] = {
 	CTL_DIR("background_thread", ctl_stats_background_thread_children),
 	CTL_LEAF_ARG("hugepages", ctl_glob_field,
 	    offsetof(struct stats_global, hugepages)),
-	CTL_LEAF("hugify_cost_ns", ctl_stats_hugify_cost_ns),
-	CTL_LEAF("hugify_delay_ms", ctl_stats_hugify_delay_ms),
+	CTL_LEAF_ARG("hugify_cost_ns", ctl_stats_hugify, 0),
+	CTL_LEAF_ARG("hugify_delay_ms", ctl_stats_hugify, 1),
 	CTL_LEAF_ARG("mapped", ctl_glob_field,
 	    offsetof(struct stats_global, mapped)),
 	CTL_LEAF_ARG("metadata", ctl_glob_field,
