@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <atf-c.h>
@@ -71,6 +72,16 @@ int	 __posix_memalign(void **, size_t, size_t);
 #define	MT_HUGE_ALIGN	(2 * MT_MIB)	/* superpage size on x86-64 */
 #define	MT_SMALL_MAX	((size_t)14336)
 #define	MT_LARGE_MAX	((size_t)1835008)	/* 1.75 MiB */
+
+/* Monotonic time in seconds. */
+static inline double
+mt_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
+}
 
 /*
  * Hide a value from the optimiser, so that it can neither pair up

@@ -24,15 +24,6 @@ const char *malloc_conf = "dirty_decay_ms:1000,muzzy_decay_ms:0";
 
 static void *large[NLARGE];
 
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
-}
-
 ATF_TC_WITHOUT_HEAD(rss_decays_after_free);
 ATF_TC_BODY(rss_decays_after_free, tc)
 {
@@ -68,11 +59,11 @@ ATF_TC_BODY(rss_decays_after_free, tc)
 	    "dirty_decay_ms:1000 freed pages should stay for a while",
 	    peak, after, total);
 
-	t0 = now();
+	t0 = mt_now();
 	deadline = t0 + POLL_SECS;
 	for (;;) {
 		rss = mt_rss();
-		if (rss <= start + SLACK || now() > deadline)
+		if (rss <= start + SLACK || mt_now() > deadline)
 			break;
 		usleep(20000);
 		/* Give an allocator without a background thread a turn. */
@@ -83,7 +74,7 @@ ATF_TC_BODY(rss_decays_after_free, tc)
 	}
 	ATF_REQUIRE_MSG(rss <= start + SLACK, "resident set still %zu bytes "
 	    "after %.1f s (start %zu, peak %zu): dirty pages did not decay",
-	    rss, now() - t0, start, peak);
+	    rss, mt_now() - t0, start, peak);
 }
 
 ATF_TP_ADD_TCS(tp)

@@ -28,15 +28,6 @@ const char *malloc_conf = "dirty_decay_ms:0,muzzy_decay_ms:0";
 static void *large[NLARGE];
 static void *small[NSMALL];
 
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
-}
-
 ATF_TC_WITHOUT_HEAD(rss_returns_after_free);
 ATF_TC_BODY(rss_returns_after_free, tc)
 {
@@ -84,11 +75,11 @@ ATF_TC_BODY(rss_returns_after_free, tc)
 	for (i = 0; i < ns; i++)
 		free(small[i]);
 
-	t0 = now();
+	t0 = mt_now();
 	deadline = t0 + POLL_SECS;
 	for (;;) {
 		rss = mt_rss();
-		if (rss <= start + SLACK || now() > deadline)
+		if (rss <= start + SLACK || mt_now() > deadline)
 			break;
 		usleep(20000);
 		/* Give an allocator without a background thread a turn. */
@@ -99,7 +90,7 @@ ATF_TC_BODY(rss_returns_after_free, tc)
 	}
 	ATF_REQUIRE_MSG(rss <= start + SLACK, "resident set still %zu bytes "
 	    "after %.1f s (start %zu, peak %zu): freed memory was not "
-	    "returned", rss, now() - t0, start, peak);
+	    "returned", rss, mt_now() - t0, start, peak);
 }
 
 ATF_TP_ADD_TCS(tp)

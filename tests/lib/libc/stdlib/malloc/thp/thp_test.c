@@ -6,10 +6,10 @@
  * a burst goes back to the system even when the process then sits idle.
  */
 #include <stdio.h>
-#include <time.h>
 
 #include <malloc_np.h>
 
+#include "../malloc_test_util.h"
 #include "thp_util.h"
 
 #define	NOBJ	(1 << 20)
@@ -81,15 +81,6 @@ ATF_TC_BODY(heap_is_huge_page_backed, tc)
 		free(objs[--n]);
 }
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
-}
-
 /*
  * Memory freed before the hugify delay is never advised: a 64 MiB buffer
  * and 32 MiB of 100 KiB runs, touched and freed at once, fault in small
@@ -103,7 +94,7 @@ ATF_TC_BODY(short_lived_stays_small, tc)
 
 	if (!thp_available())
 		atf_tc_skip("the system gives no transparent huge pages");
-	t0 = now_s();
+	t0 = mt_now();
 	objs[0] = malloc(64 * MIB);
 	ATF_REQUIRE(objs[0] != NULL);
 	memset(objs[0], 1, 64 * MIB);
@@ -113,7 +104,7 @@ ATF_TC_BODY(short_lived_stays_small, tc)
 		memset(objs[i], 2, 100 * 1024);
 	}
 	thp_coverage(objs, 321, &rss, &huge);
-	if (now_s() - t0 >= 0.9)
+	if (mt_now() - t0 >= 0.9)
 		atf_tc_skip("the machine took longer than the hugify delay");
 	ATF_CHECK_MSG(rss >= 90 * MIB, "rss %zu MiB", rss / MIB);
 	ATF_CHECK_EQ_MSG(huge, 0, "%zu MiB in huge pages", huge / MIB);
