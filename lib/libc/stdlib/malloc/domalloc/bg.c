@@ -1,5 +1,5 @@
 /*
- * bg.c: the background purging thread (see bg.h).
+ * bg.c: the background purging threads (see bg.h).
  */
 #include <pthread.h>
 #include <signal.h>
@@ -18,18 +18,34 @@
 
 enum { BG_OFF = 0, BG_STARTING, BG_RUNNING };
 
-static _Atomic int bg_state;
-static _Atomic bool bg_stop;	/* asks the thread to exit */
+static _Atomic int bg_state;		/* of the set of threads */
+static _Atomic bool bg_stop;		/* asks the threads to exit */
+static _Atomic unsigned bg_nrunning;	/* threads alive */
+static _Atomic unsigned bg_nt;		/* threads sharing the arenas */
 
+/* How many threads a start makes: the option, at most one per CPU. */
+static unsigned
+bg_nthreads(void)
+{
+	size_t n = opt_max_background_threads;
+
+	if (n > pal_caps.ncpus)
+		n = pal_caps.ncpus;
+	if (n > BG_MAX_THREADS)
+		n = BG_MAX_THREADS;
+	return (n == 0 ? 1 : (unsigned)n);
+}
+
+/* One pass of thread k of nt over its arenas (those with i % nt == k). */
 static uint64_t
-bg_pass(void)
+bg_pass(unsigned k, unsigned nt)
 {
 	struct arena *a;
 	uint64_t now, next = BG_MAX_SLEEP_NS, wait;
 	unsigned i, n;
 
 	n = atomic_load_explicit(&narenas_total, memory_order_acquire);
-	for (i = 0; i < n; i++) {
+	for (i = k; i < n; i += nt) {
 		a = arena_get(i, false);
 		if (a == NULL)
 			continue;
@@ -55,17 +71,21 @@ bg_main(void *arg)
 	struct timespec ts;
 	sigset_t all;
 	uint64_t ns;
+	unsigned k = (unsigned)(uintptr_t)arg, nt;
 
-	(void)arg;
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
 	while (!atomic_load(&bg_stop)) {
-		ns = bg_pass();
+		nt = atomic_load_explicit(&bg_nt, memory_order_relaxed);
+		if (k >= nt)
+			break;
+		ns = bg_pass(k, nt);
 		ts.tv_sec = (time_t)(ns / 1000000000);
 		ts.tv_nsec = (long)(ns % 1000000000);
 		nanosleep(&ts, NULL);
 	}
-	atomic_store(&bg_state, BG_OFF);
+	if (atomic_fetch_sub(&bg_nrunning, 1) == 1)
+		atomic_store(&bg_state, BG_OFF);
 	return (NULL);
 }
 
@@ -74,18 +94,28 @@ bg_start(void)
 {
 	pthread_attr_t attr;
 	pthread_t t;
+	unsigned k, nt;
 	int expect = BG_OFF;
 
 	if (DOMALLOC_LIBC || !atomic_compare_exchange_strong(&bg_state,
 	    &expect, BG_STARTING))
 		return;
 	/* pthread_create may allocate: no allocator lock is held here. */
+	nt = bg_nthreads();
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	if (pthread_create(&t, &attr, bg_main, NULL) == 0)
-		atomic_store(&bg_state, BG_RUNNING);
-	else
-		atomic_store(&bg_state, BG_OFF);
+	atomic_store(&bg_nt, nt);
+	for (k = 0; k < nt; k++) {
+		atomic_fetch_add(&bg_nrunning, 1);
+		if (pthread_create(&t, &attr, bg_main, (void *)(uintptr_t)k) !=
+		    0) {
+			atomic_fetch_sub(&bg_nrunning, 1);
+			break;
+		}
+	}
+	/* If fewer could be made, those share all the arenas. */
+	atomic_store(&bg_nt, k);
+	atomic_store(&bg_state, k != 0 ? BG_RUNNING : BG_OFF);
 	pthread_attr_destroy(&attr);
 }
 
@@ -118,7 +148,7 @@ bg_set(bool on)
 	if (!on) {
 		opt_background_thread = false;
 		atomic_store(&bg_stop, true);
-		/* Wait for it to go, so a later start cannot race with it. */
+		/* Wait for them to go, so a later start cannot race. */
 		for (i = 0; i < 300 && atomic_load(&bg_state) != BG_OFF; i++)
 			nanosleep(&pause, NULL);
 		return (true);
@@ -135,9 +165,16 @@ bg_running(void)
 	return (atomic_load(&bg_state) == BG_RUNNING);
 }
 
+unsigned
+bg_count(void)
+{
+	return (atomic_load(&bg_nrunning));
+}
+
 void
 bg_postfork_child(void)
 {
-	/* The thread did not survive fork; start anew when needed. */
+	/* The threads did not survive fork; start anew when needed. */
+	atomic_store(&bg_nrunning, 0);
 	atomic_store(&bg_state, BG_OFF);
 }

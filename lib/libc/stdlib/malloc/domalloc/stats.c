@@ -193,7 +193,7 @@ stats_refresh_locked(void)
 	stats_merged.muzzy_decay_ms = -1;
 	stats_destroyed.dirty_decay_ms = -1;
 	stats_destroyed.muzzy_decay_ms = -1;
-	stats_glob.bg_threads = bg_running() ? 1 : 0;
+	stats_glob.bg_threads = bg_count();
 	stats_glob.narenas = n;
 	stats_glob.allocated = stats_merged.small_allocated +
 	    stats_merged.large_allocated;
