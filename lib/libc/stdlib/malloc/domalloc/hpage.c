@@ -94,7 +94,6 @@ static void
 hpage_advise(struct pa *pa, struct sp *sp, bool collapse)
 {
 	size_t n = hpage_nsp(sp);
-
 	uint64_t t0, c, old;
 
 	pal_hugepage((void *)sp->addr, n << LG_SUPERPAGE, true);
@@ -135,6 +134,17 @@ hpage_unpend(struct pa *pa, struct sp *sp)
 	TAILQ_REMOVE(&pa->hpend, sp, hlink);
 	sp->hpending = false;
 	pa->nhpend -= DM_MIN(pa->nhpend, hpage_nsp(sp));
+}
+
+void
+hpage_forget(struct pa *pa, struct sp *sp)
+{
+	hpage_unpend(pa, sp);
+	if (sp->hugified) {
+		pa->stats.nhugified_sp -= DM_MIN(pa->stats.nhugified_sp,
+		    hpage_nsp(sp));
+		sp->hugified = false;
+	}
 }
 
 uint64_t

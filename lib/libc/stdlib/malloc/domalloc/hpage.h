@@ -75,8 +75,14 @@ uint64_t hpage_delay_ms(void);
 /* sp no longer qualifies (or is going away): off the queue. */
 void	hpage_unpend(struct pa *pa, struct sp *sp);
 /*
+ * sp's span is freed or resized: off the queue, and its huge page advice
+ * no longer counted (stats.hugepages).
+ */
+void	hpage_forget(struct pa *pa, struct sp *sp);
+/*
  * Hugify what has waited out the delay, at most budget superpages; returns
- * the nanoseconds until the next is due (0: nothing waits).
+ * the nanoseconds until the next is due (0: nothing waits; 1: the budget
+ * ran out with more due, call again).
  */
 uint64_t hpage_tick(struct pa *pa, uint64_t now, unsigned budget);
 

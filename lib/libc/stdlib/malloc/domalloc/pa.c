@@ -450,17 +450,11 @@ static void
 pa_span_release(struct pa *pa, struct sp *sp, size_t ndirty)
 {
 	memset(sp->pmap, 0, sizeof(sp->pmap));
-	hpage_unpend(pa, sp);
-	if (sp->hugified) {
-		size_t n = sp->kind == SP_HUGE ? sp->usize >> LG_SUPERPAGE : 1;
-
-		pa->stats.nhugified_sp -= DM_MIN(pa->stats.nhugified_sp, n);
-	}
+	hpage_forget(pa, sp);
 	sp->kind = SP_FREE;
 	sp->dirty = true;
 	sp->muzzy = false;
 	sp->ndirty = ndirty;
-	sp->hugified = false;
 	sp->dmap_valid = false;
 	pa->stats.ndirty += ndirty;
 	pa_free_insert(pa, sp);
@@ -1077,12 +1071,7 @@ pa_huge_resize(struct pa *pa, struct sp *sp, size_t newsize)
 	newnsp = (newsize + SUPERPAGE - 1) >> LG_SUPERPAGE;
 	oldpages = pa_pages(sp->usize);
 	mutex_lock(&pa->lock);
-	hpage_unpend(pa, sp);
-	if (sp->hugified) {
-		pa->stats.nhugified_sp -= DM_MIN(pa->stats.nhugified_sp,
-		    sp->usize >> LG_SUPERPAGE);
-		sp->hugified = false;
-	}
+	hpage_forget(pa, sp);
 	end = sp->addr + (sp->nsp << LG_SUPERPAGE);
 	if (newnsp > sp->nsp) {
 		extra = newnsp - sp->nsp;

@@ -110,13 +110,12 @@ tcache_create(struct tcache *tc, struct arena *arena)
 	tc->mem = mem;
 	tc->memsize = tcache_stack_bytes;
 	/*
-	 * The sentinels: the first is the pool link of a reused block; the
-	 * others are zero already in fresh base memory and stay so (nothing
-	 * else writes below a stack), so they are only read: writing them
-	 * would make one page per class resident for stacks that may never
-	 * be used.
+	 * The sentinels are zero in fresh base memory and stay so (nothing
+	 * writes below a stack) except the first, which is the pool link of
+	 * a reused block; so they are written only when not zero: writing
+	 * them all would make one page per class resident for stacks that
+	 * may never be used.
 	 */
-	mem[0] = NULL;
 	for (i = 0; i < tcache_nhbins; i++) {
 		if (mem[0] != NULL)
 			mem[0] = NULL;
