@@ -27,7 +27,7 @@
 
 struct sp;
 
-#define	AMAP_LG_LEAF	14
+#define	AMAP_LG_LEAF	17
 #define	AMAP_LEAF_N	((size_t)1 << AMAP_LG_LEAF)
 #define	AMAP_LG_ROOT	(ARCH_LG_VADDR - LG_SUPERPAGE - AMAP_LG_LEAF)
 #define	AMAP_ROOT_N	((size_t)1 << AMAP_LG_ROOT)
