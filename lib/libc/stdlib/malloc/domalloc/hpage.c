@@ -167,6 +167,12 @@ hpage_tick(struct pa *pa, uint64_t now, unsigned budget)
 			n = hpage_nsp(sp);
 			hpage_advise(pa, sp, true);
 			budget = budget > n ? budget - (unsigned)n : 0;
+			/*
+			 * The cost just measured may lengthen the delay: the
+			 * first collapse of a process is a probe, and the
+			 * rest of the queue waits as long as it then says.
+			 */
+			delay = hpage_delay();
 		}
 	}
 	return (0);
