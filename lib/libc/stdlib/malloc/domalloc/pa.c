@@ -30,6 +30,18 @@ pa_bucket(size_t n)
 	return (b < PA_NFREEB ? b : PA_NFREEB - 1);
 }
 
+/*
+ * The bucket of a runs superpage whose longest free run is n pages: one
+ * bucket per length up to PA_RUNB_EXACT, then four per doubling.
+ */
+static unsigned
+pa_run_bucket(size_t n)
+{
+	if (n <= PA_RUNB_EXACT)
+		return ((unsigned)n - 1);
+	return (PA_RUNB_EXACT / 2 + sc_index_compute(n << SC_LG_QUANTUM));
+}
+
 static size_t
 pa_pages(size_t size)
 {
@@ -225,7 +237,7 @@ pa_list_runs(struct pa *pa, struct sp *sp)
 	pa_unlist(pa, sp);
 	if (sp->longest == 0)
 		return;
-	sp->bucket = (uint8_t)pa_bucket(sp->longest);
+	sp->bucket = (uint8_t)pa_run_bucket(sp->longest);
 	TAILQ_INSERT_HEAD(&pa->runs[sp->bucket], sp, blink);
 }
 
@@ -868,7 +880,7 @@ pa_run_alloc_locked(struct pa *pa, size_t npages, size_t align_pages,
 	unsigned b, d;
 	int i = -1;
 
-	for (b = pa_bucket(npages); b < PA_NRUNB && i < 0; b++) {
+	for (b = pa_run_bucket(npages); b < PA_NRUNB && i < 0; b++) {
 		TAILQ_FOREACH(sp, &pa->runs[b], blink) {
 			if (sp->longest < npages)
 				continue;

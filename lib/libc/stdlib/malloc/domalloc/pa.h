@@ -31,7 +31,16 @@
 #include "mutex.h"
 #include "sp.h"
 
-#define	PA_NRUNB	32	/* buckets by longest free run */
+/*
+ * Runs superpages are kept in buckets by their longest free run: one per
+ * length up to PA_RUNB_EXACT pages (the large classes up to 128 KiB), so
+ * a request goes to a superpage whose longest free run fits it snugly and
+ * longer runs stay whole for the requests that need them, then four per
+ * doubling up to a superpage.
+ */
+#define	PA_RUNB_EXACT	32
+#define	PA_NRUNB	48
+
 #define	PA_NFREEB	112	/* buckets by span length */
 
 struct slab;

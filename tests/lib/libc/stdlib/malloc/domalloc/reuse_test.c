@@ -115,6 +115,50 @@ ATF_TC_BODY(runs_pack_into_superpage, tc)
 	ATF_CHECK_EQ(pa_of(a).nactive, 0);
 }
 
+/*
+ * A request goes to the superpage whose longest free run fits it most
+ * snugly: a 28-page run is cut from a 31-page hole, not from a 32-page
+ * one, which then still takes a 128 KiB run without a new superpage.
+ */
+ATF_TC_WITHOUT_HEAD(runs_snug_fit);
+ATF_TC_BODY(runs_snug_fit, tc)
+{
+	unsigned a = new_arena(), i;
+	void *p[32], *q, *r, *s, *t;
+	struct sp *spa, *spb;
+
+	for (i = 0; i < 32; i++)
+		p[i] = mallocx(128 * 1024, flags_of(a));
+	spa = amap_lookup(p[0]);
+	spb = amap_lookup(p[16]);
+	ATF_REQUIRE(spa != spb);
+	for (i = 1; i < 16; i++)
+		ATF_REQUIRE(amap_lookup(p[i]) == spa &&
+		    amap_lookup(p[16 + i]) == spb);
+	/* In the second superpage a hole of 64 pages, then one of 31. */
+	dallocx(p[20], flags_of(a));
+	dallocx(p[21], flags_of(a));
+	q = mallocx(28 * 4096, flags_of(a));
+	r = mallocx(5 * 4096, flags_of(a));
+	ATF_REQUIRE(amap_lookup(q) == spb && amap_lookup(r) == spb);
+	/* In the first superpage, freed last, a hole of 32 pages. */
+	dallocx(p[3], flags_of(a));
+	s = mallocx(28 * 4096, flags_of(a));
+	ATF_CHECK_MSG(amap_lookup(s) == spb,
+	    "28 pages cut from the 32-page hole, not the 31-page one");
+	t = mallocx(128 * 1024, flags_of(a));
+	ATF_CHECK_MSG(amap_lookup(t) == spa, "the 32-page hole was kept");
+	ATF_CHECK_EQ(pa_of(a).nruns_sp, 2);
+	for (i = 0; i < 32; i++)
+		if (i != 3 && i != 20 && i != 21)
+			dallocx(p[i], flags_of(a));
+	dallocx(q, flags_of(a));
+	dallocx(r, flags_of(a));
+	dallocx(s, flags_of(a));
+	dallocx(t, flags_of(a));
+	ATF_CHECK_EQ(pa_of(a).nactive, 0);
+}
+
 ATF_TC_WITHOUT_HEAD(run_reuse);
 ATF_TC_BODY(run_reuse, tc)
 {
@@ -185,6 +229,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, slab_regions);
 	ATF_TP_ADD_TC(tp, empty_slabs_return);
 	ATF_TP_ADD_TC(tp, runs_pack_into_superpage);
+	ATF_TP_ADD_TC(tp, runs_snug_fit);
 	ATF_TP_ADD_TC(tp, run_reuse);
 	ATF_TP_ADD_TC(tp, large_grows_in_place);
 	ATF_TP_ADD_TC(tp, huge_spans);
