@@ -197,6 +197,9 @@ free_slow(void *p)
 	if (p == NULL)
 		return;
 	sp = alloc_lookup(p, &ind, "free");
+	/* Let the next free of this superpage skip the map (tsd.h). */
+	if ((uintptr_t)p - sp->addr < SUPERPAGE)
+		tsd_get()->sp_last = sp;
 	free_validated(p, sp, ind, 0);
 }
 

@@ -76,31 +76,44 @@ DM_INLINE void
 free_fast(void *p)
 {
 	struct tsd *tsd = tsd_get();
-	struct sp *sp;
+	const struct sp *sp;
+	uintptr_t a;
 
-	sp = amap_lookup(p);
-	if (likely(sp != NULL)) {
+	/* a < SUPERPAGE also keeps the page index inside pmap[]. */
+	sp = tsd->sp_last;
+	a = (uintptr_t)p - sp->addr;
+	if (unlikely(a >= SUPERPAGE)) {
+		sp = amap_lookup(p);
+		if (sp == NULL || (a = (uintptr_t)p - sp->addr) >= SUPERPAGE)
+			goto slow;
+		tsd->sp_last = sp;
+	}
+	{
+		struct tbin *tb;
 		uint32_t e, off;
 		unsigned ind;
 
-		e = sp->pmap[((uintptr_t)p >> LG_PAGE) & (SP_NPAGES - 1)];
+		e = sp->pmap[a >> LG_PAGE];
 		/*
 		 * Unused entries (0, PMAP_SLOW) and other nodes' objects land
 		 * on bins with max 0 (tcache.h).
 		 */
 		ind = ((e - 1) ^ tsd->tc.nodexor) & (TCACHE_NBINS - 1);
 		off = (e >> 16) + (uint32_t)((uintptr_t)p & (PAGE - 1));
-		if (likely(sc_divides(ind, off))) {
-			struct tbin *tb = &tsd->tc.bins[ind];
-			uint32_t n = tb->ncached;
+		tb = &tsd->tc.bins[ind];
+		/* off % size == 0, and never true for an empty bin (magic 0). */
+		if (likely(off * tb->magic < tb->magic)) {
+			size_t n = tb->ncached;
 
 			if (likely(n < tb->max && (tb->stack + n)[-1] != p)) {
+				/* In place: no register copy of n + 1. */
 				tb->stack[n] = p;
-				tb->ncached = n + 1;
+				tb->ncached++;
 				return;
 			}
 		}
 	}
+slow:
 	free_slow(p);
 }
 

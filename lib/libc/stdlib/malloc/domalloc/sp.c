@@ -5,6 +5,8 @@
  */
 #include "sp.h"
 
+const struct sp sp_none;
+
 void
 bm_set_range(uint64_t *bm, unsigned start, unsigned n)
 {

@@ -95,6 +95,12 @@ struct sp {
 
 TAILQ_HEAD(sp_list, sp);
 
+/*
+ * A descriptor that describes nothing: address 0 and a page map of zeros
+ * (a free lookup that lands on it takes the slow path).  Read-only.
+ */
+extern const struct sp sp_none;
+
 DM_INLINE unsigned
 sp_page(const struct sp *sp, const void *p)
 {

@@ -121,7 +121,8 @@ tcache_create(struct tcache *tc, struct arena *arena)
 			mem[0] = NULL;
 		tc->bins[i].stack = mem + 1;
 		tc->bins[i].max = tcache_max[i];
-		tc->bins[i].nfill = DM_MAX(tcache_max[i] / 2, 1);
+		tc->bins[i].magic = sc_magic32(i);
+		tc->nfill[i] = DM_MAX(tcache_max[i] / 2, 1);
 		mem += tcache_cap[i] + 1;
 	}
 	tc->nhbins = tcache_nhbins;
@@ -170,7 +171,7 @@ tcache_gc(struct tcache *tc)
 	/* A grown bin that did not need to grow again shrinks back. */
 	if (!(tc->grow[ind] & TBIN_GREW) && tb->max > tcache_max[ind]) {
 		tb->max = DM_MAX(tb->max / 2, tcache_max[ind]);
-		tb->nfill = DM_MAX(tb->max / 2, 1);
+		tc->nfill[ind] = DM_MAX(tb->max / 2, 1);
 		if (tb->ncached > tb->max)
 			tcache_bin_flush(tc, ind, tb->ncached - tb->max);
 	}
@@ -203,7 +204,7 @@ tcache_alloc_slow(struct tcache *tc, unsigned ind)
 	if (tb->ncached == 0) {
 		tcache_event(tc);
 		if (ind < SC_NBINS)
-			n = bin_fill(tc->arena, ind, tb->stack, tb->nfill);
+			n = bin_fill(tc->arena, ind, tb->stack, tc->nfill[ind]);
 		else {
 			/* Large classes are not batched: one at a time. */
 			usize = sc_size[ind];
@@ -245,7 +246,7 @@ tcache_dalloc_slow(struct tcache *tc, unsigned ind, void *p)
 		if ((tc->grow[ind] & TBIN_FILLED) &&
 		    tb->max < tcache_cap[ind]) {
 			tb->max = DM_MIN(tb->max * 2, tcache_cap[ind]);
-			tb->nfill = tb->max / 2;
+			tc->nfill[ind] = tb->max / 2;
 			/* Still filled: the same swing may grow it again. */
 			tc->grow[ind] = TBIN_GREW | TBIN_FILLED;
 		} else {

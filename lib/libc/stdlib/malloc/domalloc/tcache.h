@@ -36,12 +36,18 @@
 
 struct arena;
 
+/*
+ * One bin: 32 bytes, everything both fast paths read.  magic is the
+ * class's 32-bit divisibility magic (sc_magic32) for a bin that holds
+ * objects and 0 for every other bin, so that free's test of an offset,
+ * off * magic < magic (mod 2^32), fails there.
+ */
 struct tbin {
 	void		**stack;
 	uint32_t	ncached;
 	uint32_t	lowwater;
 	uint32_t	max;
-	uint32_t	nfill;
+	uint32_t	magic;
 	uint64_t	nmalloc;	/* pops, for statistics */
 };
 
@@ -71,6 +77,7 @@ struct tcache {
 	uint64_t	nfilled[SC_NTBINS_MAX];
 	uint64_t	nflushed[SC_NTBINS_MAX];
 	uint64_t	nreported[SC_NTBINS_MAX];	/* nmalloc given to bins */
+	uint32_t	nfill[SC_NTBINS_MAX];	/* objects per fill */
 	uint8_t		grow[SC_NTBINS_MAX];	/* TBIN_FILLED, TBIN_GREW */
 	/* Bytes of caches this thread had before (thread.allocated). */
 	uint64_t	allocated_before;

@@ -11,7 +11,9 @@
 #include "pal.h"
 #include "tsd.h"
 
-__thread struct tsd tsd_tls __attribute__((tls_model("initial-exec")));
+__thread struct tsd tsd_tls __attribute__((tls_model("initial-exec"))) = {
+	.sp_last = &sp_none
+};
 
 static pthread_key_t	tsd_key;
 static bool		tsd_key_ok;

@@ -38,6 +38,16 @@ enum tsd_state {
 
 struct tsd {
 	struct tcache	tc;		/* first: fast path */
+	/*
+	 * The descriptor of the superpage of the last free, so that free
+	 * skips the address map while it stays in one superpage.  Valid
+	 * when p - sp_last->addr < SUPERPAGE: descriptors are never freed,
+	 * a released one has its page map cleared (so a stale hit only
+	 * sends free to the slow path, which sets sp_last again) and a
+	 * recycled one has a new address.  Never NULL: it starts at
+	 * sp_none, the only thing not zero in a fresh tsd.
+	 */
+	const struct sp	*sp_last;
 	uint8_t		state;
 	bool		tcache_enabled;	/* thread.tcache.enabled */
 	struct arena	*arena;		/* thread.arena */
