@@ -105,7 +105,7 @@ alloc_lookup(const void *p, unsigned *ind, const char *fn)
 	struct sp *sp;
 	struct slab *s;
 	uint32_t e, off;
-	unsigned c, r;
+	unsigned r;
 
 	sp = amap_lookup(p);
 	if (sp == NULL)
@@ -123,8 +123,7 @@ alloc_lookup(const void *p, unsigned *ind, const char *fn)
 		goto unallocated;
 	}
 	e = sp->pmap[sp_page(sp, p)];
-	c = e & 0xff;
-	if (c == 0)
+	if (e == 0)
 		goto unallocated;
 	if (PMAP_CLASS(e) < 0)
 		goto inner;
@@ -174,8 +173,7 @@ free_validated(void *p, struct sp *sp, unsigned ind, unsigned flags)
 		memset(p, 0x5a, alloc_usize(p, sp, ind));
 	if ((flags & ALLOC_NOCACHE) == 0 && ind < tsd->tc.nhbins &&
 	    sp->kind == SP_RUNS) {
-		if (((sp->pmap[sp_page(sp, p)] >> 6) & (PMAP_NWIN - 1)) !=
-		    tsd->tc.win)
+		if (PMAP_WIN(sp->pmap[sp_page(sp, p)]) != tsd->tc.win)
 			tcache_remote(&tsd->tc, p);
 		else
 			tcache_dalloc_slow(&tsd->tc, ind, p);

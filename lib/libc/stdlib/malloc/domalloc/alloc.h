@@ -52,16 +52,17 @@ alloc_fast(size_t size)
 
 	if (likely(size <= SC_LUT_MAX)) {
 		struct tbin *tb;
-		unsigned ind;
 		uint32_t n;
 
-		ind = sc_lut[(size + SC_QUANTUM - 1) >> SC_LG_QUANTUM];
-		tb = &tsd->tc.bins[ind];
+		tb = (struct tbin *)((char *)tsd->tc.bins +
+		    tcache_lut[(size + SC_QUANTUM - 1) >> SC_LG_QUANTUM]);
 		n = tb->ncached;
 		if (likely(n > tb->lowwater)) {
-			tb->ncached = --n;
+			/* In place: no register copy of n - 1 to store. */
+			DM_FORGET(tb->ncached);
+			tb->ncached--;
 			tb->nmalloc++;
-			return (tb->stack[n]);
+			return ((tb->stack + n)[-1]);
 		}
 		if (n != 0) {
 			tb->lowwater = tb->ncached = --n;
@@ -91,23 +92,23 @@ free_fast(void *p)
 	{
 		struct tbin *tb;
 		uint32_t e, off;
-		unsigned ind;
 
 		e = sp->pmap[a >> LG_PAGE];
 		/*
 		 * Unused entries (0, PMAP_SLOW) and other nodes' objects land
 		 * on bins with max 0 (tcache.h).
 		 */
-		ind = ((e - 1) ^ tsd->tc.nodexor) & (TCACHE_NBINS - 1);
+		tb = (struct tbin *)((char *)tsd->tc.bins +
+		    TCACHE_BIN_OFF(e, tsd->tc.nodexor));
 		off = (e >> 16) + (uint32_t)((uintptr_t)p & (PAGE - 1));
-		tb = &tsd->tc.bins[ind];
 		/* off % size == 0, and never true for an empty bin (magic 0). */
 		if (likely(off * tb->magic < tb->magic)) {
 			size_t n = tb->ncached;
 
 			if (likely(n < tb->max && (tb->stack + n)[-1] != p)) {
-				/* In place: no register copy of n + 1. */
 				tb->stack[n] = p;
+				/* In place: no register copy of n + 1. */
+				DM_FORGET(tb->ncached);
 				tb->ncached++;
 				return;
 			}

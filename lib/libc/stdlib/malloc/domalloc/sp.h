@@ -12,18 +12,21 @@
  * address map (amap.h).
  *
  * pmap[] is what free() reads on its fast path, one 32-bit word per page:
- *   bits 0-5   0 = no allocation starts here, or this page always takes
- *              the slow path (see bits 6-7); otherwise size class + 1 of
- *              the regions in this page (classes up to 62: every class a
- *              superpage's runs can hold);
- *   bits 6-7   with a class: the NUMA window of the arena, node & 3; so a
+ *   bits 0-4   0, but for pages that always take the slow path (huge
+ *              spans, inner pages of a large run: PMAP_SLOW);
+ *   bits 5-10  0 = no allocation starts here; otherwise size class + 1
+ *              of the regions in this page (classes up to 62: every class
+ *              a superpage's runs can hold);
+ *   bits 11-12 with a class: the NUMA window of the arena, node & 3; so a
  *              thread whose window differs lands on an empty cache bin
  *              (see tcache.h) and takes the slow path, which returns the
- *              object to its node.  Without a class: 0 = free page,
- *              1 (PMAP_SLOW) = huge span or inner page of a large run;
+ *              object to its node;
  *   bits 16-31 for slab pages, the byte offset of the page from the
  *              start of its slab (slabs are at most 7 pages), so the fast
  *              path can check that a pointer is the start of a region.
+ * Bits 5-12 sit at the position of a bin's byte offset in the thread
+ * cache (PMAP_LG_FIELD == lg sizeof(struct tbin)), so that free turns an
+ * entry into the address of its bin without a shift.
  * Invariants (SP_RUNS): nused == popcount(used); dirty & used == 0;
  * longest == longest run of zero bits in used; pmap[i] == 0 for free i.
  *
@@ -52,17 +55,21 @@ enum sp_kind {
 	SP_HUGE
 };
 
-#define	PMAP_SLOW	0x40u
-#define	PMAP_SLOW_BYTE	0x40	/* memset pattern: every entry PMAP_SLOW */
+#define	PMAP_LG_FIELD	5	/* the class field: bits 5-12 */
+#define	PMAP_SLOW	0x08u
+/* memset pattern: no class, not 0, so like PMAP_SLOW (bits 11-12 are 1) */
+#define	PMAP_SLOW_BYTE	0x08
 #define	PMAP_NWIN	4	/* NUMA windows */
 #define	SP_NWORDS	(SP_NPAGES / 64)
 
 /* The page map entry of a page holding class sc regions. */
 #define	PMAP_ENTRY(sc, win, off)					\
-	((uint32_t)(((unsigned)(win) & (PMAP_NWIN - 1)) << 6 | ((sc) + 1)) | \
-	((uint32_t)(off) << 16))
+	((uint32_t)((((unsigned)(win) & (PMAP_NWIN - 1)) << 6 | ((sc) + 1)) << \
+	PMAP_LG_FIELD) | ((uint32_t)(off) << 16))
 /* Class of an entry, or -1 if it has none (free or slow page). */
-#define	PMAP_CLASS(e)	((int)((e) & 63) - 1)
+#define	PMAP_CLASS(e)	((int)(((e) >> PMAP_LG_FIELD) & 63) - 1)
+/* NUMA window of an entry with a class. */
+#define	PMAP_WIN(e)	(((e) >> (PMAP_LG_FIELD + 6)) & (PMAP_NWIN - 1))
 
 struct sp {
 	uint32_t		pmap[SP_NPAGES];	/* hot: first */

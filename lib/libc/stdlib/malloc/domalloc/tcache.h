@@ -64,9 +64,21 @@ struct tbin {
 #define	TCACHE_NBINS	(64 * PMAP_NWIN)
 #define	TCACHE_NREMOTE	64
 
+/*
+ * The byte offset in bins[] of the bin that free sends a page map entry
+ * e to, for a thread whose nodexor is x: the entry's class field is at
+ * the position of a bin offset (sp.h), so no shift.
+ */
+#define	TCACHE_BIN_OFF(e, x)						\
+	((((e) - (1u << PMAP_LG_FIELD)) ^ (x)) &			\
+	((TCACHE_NBINS - 1) << PMAP_LG_FIELD))
+#define	TCACHE_NODEXOR(win)	((uint32_t)(win) << (6 + PMAP_LG_FIELD))
+_Static_assert(sizeof(struct tbin) == 1 << PMAP_LG_FIELD,
+    "a page map class field is a bin offset");
+
 struct tcache {
 	struct tbin	bins[TCACHE_NBINS];
-	uint32_t	nodexor;	/* window << 6, see TCACHE_NBINS */
+	uint32_t	nodexor;	/* TCACHE_NODEXOR(win) */
 	unsigned	win;		/* the thread's NUMA window */
 	unsigned	nhbins;		/* bins in use; 0 = no cache */
 	/*
@@ -114,6 +126,12 @@ struct tcache {
 uint64_t tcache_nfree(const struct tcache *tc, unsigned i);
 
 extern unsigned tcache_nhbins;
+/*
+ * The byte offset in bins[] of the bin of a request of size s <= SC_LUT_MAX
+ * is tcache_lut[(s + SC_QUANTUM - 1) >> SC_LG_QUANTUM]: sc_lut scaled, so
+ * that malloc needs no shift.  Zero (bin 0, empty) before tcache_boot.
+ */
+extern uint16_t	tcache_lut[(SC_LUT_MAX >> SC_LG_QUANTUM) + 1];
 
 void	 tcache_boot(void);
 bool	 tcache_create(struct tcache *tc, struct arena *arena);

@@ -12,6 +12,14 @@
 #define	likely(x)	__builtin_expect(!!(x), 1)
 #define	unlikely(x)	__builtin_expect(!!(x), 0)
 
+/*
+ * Make the compiler forget what it knows of the value of lvalue x, so
+ * that a following x++ is done in memory (one read-modify-write
+ * instruction) rather than in a copy of a register holding x.  Emits no
+ * code.
+ */
+#define	DM_FORGET(x)	__asm__("" : "+m" (x))
+
 #define	DM_INLINE	static inline __attribute__((always_inline))
 #define	DM_EXPORT	__attribute__((visibility("default")))
 

@@ -85,7 +85,8 @@ ATF_TC_BODY(page_map_windows, tc)
 			e = PMAP_ENTRY(sc, w, 0);
 			ATF_REQUIRE_EQ(PMAP_CLASS(e), (int)sc);
 			for (t = 0; t < PMAP_NWIN; t++) {
-				ind = ((e - 1) ^ (t << 6)) & (TCACHE_NBINS - 1);
+				ind = TCACHE_BIN_OFF(e, TCACHE_NODEXOR(t)) /
+				    sizeof(struct tbin);
 				if (w == t)
 					ATF_REQUIRE_EQ(ind, sc);
 				else
@@ -95,12 +96,16 @@ ATF_TC_BODY(page_map_windows, tc)
 	}
 	/* Free pages and slow pages land on the empty bin 63. */
 	for (t = 0; t < PMAP_NWIN; t++) {
-		ATF_CHECK_EQ((((uint32_t)0 - 1) ^ (t << 6)) & 63, 63);
-		ATF_CHECK_EQ(((PMAP_SLOW - 1) ^ (t << 6)) & 63, 63);
-		ATF_CHECK_EQ((((uint32_t)0x40404040 - 1) ^ (t << 6)) & 63, 63);
+		ATF_CHECK_EQ(TCACHE_BIN_OFF((uint32_t)0, TCACHE_NODEXOR(t)) /
+		    sizeof(struct tbin) % 64, 63);
+		ATF_CHECK_EQ(TCACHE_BIN_OFF(PMAP_SLOW, TCACHE_NODEXOR(t)) /
+		    sizeof(struct tbin) % 64, 63);
+		ATF_CHECK_EQ(TCACHE_BIN_OFF(PMAP_SLOW_BYTE * 0x01010101u,
+		    TCACHE_NODEXOR(t)) / sizeof(struct tbin) % 64, 63);
 	}
 	ATF_CHECK_EQ(PMAP_CLASS(0), -1);
 	ATF_CHECK_EQ(PMAP_CLASS(PMAP_SLOW), -1);
+	ATF_CHECK_EQ(PMAP_CLASS(PMAP_SLOW_BYTE * 0x01010101u), -1);
 }
 
 ATF_TC_WITHOUT_HEAD(threads_follow_their_node);
@@ -162,8 +167,8 @@ ATF_TC_BODY(explicit_bound_arena, tc)
 	ATF_CHECK(!arena_set_node(a, 7));
 	p = mallocx(100, MALLOCX_ARENA(a->ind) | MALLOCX_TCACHE_NONE);
 	ATF_REQUIRE(p != NULL);
-	ATF_CHECK_EQ(((amap_lookup(p)->pmap[sp_page(amap_lookup(p), p)] >> 6)
-	    & 3), 1);
+	ATF_CHECK_EQ(PMAP_WIN(amap_lookup(p)->pmap[sp_page(amap_lookup(p),
+	    p)]), 1);
 	dallocx(p, MALLOCX_TCACHE_NONE);
 }
 
