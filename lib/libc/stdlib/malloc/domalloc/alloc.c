@@ -122,7 +122,7 @@ alloc_lookup(const void *p, unsigned *ind, const char *fn)
 	default:
 		goto unallocated;
 	}
-	e = sp->pmap[sp_page(sp, p)];
+	e = sp->pmap[sp_page(sp, p)].e;
 	if (e == 0)
 		goto unallocated;
 	if (PMAP_CLASS(e) < 0)
@@ -173,7 +173,7 @@ free_validated(void *p, struct sp *sp, unsigned ind, unsigned flags)
 		memset(p, 0x5a, alloc_usize(p, sp, ind));
 	if ((flags & ALLOC_NOCACHE) == 0 && ind < tsd->tc.nhbins &&
 	    sp->kind == SP_RUNS) {
-		if (PMAP_WIN(sp->pmap[sp_page(sp, p)]) != tsd->tc.win)
+		if (PMAP_WIN(sp->pmap[sp_page(sp, p)].e) != tsd->tc.win)
 			tcache_remote(&tsd->tc, p);
 		else
 			tcache_dalloc_slow(&tsd->tc, ind, p);

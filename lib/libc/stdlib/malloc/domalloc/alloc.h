@@ -90,19 +90,24 @@ free_fast(void *p)
 		tsd->sp_last = sp;
 	}
 	{
+		const struct pmap_ent *pe = &sp->pmap[a >> LG_PAGE];
 		struct tbin *tb;
-		uint32_t e, off;
 
-		e = sp->pmap[a >> LG_PAGE];
 		/*
 		 * Unused entries (0, PMAP_SLOW) and other nodes' objects land
-		 * on bins with max 0 (tcache.h).
+		 * on bins with max 0 and magic 0 (tcache.h).
 		 */
 		tb = (struct tbin *)((char *)tsd->tc.bins +
-		    TCACHE_BIN_OFF(e, tsd->tc.nodexor));
-		off = (e >> 16) + (uint32_t)((uintptr_t)p & (PAGE - 1));
-		/* off % size == 0, and never true for an empty bin (magic 0). */
-		if (likely(off * tb->magic < tb->magic)) {
+		    TCACHE_BIN_OFF(pe->e, tsd->tc.nodexor));
+		/*
+		 * The offset of p in its slab is a multiple of the size (sp.h,
+		 * sc.h); never true for an empty bin (magic 0).
+		 */
+		uint32_t x = (uint32_t)(uintptr_t)p * tb->magic + pe->k;
+
+		/* Both operands from memory: no register copy of magic. */
+		DM_FORGET(tb->magic);
+		if (likely(x < tb->magic)) {
 			size_t n = tb->ncached;
 
 			if (likely(n < tb->max && (tb->stack + n)[-1] != p)) {

@@ -61,7 +61,8 @@ bin_slab_new(struct arena *arena, unsigned sc)
 	}
 	for (k = 0; k < npages; k++) {
 		sp->slab[pidx + k] = s;
-		sp->pmap[pidx + k] = PMAP_ENTRY(sc, arena->win, k << LG_PAGE);
+		sp->pmap[pidx + k] = pmap_ent(sc, arena->win, k << LG_PAGE,
+		    s->addr);
 	}
 	return (s);
 }

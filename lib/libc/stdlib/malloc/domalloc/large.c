@@ -43,10 +43,10 @@ large_alloc(struct arena *arena, size_t usize, size_t align, bool zero)
 		    align > PAGE ? align >> LG_PAGE : 1, &pidx, &dirty);
 		if (sp == NULL)
 			return (NULL);
-		sp->pmap[pidx] = PMAP_ENTRY(ind, arena->win, 0);
-		for (k = 1; k < npages; k++)
-			sp->pmap[pidx + k] = PMAP_SLOW;
 		p = (void *)(sp->addr + ((size_t)pidx << LG_PAGE));
+		sp->pmap[pidx] = pmap_ent(ind, arena->win, 0, (uintptr_t)p);
+		for (k = 1; k < npages; k++)
+			sp->pmap[pidx + k] = PMAP_SLOW_ENT;
 		if (zero && dirty)
 			memset(p, 0, usize);
 	}
@@ -60,7 +60,7 @@ large_usize(struct sp *sp, const void *p)
 {
 	if (sp->kind == SP_HUGE)
 		return (sp->usize);
-	return (sc_size[PMAP_CLASS(sp->pmap[sp_page(sp, p)])]);
+	return (sc_size[PMAP_CLASS(sp->pmap[sp_page(sp, p)].e)]);
 }
 
 void
@@ -74,7 +74,7 @@ large_free(struct sp *sp, void *p)
 		pa_huge_free(&arena->pa, sp);
 	} else {
 		pidx = sp_page(sp, p);
-		ind = (unsigned)PMAP_CLASS(sp->pmap[pidx]);
+		ind = (unsigned)PMAP_CLASS(sp->pmap[pidx].e);
 		pa_run_free(&arena->pa, sp, pidx, sc_size[ind] >> LG_PAGE);
 	}
 	large_stat(arena, ind, false);
@@ -113,12 +113,12 @@ large_resize(struct sp *sp, void *p, size_t oldusize, size_t usize,
 		    &dirty))
 			return (false);
 		for (k = oldpages; k < newpages; k++)
-			sp->pmap[pidx + k] = PMAP_SLOW;
+			sp->pmap[pidx + k] = PMAP_SLOW_ENT;
 		if (zero && dirty)
 			memset((char *)p + oldusize, 0, usize - oldusize);
 	} else
 		pa_run_shrink(&arena->pa, sp, pidx, oldpages, newpages);
-	sp->pmap[pidx] = PMAP_ENTRY(ind, arena->win, 0);
+	sp->pmap[pidx] = pmap_ent(ind, arena->win, 0, (uintptr_t)p);
 	large_stat(arena, sc_index(oldusize), false);
 	large_stat(arena, ind, true);
 	return (true);

@@ -1198,8 +1198,8 @@ pa_reset_runs(struct pa *pa, struct sp *sp)
 	unsigned i, c;
 
 	for (i = 0; i < SP_NPAGES; i++) {
-		c = (unsigned)(PMAP_CLASS(sp->pmap[i]) + 1);
-		if (c >= 1 && c <= SC_NBINS && (sp->pmap[i] >> 16) == 0)
+		c = (unsigned)(PMAP_CLASS(sp->pmap[i].e) + 1);
+		if (c >= 1 && c <= SC_NBINS && (sp->pmap[i].e >> 16) == 0)
 			pa_slab_desc_put_locked(pa, sp->slab[i]);
 	}
 	pa_unlist(pa, sp);

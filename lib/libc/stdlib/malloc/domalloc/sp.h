@@ -11,12 +11,13 @@
  * Every superpage of a span points at the span's descriptor in the
  * address map (amap.h).
  *
- * pmap[] is what free() reads on its fast path, one 32-bit word per page:
+ * pmap[] is what free() reads on its fast path, two 32-bit words per page.
+ * The entry, e:
  *   bits 0-4   0, but for pages that always take the slow path (huge
  *              spans, inner pages of a large run: PMAP_SLOW);
- *   bits 5-10  0 = no allocation starts here; otherwise size class + 1
- *              of the regions in this page (classes up to 62: every class
- *              a superpage's runs can hold);
+ *   bits 5-10  0 = no allocation starts here; otherwise 63 - size class
+ *              (= class ^ 63) of the regions in this page (classes up to
+ *              62: every class a superpage's runs can hold);
  *   bits 11-12 with a class: the NUMA window of the arena, node & 3; so a
  *              thread whose window differs lands on an empty cache bin
  *              (see tcache.h) and takes the slow path, which returns the
@@ -24,11 +25,17 @@
  *   bits 16-31 for slab pages, the byte offset of the page from the
  *              start of its slab (slabs are at most 7 pages), so the fast
  *              path can check that a pointer is the start of a region.
- * Bits 5-12 sit at the position of a bin's byte offset in the thread
+ * The other word, k, is -(start * sc_magic32(class)) mod 2^32 for a page
+ * with a class, where start is the address of its slab or large run, and
+ * 0 otherwise: then (p * sc_magic32(class) + k) mod 2^32 is off * magic
+ * for the byte offset off of p in its slab, and free checks that p is the
+ * start of a region with one multiplication, one addition and a compare
+ * (sc.h), without extracting off from e.
+ * Bits 5-12 of e sit at the position of a bin's byte offset in the thread
  * cache (PMAP_LG_FIELD == lg sizeof(struct tbin)), so that free turns an
  * entry into the address of its bin without a shift.
  * Invariants (SP_RUNS): nused == popcount(used); dirty & used == 0;
- * longest == longest run of zero bits in used; pmap[i] == 0 for free i.
+ * longest == longest run of zero bits in used; pmap[i] all 0 for free i.
  *
  * Synchronization: every field but pmap[] is protected by the owning
  * arena's page allocator lock.  pmap[] entries of a run are written by
@@ -64,15 +71,23 @@ enum sp_kind {
 
 /* The page map entry of a page holding class sc regions. */
 #define	PMAP_ENTRY(sc, win, off)					\
-	((uint32_t)((((unsigned)(win) & (PMAP_NWIN - 1)) << 6 | ((sc) + 1)) << \
+	((uint32_t)((((unsigned)(win) & (PMAP_NWIN - 1)) << 6 | ((sc) ^ 63)) << \
 	PMAP_LG_FIELD) | ((uint32_t)(off) << 16))
+#define	PMAP_SLOW_ENT	((struct pmap_ent){ PMAP_SLOW, 0 })
 /* Class of an entry, or -1 if it has none (free or slow page). */
-#define	PMAP_CLASS(e)	((int)(((e) >> PMAP_LG_FIELD) & 63) - 1)
+#define	PMAP_CLASS(e)							\
+	((((e) >> PMAP_LG_FIELD) & 63) == 0 ? -1 :			\
+	(int)((((e) >> PMAP_LG_FIELD) & 63) ^ 63))
 /* NUMA window of an entry with a class. */
 #define	PMAP_WIN(e)	(((e) >> (PMAP_LG_FIELD + 6)) & (PMAP_NWIN - 1))
 
+struct pmap_ent {
+	uint32_t	e;
+	uint32_t	k;
+};
+
 struct sp {
-	uint32_t		pmap[SP_NPAGES];	/* hot: first */
+	struct pmap_ent		pmap[SP_NPAGES];	/* hot: first */
 	uintptr_t		addr;
 	size_t			nsp;		/* superpages in the span */
 	struct arena		*arena;
@@ -101,6 +116,17 @@ struct sp {
 };
 
 TAILQ_HEAD(sp_list, sp);
+
+/* The page map word pair of a page of a slab or run of class sc. */
+DM_INLINE struct pmap_ent
+pmap_ent(unsigned sc, unsigned win, uint32_t off, uintptr_t start)
+{
+	struct pmap_ent pe;
+
+	pe.e = PMAP_ENTRY(sc, win, off);
+	pe.k = 0u - (uint32_t)start * sc_magic32(sc);
+	return (pe);
+}
 
 /*
  * A descriptor that describes nothing: address 0 and a page map of zeros

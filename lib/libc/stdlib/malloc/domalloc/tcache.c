@@ -305,11 +305,11 @@ tcache_remote_flush(struct tcache *tc)
 	n = tc->nremote;
 	while (n > 0) {
 		first = PMAP_CLASS(amap_lookup(tc->remote[0])->pmap[
-		    sp_page(amap_lookup(tc->remote[0]), tc->remote[0])]);
+		    sp_page(amap_lookup(tc->remote[0]), tc->remote[0])].e);
 		k = keep = 0;
 		for (i = 0; i < n; i++) {
 			sp = amap_lookup(tc->remote[i]);
-			c = PMAP_CLASS(sp->pmap[sp_page(sp, tc->remote[i])]);
+			c = PMAP_CLASS(sp->pmap[sp_page(sp, tc->remote[i])].e);
 			if (c == first)
 				batch[k++] = tc->remote[i];
 			else

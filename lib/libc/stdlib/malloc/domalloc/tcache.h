@@ -53,8 +53,8 @@ struct tbin {
 
 /*
  * The bin array has a window of 64 bins for each NUMA window (sp.h), so
- * that free can turn a page map entry into an index with a subtraction,
- * an exclusive or with the thread's window and a mask.  Only window 0
+ * that free can turn a page map entry into a bin offset with an
+ * exclusive or with the thread's window and a mask (TCACHE_BIN_OFF).  Only window 0
  * holds objects: the bins of other windows, the bins past nhbins and bin
  * 63 of every window (where free pages and PMAP_SLOW entries land) have
  * max 0, which sends free to the slow path.  There, an object of another
@@ -67,12 +67,15 @@ struct tbin {
 /*
  * The byte offset in bins[] of the bin that free sends a page map entry
  * e to, for a thread whose nodexor is x: the entry's class field is at
- * the position of a bin offset (sp.h), so no shift.
+ * the position of a bin offset (sp.h), so no shift, and holds class ^ 63
+ * so that one exclusive or with (window << 6 | 63) gives the class in the
+ * thread's own window (another window's objects land 64 bins or more
+ * away, and entries without a class on bin 63 of some window).
  */
 #define	TCACHE_BIN_OFF(e, x)						\
-	((((e) - (1u << PMAP_LG_FIELD)) ^ (x)) &			\
-	((TCACHE_NBINS - 1) << PMAP_LG_FIELD))
-#define	TCACHE_NODEXOR(win)	((uint32_t)(win) << (6 + PMAP_LG_FIELD))
+	(((e) ^ (x)) & ((TCACHE_NBINS - 1) << PMAP_LG_FIELD))
+#define	TCACHE_NODEXOR(win)						\
+	((uint32_t)((win) << 6 | 63) << PMAP_LG_FIELD)
 _Static_assert(sizeof(struct tbin) == 1 << PMAP_LG_FIELD,
     "a page map class field is a bin offset");
 

@@ -78,15 +78,15 @@ ATF_TC_BODY(page_map_classes, tc)
 
 	p = malloc(100);
 	sp = amap_lookup(p);
-	e = sp->pmap[sp_page(sp, p)];
+	e = sp->pmap[sp_page(sp, p)].e;
 	ATF_CHECK_EQ(sc_size[PMAP_CLASS(e)], 112);
 	free(p);
 	p = malloc(64 * 1024);
 	sp = amap_lookup(p);
-	ATF_CHECK_EQ(sc_size[PMAP_CLASS(sp->pmap[sp_page(sp, p)])],
+	ATF_CHECK_EQ(sc_size[PMAP_CLASS(sp->pmap[sp_page(sp, p)].e)],
 	    64 * 1024);
 	/* Inner pages of a large run send free to the slow path. */
-	ATF_CHECK_EQ(sp->pmap[sp_page(sp, p + PAGE)], PMAP_SLOW);
+	ATF_CHECK_EQ(sp->pmap[sp_page(sp, p + PAGE)].e, PMAP_SLOW);
 	free(p);
 }
 

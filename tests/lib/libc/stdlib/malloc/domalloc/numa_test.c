@@ -168,7 +168,7 @@ ATF_TC_BODY(explicit_bound_arena, tc)
 	p = mallocx(100, MALLOCX_ARENA(a->ind) | MALLOCX_TCACHE_NONE);
 	ATF_REQUIRE(p != NULL);
 	ATF_CHECK_EQ(PMAP_WIN(amap_lookup(p)->pmap[sp_page(amap_lookup(p),
-	    p)]), 1);
+	    p)].e), 1);
 	dallocx(p, MALLOCX_TCACHE_NONE);
 }
 
