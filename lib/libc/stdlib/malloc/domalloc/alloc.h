@@ -54,8 +54,7 @@ alloc_fast(size_t size)
 		struct tbin *tb;
 		uint32_t n;
 
-		tb = (struct tbin *)((char *)tsd->tc.bins +
-		    tcache_lut[(size + SC_QUANTUM - 1) >> SC_LG_QUANTUM]);
+		tb = tsd->bin_of[(size + SC_QUANTUM - 1) >> SC_LG_QUANTUM];
 		n = tb->ncached;
 		if (likely(n > tb->lowwater)) {
 			/* In place: no register copy of n - 1 to store. */

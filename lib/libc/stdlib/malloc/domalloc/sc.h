@@ -44,7 +44,8 @@
 #define	SC_NTBINS_MAX	72		/* sc_index(8 MiB) + 1 */
 
 extern size_t	 sc_size[SC_NSIZES];
-extern uint8_t	 sc_lut[(SC_LUT_MAX >> SC_LG_QUANTUM) + 1];
+#define	SC_LUT_N	((SC_LUT_MAX >> SC_LG_QUANTUM) + 1)
+extern uint8_t	 sc_lut[SC_LUT_N];
 extern uint16_t	 sc_nregs[SC_NBINS];
 extern uint8_t	 sc_slab_pages[SC_NBINS];
 /* Divisibility magic: off % size == 0 iff off * sc_magic <= sc_magic - 1. */

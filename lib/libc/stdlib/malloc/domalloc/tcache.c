@@ -20,7 +20,7 @@ unsigned		tcache_nhbins;
 static uint16_t		tcache_max[SC_NTBINS_MAX];	/* starting capacity */
 static uint16_t		tcache_cap[SC_NTBINS_MAX];	/* grown capacity */
 static size_t		tcache_stack_bytes;
-uint16_t		tcache_lut[(SC_LUT_MAX >> SC_LG_QUANTUM) + 1];
+const struct tbin	tbin_none;
 
 /* Stacks of exited threads, ready for reuse.  Under tcaches_lock. */
 static struct mutex	tcaches_lock = MUTEX_INITIALIZER(RANK_TCACHES);
@@ -55,8 +55,6 @@ tcache_boot(void)
 	/* Bin 63 of each window is the empty one (see TCACHE_NBINS). */
 	if (tcache_nhbins > 63)
 		tcache_nhbins = 63;
-	for (i = 0; i < sizeof(tcache_lut) / sizeof(tcache_lut[0]); i++)
-		tcache_lut[i] = (uint16_t)(sc_lut[i] * sizeof(struct tbin));
 	tcache_stack_bytes = 0;
 	for (i = 0; i < tcache_nhbins; i++) {
 		if (i < SC_NBINS) {

@@ -129,12 +129,8 @@ struct tcache {
 uint64_t tcache_nfree(const struct tcache *tc, unsigned i);
 
 extern unsigned tcache_nhbins;
-/*
- * The byte offset in bins[] of the bin of a request of size s <= SC_LUT_MAX
- * is tcache_lut[(s + SC_QUANTUM - 1) >> SC_LG_QUANTUM]: sc_lut scaled, so
- * that malloc needs no shift.  Zero (bin 0, empty) before tcache_boot.
- */
-extern uint16_t	tcache_lut[(SC_LUT_MAX >> SC_LG_QUANTUM) + 1];
+/* An empty bin (ncached == lowwater == 0), never written: see tsd.h. */
+extern const struct tbin tbin_none;
 
 void	 tcache_boot(void);
 bool	 tcache_create(struct tcache *tc, struct arena *arena);

@@ -12,7 +12,9 @@
 #include "tsd.h"
 
 __thread struct tsd tsd_tls __attribute__((tls_model("initial-exec"))) = {
-	.sp_last = &sp_none
+	.sp_last = &sp_none,
+	/* The cast is safe: malloc writes to a bin only if it is not empty. */
+	.bin_of = { [0 ... SC_LUT_N - 1] = (struct tbin *)&tbin_none }
 };
 
 static pthread_key_t	tsd_key;
@@ -34,9 +36,13 @@ tsd_boot_key(void)
 struct tsd *
 tsd_boot(struct tsd *tsd)
 {
+	unsigned i;
+
 	if (tsd->state != TSD_UNINIT)
 		return (tsd);
 	tsd->state = TSD_BOOTING;
+	for (i = 0; i < SC_LUT_N; i++)
+		tsd->bin_of[i] = &tsd->tc.bins[sc_lut[i]];
 	tsd->node = pal_getnode();
 	tcache_set_win(&tsd->tc, tsd->node);
 	if (tsd->arena == NULL)

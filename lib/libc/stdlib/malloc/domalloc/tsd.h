@@ -48,6 +48,15 @@ struct tsd {
 	 * sp_none, the only thing not zero in a fresh tsd.
 	 */
 	const struct sp	*sp_last;
+	/*
+	 * malloc's size to bin map: bin_of[(size + SC_QUANTUM - 1) >>
+	 * SC_LG_QUANTUM] is &tc.bins[sc_lut[...]], so that malloc finds its
+	 * bin with one load and no address arithmetic (as mimalloc's
+	 * pages_free_direct).  Every entry starts at the empty tbin_none and
+	 * is set by tsd_boot; the bins it points to stay valid for the
+	 * thread's life (a destroyed or disabled cache has empty bins).
+	 */
+	struct tbin	*bin_of[SC_LUT_N];
 	uint8_t		state;
 	bool		tcache_enabled;	/* thread.tcache.enabled */
 	struct arena	*arena;		/* thread.arena */
