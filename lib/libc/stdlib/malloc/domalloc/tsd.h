@@ -1,11 +1,13 @@
 /*
  * tsd.h: per-thread allocator state.
  *
- * One initial-exec TLS block per thread, zero when the thread starts, so
- * that the fast paths need no "initialised?" test: a zero cache has no
- * objects and no room, which sends the first malloc and free of a thread
- * to the slow path, where tsd_boot() sets the thread up.  The thread
- * cache comes first so its bins sit at a small constant offset.
+ * One initial-exec TLS block per thread, a fixed image when the thread
+ * starts, so that the fast paths need no "initialised?" test: zeros but
+ * for sp_last and bin_of, which point at the empty sp_none and tbin_none.
+ * A zero cache has no objects and no room, which sends the first malloc
+ * and free of a thread to the slow path, where tsd_boot() sets the thread
+ * up.  The thread cache comes first so its bins sit at a small constant
+ * offset.
  * Thread exit (a pthread key destructor, or libthr's
  * _malloc_thread_cleanup) returns the cache to the arenas; a thread that
  * allocates after that runs without a cache.

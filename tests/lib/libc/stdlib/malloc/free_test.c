@@ -278,6 +278,43 @@ misuse_interior_huge_page(void *arg)
 	misuse_interior(8 * MT_MIB, mt_page_size());
 }
 
+/*
+ * The same after a valid free of a neighbour, so that free's cached
+ * superpage (tsd.h) is the one of the pointer and the check runs on it.
+ */
+static void
+misuse_interior_small_cached(void *arg)
+{
+	char *p, *q;
+
+	(void)arg;
+	p = malloc(64);
+	q = malloc(64);
+	if (p == NULL || q == NULL)
+		mt_child_fail("malloc(64) failed");
+	memset(p, 0, 64);
+	mt_escape(q);
+	free(q);
+	free(mt_hide(p + 16));
+	settle();
+}
+
+/* A foreign pointer after a valid free (a cached superpage). */
+static void
+misuse_free_stack_cached(void *arg)
+{
+	char buf[256];
+	void *q;
+
+	(void)arg;
+	memset(buf, 0, sizeof(buf));
+	q = malloc(64);
+	mt_escape(q);
+	free(q);
+	free(mt_hide(buf + 64));
+	settle();
+}
+
 static void
 misuse_double_free(size_t n)
 {
@@ -385,6 +422,10 @@ MISUSE_TC(free_interior_small, misuse_interior_small,
     "free of malloc(64) + 8")
 MISUSE_TC(free_interior_small_16, misuse_interior_small_16,
     "free of malloc(64) + 16")
+MISUSE_TC(free_interior_small_cached, misuse_interior_small_cached,
+    "free of malloc(64) + 16 after a free of its neighbour")
+MISUSE_TC(free_stack_cached, misuse_free_stack_cached,
+    "free of a stack pointer after a valid free")
 MISUSE_TC(free_interior_large, misuse_interior_large,
     "free of malloc(1 MiB) + one page")
 MISUSE_TC(free_interior_large_8, misuse_interior_large_8,
@@ -416,6 +457,8 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, free_aligned_sized_exact);
 	ATF_TP_ADD_TC(tp, valid_free_in_child);
 	ATF_TP_ADD_TC(tp, free_stack);
+	ATF_TP_ADD_TC(tp, free_stack_cached);
+	ATF_TP_ADD_TC(tp, free_interior_small_cached);
 	ATF_TP_ADD_TC(tp, free_global);
 	ATF_TP_ADD_TC(tp, free_mmap);
 	ATF_TP_ADD_TC(tp, free_mmap_superpage);

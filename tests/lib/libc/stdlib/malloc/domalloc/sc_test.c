@@ -93,6 +93,34 @@ ATF_TC_BODY(divisibility, tc)
 	}
 }
 
+/*
+ * The free fast path's 32-bit test (sc_magic32), through a page map pair
+ * as free uses it, for every class a page map entry can name and every
+ * offset an entry can give (slab offsets below 2^16, plus the offset in
+ * the page), at a slab start whose low bits are not zero.
+ */
+ATF_TC_WITHOUT_HEAD(divisibility32);
+ATF_TC_BODY(divisibility32, tc)
+{
+	struct pmap_ent pe;
+	uintptr_t start;
+	uint32_t off, m, x;
+	unsigned i;
+
+	free(malloc(1));
+	start = (uintptr_t)0x7f1234567000;
+	for (i = 0; i < SC_HUGE_IND; i++) {
+		m = sc_magic32(i);
+		pe = pmap_ent(i, 0, 0, start);
+		ATF_REQUIRE_EQ(PMAP_CLASS(pe.e), (int)i);
+		for (off = 0; off < (1u << 16) + PAGE; off++) {
+			x = (uint32_t)(start + off) * m + pe.k;
+			ATF_REQUIRE_EQ_MSG(x < m, off % sc_size[i] == 0,
+			    "class %u offset %u", i, off);
+		}
+	}
+}
+
 ATF_TC_WITHOUT_HEAD(aligned_usize);
 ATF_TC_BODY(aligned_usize, tc)
 {
@@ -139,6 +167,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, index_roundtrip);
 	ATF_TP_ADD_TC(tp, slab_geometry);
 	ATF_TP_ADD_TC(tp, divisibility);
+	ATF_TP_ADD_TC(tp, divisibility32);
 	ATF_TP_ADD_TC(tp, aligned_usize);
 	ATF_TP_ADD_TC(tp, bitmap_runs);
 	return (atf_no_error());
