@@ -218,6 +218,9 @@ tcache_alloc_slow(struct tcache *tc, unsigned ind)
 		}
 		if (n == 0)
 			return (NULL);
+		/* Shrunk as free-only (tcache_dalloc_slow): allocates now. */
+		if (tb->max < tcache_max[ind])
+			tb->max = tcache_max[ind];
 		tc->grow[ind] |= TBIN_FILLED;
 		tc->nfilled[ind] += n;
 		tb->ncached = n;
@@ -250,10 +253,17 @@ tcache_dalloc_slow(struct tcache *tc, unsigned ind, void *p)
 			tc->nfill[ind] = tb->max / 2;
 			/* Still filled: the same swing may grow it again. */
 			tc->grow[ind] = TBIN_GREW | TBIN_FILLED;
+		} else if ((uint32_t)tb->nmalloc == tc->flushmark[ind] &&
+		    ind < SC_NBINS) {
+			/* Free-only: keep nothing, hold less next time. */
+			tcache_bin_flush(tc, ind, tb->ncached);
+			tb->max = DM_MAX(tb->max / 2, DM_MIN(tb->max,
+			    TCACHE_FREEONLY_MIN));
 		} else {
 			tcache_bin_flush(tc, ind, tb->max / 2);
 			tc->grow[ind] &= ~TBIN_FILLED;
 		}
+		tc->flushmark[ind] = (uint32_t)tb->nmalloc;
 	}
 	tb->stack[tb->ncached++] = p;
 }

@@ -94,6 +94,8 @@ struct tcache {
 	uint64_t	nreported[SC_NTBINS_MAX];	/* nmalloc given to bins */
 	uint32_t	nfill[SC_NTBINS_MAX];	/* objects per fill */
 	uint8_t		grow[SC_NTBINS_MAX];	/* TBIN_FILLED, TBIN_GREW */
+	/* Low 32 bits of nmalloc at the bin's last flush (free-only test). */
+	uint32_t	flushmark[SC_NTBINS_MAX];
 	/* Bytes of caches this thread had before (thread.allocated). */
 	uint64_t	allocated_before;
 	uint64_t	deallocated_before;
@@ -119,6 +121,14 @@ struct tcache {
  */
 #define	TCACHE_GROW_BYTES	(256 * 1024)
 #define	TCACHE_GROW_SLOTS	1024
+/*
+ * A bin that overflows with no pop since its last flush belongs to a
+ * thread that frees what other threads allocate (a consumer): it is
+ * flushed whole and its capacity halved, down to TCACHE_FREEONLY_MIN, so
+ * such a thread does not keep memory its producers could reuse.  The
+ * next fill (the thread allocates that class after all) restores it.
+ */
+#define	TCACHE_FREEONLY_MIN	32
 #define	TBIN_FILLED		0x1	/* filled since the last flush */
 #define	TBIN_GREW		0x2	/* grew since the last GC visit */
 

@@ -366,8 +366,63 @@ ATF_TC_BODY(bin_grows, tc)
 	ATF_CHECK_EQ(ct_astat(a, fname), 0);
 }
 
+/*
+ * A consumer thread that frees what another thread allocated, and never
+ * allocates that class itself, keeps few of those objects in its cache
+ * (TCACHE_FREEONLY_MIN, 32): the rest go back to the producer's arena.
+ * With the ordinary policy it would keep up to the bin's capacity (128
+ * for 64-byte objects).
+ */
+#define	FO_N	2000
+
+struct fo_arg {
+	void		**v;
+	unsigned	 a;
+	uint64_t	 held;
+};
+
+static void *
+fo_consumer(void *arg)
+{
+	struct fo_arg *fa = arg;
+	char name[64];
+	int i;
+
+	for (i = 0; i < FO_N; i++)
+		free(fa->v[i]);
+	ct_epoch();
+	snprintf(name, sizeof(name), "bins.%u.curregs", ct_bin_index(64));
+	fa->held = ct_astat(fa->a, name);
+	return (NULL);
+}
+
+ATF_TC_WITHOUT_HEAD(freeonly_keeps_little);
+ATF_TC_BODY(freeonly_keeps_little, tc)
+{
+	static void *v[FO_N];
+	struct fo_arg fa;
+	pthread_t t;
+	int i;
+
+	fa.a = fresh_thread_arena();
+	for (i = 0; i < FO_N; i++) {
+		v[i] = malloc(64);
+		ATF_REQUIRE(v[i] != NULL);
+		ct_hide(v[i]);
+	}
+	/* What the producer's own cache holds is not the consumer's. */
+	ATF_REQUIRE_EQ(mallctl("thread.tcache.flush", NULL, NULL, NULL, 0),
+	    0);
+	fa.v = v;
+	ATF_REQUIRE_EQ(pthread_create(&t, NULL, fo_consumer, &fa), 0);
+	ATF_REQUIRE_EQ(pthread_join(t, NULL), 0);
+	ATF_CHECK_MSG(fa.held <= 32, "the consumer kept %ju of %d objects",
+	    (uintmax_t)fa.held, FO_N);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
+	ATF_TP_ADD_TC(tp, freeonly_keeps_little);
 	ATF_TP_ADD_TC(tp, explicit_create_destroy);
 	ATF_TP_ADD_TC(tp, explicit_routing);
 	ATF_TP_ADD_TC(tp, bin_grows);
