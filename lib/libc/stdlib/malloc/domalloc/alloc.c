@@ -224,7 +224,7 @@ alloc_realloc(void *p, size_t size, size_t align, unsigned flags,
 		if (ind >= SC_NBINS && nind >= SC_NBINS &&
 		    (arena == NULL || arena == sp->arena) &&
 		    large_resize(sp, p, oldusize, usize,
-		    (flags & ALLOC_ZERO) != 0))
+		    (flags & ALLOC_ZERO) != 0, true))
 			return (p);
 	}
 	q = alloc_generic(size, align, flags, arena);

@@ -192,7 +192,7 @@ allocx_tc_realloc(const struct allocx_req *r, void *p, size_t size)
 			return (p);
 		if (ind >= SC_NBINS && sc_index(usize) >= SC_NBINS &&
 		    large_resize(sp, p, oldusize, usize,
-		    (r->aflags & ALLOC_ZERO) != 0))
+		    (r->aflags & ALLOC_ZERO) != 0, true))
 			return (p);
 	}
 	q = allocx_alloc(r, size);
@@ -241,10 +241,10 @@ __xallocx(void *p, size_t size, size_t extra, int flags)
 	if (ind < SC_NBINS || (old >= lo && old <= hi))
 		return (old);
 	if (sc_index(hi) >= SC_NBINS && large_resize(sp, p, old, hi,
-	    (flags & FLAG_ZERO) != 0))
+	    (flags & FLAG_ZERO) != 0, false))
 		return (hi);
 	if (hi != lo && sc_index(lo) >= SC_NBINS && large_resize(sp, p, old,
-	    lo, (flags & FLAG_ZERO) != 0))
+	    lo, (flags & FLAG_ZERO) != 0, false))
 		return (lo);
 	return (old);
 }

@@ -83,7 +83,7 @@ large_free(struct sp *sp, void *p)
 
 bool
 large_resize(struct sp *sp, void *p, size_t oldusize, size_t usize,
-    bool zero)
+    bool zero, bool movable)
 {
 	struct arena *arena = sp->arena;
 	unsigned pidx, k, oldpages, newpages, ind;
@@ -95,7 +95,7 @@ large_resize(struct sp *sp, void *p, size_t oldusize, size_t usize,
 	if (sp->kind == SP_HUGE) {
 		if (ind < SC_HUGE_IND)
 			return (false);
-		if (!pa_huge_resize(&arena->pa, sp, usize))
+		if (!pa_huge_resize(&arena->pa, sp, usize, movable))
 			return (false);
 		if (zero && usize > oldusize)
 			memset((char *)p + oldusize, 0, usize - oldusize);

@@ -21,9 +21,14 @@ struct sp;
 void	*large_alloc(struct arena *arena, size_t usize, size_t align,
 	    bool zero);
 void	 large_free(struct sp *sp, void *p);
-/* Resize in place to usize (same placement); false if it cannot. */
+/*
+ * Resize in place to usize (same placement); false if it cannot.  With
+ * movable (realloc, rallocx), the caller would move the allocation
+ * instead, and a huge one then declines to grow into fresh memory when
+ * dirty memory elsewhere would hold it (see pa_huge_resize).
+ */
 bool	 large_resize(struct sp *sp, void *p, size_t oldusize, size_t usize,
-	    bool zero);
+	    bool zero, bool movable);
 /* The usable size of an allocation known to be large or huge. */
 size_t	 large_usize(struct sp *sp, const void *p);
 

@@ -373,8 +373,216 @@ pa_span_find(struct sp_list *lists, size_t nsp, size_t align,
 }
 
 /*
- * Take nsp superpages at an align-aligned address out of the free spans,
- * growing from the OS when nothing fits.  *ndirtyp gets the dirty pages
+ * Gathering.  Free spans of different states are not merged: a dirty
+ * span next to a clean one stays two spans, so that clean memory stays
+ * known to be zero and is used only when no dirty memory fits.  But a
+ * request that fits no single span may well fit a dirty span and its
+ * clean (or muzzy) neighbours together, and growing instead maps fresh
+ * memory that the request then faults in whole, while the dirty pages
+ * next door stay resident unused: in the large benchmark a 32 MiB
+ * request grew the arena by 64 superpages beside 9 dirty and 7 clean
+ * adjacent free superpages.  So before growing, the page allocator looks
+ * for the window of adjacent free spans that needs the fewest clean
+ * superpages and merges its spans into one dirty span.  Not done with
+ * extent hooks that have a merge hook: the hook would have to be asked
+ * while merely looking.
+ */
+
+/* May sp (found through the map) be gathered into a span of this arena? */
+static bool
+pa_gatherable(struct pa *pa, struct sp *sp)
+{
+	return (sp != NULL && sp->kind == SP_FREE && sp->nsp != 0 &&
+	    !sp->busy && sp->arena == pa->arena);
+}
+
+/* The free span just above (up) or below sp, or NULL. */
+static struct sp *
+pa_free_next(struct pa *pa, struct sp *sp, bool up)
+{
+	struct sp *n;
+
+	if (up) {
+		n = amap_lookup((void *)(sp->addr + (sp->nsp << LG_SUPERPAGE)));
+		if (!pa_gatherable(pa, n) ||
+		    n->addr != sp->addr + (sp->nsp << LG_SUPERPAGE))
+			return (NULL);
+	} else {
+		n = amap_lookup((void *)(sp->addr - SUPERPAGE));
+		if (!pa_gatherable(pa, n) ||
+		    n->addr + (n->nsp << LG_SUPERPAGE) != sp->addr)
+			return (NULL);
+	}
+	return (n);
+}
+
+/*
+ * The clean superpages in [start, end) if adjacent free spans from sp
+ * (which holds start or end - 1, as up says) cover it, else SIZE_MAX.
+ */
+static size_t
+pa_window_clean(struct pa *pa, struct sp *sp, uintptr_t start, uintptr_t end,
+    bool up)
+{
+	uintptr_t lo, hi;
+	size_t nclean = 0;
+
+	for (;;) {
+		lo = DM_MAX(sp->addr, start);
+		hi = DM_MIN(sp->addr + (sp->nsp << LG_SUPERPAGE), end);
+		if (!sp->dirty)
+			nclean += (hi - lo) >> LG_SUPERPAGE;
+		if (up ? hi == end : lo == start)
+			return (nclean);
+		if ((sp = pa_free_next(pa, sp, up)) == NULL)
+			return (SIZE_MAX);
+	}
+}
+
+/*
+ * Split free span sp (unlisted) at superpage address at: sp keeps the
+ * part below, the returned descriptor the part above, which gets its
+ * share of the dirty pages and sp's state.
+ */
+static struct sp *
+pa_span_split(struct sp *sp, uintptr_t at, struct sp *hi)
+{
+	hi->kind = SP_FREE;
+	hi->dirty = sp->dirty;
+	hi->muzzy = sp->muzzy;
+	hi->addr = at;
+	hi->nsp = sp->nsp - ((at - sp->addr) >> LG_SUPERPAGE);
+	hi->ndirty = sp->ndirty * hi->nsp / sp->nsp;
+	sp->ndirty -= hi->ndirty;
+	sp->nsp -= hi->nsp;
+	sp->dmap_valid = false;
+	amap_set(at, hi->nsp, hi);
+	return (hi);
+}
+
+/* Charge a free span being gathered (unlisted) as dirty. */
+static void
+pa_gather_one(struct pa *pa, struct sp *sp)
+{
+	if (!sp->dirty) {
+		pa->stats.nretained_sp -= sp->nsp;
+		sp->ndirty = 0;
+	} else if (sp->muzzy) {
+		pa->stats.nmuzzy -= DM_MIN(pa->stats.nmuzzy, sp->ndirty);
+		pa->stats.ndirty += sp->ndirty;
+	}
+	sp->dirty = true;
+	sp->muzzy = false;
+}
+
+/*
+ * Merge the adjacent free spans that cover [start, end), the lowest of
+ * them sp, into one dirty span of exactly that range, whose ndirty counts
+ * what theirs did; the parts of the first and last span outside the range
+ * keep their state (a clean remainder stays clean, so it is not preferred
+ * later as if it were resident).  The result is unlisted and busy, so the
+ * remainders do not merge back into it; pa_span_take clears busy.  NULL
+ * if descriptors for the remainders cannot be had.
+ */
+static struct sp *
+pa_gather(struct pa *pa, struct sp *sp, uintptr_t start, uintptr_t end)
+{
+	struct sp *lead = NULL, *trail = NULL, *n, *d[2];
+
+	d[0] = pa_desc_get(pa);
+	d[1] = pa_desc_get(pa);
+	if (d[0] == NULL || d[1] == NULL) {
+		if (d[0] != NULL)
+			pa_desc_put(pa, d[0]);
+		if (d[1] != NULL)
+			pa_desc_put(pa, d[1]);
+		return (NULL);
+	}
+	pa_unlist(pa, sp);
+	pa_lru_remove(pa, sp);
+	if (sp->addr < start) {
+		lead = sp;
+		sp = pa_span_split(lead, start, d[0]);
+		d[0] = NULL;
+	}
+	for (n = sp;;) {
+		if (n->addr + (n->nsp << LG_SUPERPAGE) > end) {
+			trail = pa_span_split(n, end, d[1]);
+			d[1] = NULL;
+		}
+		pa_gather_one(pa, n);
+		if (n != sp)
+			sp = pa_merge(pa, sp, n);
+		if (sp->addr + (sp->nsp << LG_SUPERPAGE) == end)
+			break;
+		n = pa_free_next(pa, sp, true);
+		pa_unlist(pa, n);
+		pa_lru_remove(pa, n);
+	}
+	sp->busy = true;
+	if (lead != NULL)
+		pa_free_insert(pa, lead);
+	if (trail != NULL)
+		pa_free_insert(pa, trail);
+	if (d[0] != NULL)
+		pa_desc_put(pa, d[0]);
+	if (d[1] != NULL)
+		pa_desc_put(pa, d[1]);
+	return (sp);
+}
+
+/*
+ * No single dirty or muzzy span holds nsp superpages at an align-aligned
+ * address: gather the window of adjacent free spans that does with the
+ * fewest clean superpages, if it has fewer than nsp.  The best window
+ * starts where a dirty span starts or ends where one ends (sliding it off
+ * such a border trades dirty superpages for clean ones or nothing), so
+ * only those are tried.  Returns the gathered span, *startp the window.
+ */
+static struct sp *
+pa_span_gather(struct pa *pa, size_t nsp, size_t align, uintptr_t *startp)
+{
+	struct sp_list *lists[2] = { pa->free_dirty, pa->free_muzzy };
+	struct sp *sp, *best = NULL;
+	uintptr_t s[2], end, best_start = 0, len = nsp << LG_SUPERPAGE;
+	size_t nclean, best_clean = nsp;
+	unsigned b, l, k;
+
+	if (pa->hooks != NULL && pa->hooks->merge != NULL)
+		return (NULL);
+	for (l = 0; l < 2; l++)
+		for (b = 0; b < PA_NFREEB; b++)
+			TAILQ_FOREACH(sp, &lists[l][b], blink) {
+				/* From its start up, and to its end down. */
+				end = sp->addr + (sp->nsp << LG_SUPERPAGE);
+				s[0] = ALIGN_UP(sp->addr, align);
+				s[1] = end < len ? end :
+				    ALIGN_DOWN(end - len, align);
+				for (k = 0; k < 2; k++) {
+					if (s[k] >= end)
+						continue;
+					nclean = pa_window_clean(pa, sp, s[k],
+					    s[k] + len, s[k] >= sp->addr);
+					if (nclean < best_clean) {
+						best_clean = nclean;
+						best = sp;
+						best_start = s[k];
+					}
+				}
+			}
+	if (best == NULL)
+		return (NULL);
+	/* The lowest span of the window, then merge upwards. */
+	for (sp = best; sp->addr > best_start;)
+		sp = pa_free_next(pa, sp, false);
+	*startp = best_start;
+	return (pa_gather(pa, sp, best_start, best_start + len));
+}
+
+/*
+ * Take nsp superpages at an align-aligned address out of the free spans:
+ * a dirty (or muzzy) span, adjacent free spans gathered, a clean span,
+ * and only then memory grown from the OS.  *ndirtyp gets the dirty pages
  * the taken part is charged with (0 for clean memory).
  */
 static struct sp *
@@ -389,6 +597,8 @@ pa_span_take(struct pa *pa, size_t nsp, size_t align, size_t *ndirtyp)
 	sp = pa_span_find(pa->free_dirty, nsp, align, &start);
 	if (sp == NULL)
 		sp = pa_span_find(pa->free_muzzy, nsp, align, &start);
+	if (sp == NULL)
+		sp = pa_span_gather(pa, nsp, align, &start);
 	if (sp == NULL) {
 		dirty = false;
 		sp = pa_span_find(pa->free_clean, nsp, align, &start);
@@ -407,6 +617,10 @@ pa_span_take(struct pa *pa, size_t nsp, size_t align, size_t *ndirtyp)
 			pa_desc_put(pa, mid);
 		if (tail != NULL)
 			pa_desc_put(pa, tail);
+		if (sp->busy) {
+			sp->busy = false;	/* gathered */
+			pa_free_insert(pa, sp);
+		}
 		return (NULL);
 	}
 	pa_unlist(pa, sp);
@@ -452,6 +666,7 @@ pa_span_take(struct pa *pa, size_t nsp, size_t align, size_t *ndirtyp)
 	mid->dmap_valid = dirty && total == 1 && lead == 0 && sp->dmap_valid;
 	mid->dirty = false;
 	mid->muzzy = false;
+	mid->busy = false;	/* gathered */
 	mid->ndirty = 0;
 	*ndirtyp = dirty ? DM_MAX(share, 1) : 0;
 	return (mid);
@@ -1074,11 +1289,11 @@ pa_huge_free(struct pa *pa, struct sp *sp)
 }
 
 bool
-pa_huge_resize(struct pa *pa, struct sp *sp, size_t newsize)
+pa_huge_resize(struct pa *pa, struct sp *sp, size_t newsize, bool movable)
 {
 	struct sp *n, *t;
 	size_t newnsp, extra, oldpages;
-	uintptr_t end;
+	uintptr_t end, start;
 
 	newnsp = (newsize + SUPERPAGE - 1) >> LG_SUPERPAGE;
 	oldpages = pa_pages(sp->usize);
@@ -1088,8 +1303,18 @@ pa_huge_resize(struct pa *pa, struct sp *sp, size_t newsize)
 	if (newnsp > sp->nsp) {
 		extra = newnsp - sp->nsp;
 		n = amap_lookup((void *)end);
-		if (n == NULL || n->kind != SP_FREE || n->busy || n->addr != end ||
-		    n->arena != pa->arena || n->nsp < extra) {
+		/*
+		 * Growing into a clean neighbour faults in fresh pages while
+		 * a dirty span elsewhere may hold the whole new size: then a
+		 * caller that can moves the allocation there instead, whose
+		 * copy touches only resident pages and whose old span is
+		 * dirty memory for the next request.  In the large benchmark
+		 * (61 seeds, with gathering) the mean peak RSS went from 168
+		 * to 157 MiB.
+		 */
+		if (!pa_gatherable(pa, n) || n->addr != end || n->nsp < extra ||
+		    (movable && !n->dirty && pa_span_find(pa->free_dirty,
+		    newnsp, SUPERPAGE, &start) != NULL)) {
 			mutex_unlock(&pa->lock);
 			return (false);
 		}

@@ -6,9 +6,13 @@
  * map), superpages carved into page runs (kept in buckets by their
  * longest free run, so the search prefers a superpage whose free space
  * fits the request snugly and whole superpages stay dense or empty), and
- * huge spans.  New address space comes from the platform layer in
- * superpage-aligned chunks whose size doubles as the arena grows;
- * address space is retained (purged, not unmapped) once obtained.
+ * huge spans.  A request that no single dirty span fits gathers adjacent
+ * free spans of mixed states, fewest clean superpages first, before it
+ * takes a clean span or grows the arena, so resident memory is reused
+ * before fresh memory is faulted in.  New address space comes from the
+ * platform layer in superpage-aligned chunks whose size doubles as the
+ * arena grows; address space is retained (purged, not unmapped) once
+ * obtained.
  * Unused dirty pages are purged by decay (decay.h), oldest first and
  * whole free superpages before pages inside partly used ones.  With a
  * non-zero muzzy decay time, whole free spans go dirty -> muzzy (lazy
@@ -121,7 +125,12 @@ void	 pa_run_shrink(struct pa *pa, struct sp *sp, unsigned pidx,
 struct sp *pa_huge_alloc(struct pa *pa, size_t size, size_t align,
 	    bool *zeroed);
 void	 pa_huge_free(struct pa *pa, struct sp *sp);
-bool	 pa_huge_resize(struct pa *pa, struct sp *sp, size_t newsize);
+/*
+ * Resize a huge span in place.  With movable, growing into clean
+ * superpages is declined while a dirty span holds the whole new size.
+ */
+bool	 pa_huge_resize(struct pa *pa, struct sp *sp, size_t newsize,
+	    bool movable);
 
 /* Slab descriptors. */
 struct slab *pa_slab_desc_get(struct pa *pa);

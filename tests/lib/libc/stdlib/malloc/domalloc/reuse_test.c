@@ -5,6 +5,7 @@
  * is not disturbed by other allocations.
  */
 #include <atf-c.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -223,6 +224,91 @@ ATF_TC_BODY(huge_spans, tc)
 	ATF_CHECK_EQ(pa_of(a).nhuge_sp, 0);
 }
 
+/* A fresh arena that never purges, so dirty memory stays dirty. */
+static unsigned
+new_arena_nodecay(void)
+{
+	unsigned a = new_arena();
+	ssize_t ms = -1;
+	char name[64];
+
+	snprintf(name, sizeof(name), "arena.%u.dirty_decay_ms", a);
+	ATF_REQUIRE_EQ(mallctl(name, NULL, NULL, &ms, sizeof(ms)), 0);
+	return (a);
+}
+
+/*
+ * A request that fits no single free span but a dirty span and its clean
+ * neighbour together takes them both (the window with the fewest clean
+ * superpages) rather than growing the arena; the clean superpage left
+ * over stays clean.
+ */
+ATF_TC_WITHOUT_HEAD(huge_gathers_dirty_and_clean);
+ATF_TC_BODY(huge_gathers_dirty_and_clean, tc)
+{
+	unsigned a = new_arena_nodecay();
+	void *x, *y, *q;
+	size_t mapped;
+
+	/* A chunk of 2 superpages: x and a clean one. */
+	x = mallocx(2 << 20, flags_of(a));
+	ATF_REQUIRE(x != NULL);
+	ATF_REQUIRE_EQ(pa_of(a).nmapped_sp, 2);
+	/* A chunk of 4: y on 2, then 2 clean. */
+	y = mallocx(4 << 20, flags_of(a));
+	ATF_REQUIRE(y != NULL);
+	mapped = pa_of(a).nmapped_sp;
+	ATF_REQUIRE_EQ(mapped, 6);
+	ATF_REQUIRE_EQ(pa_of(a).nretained_sp, 3);
+	/* 2 dirty superpages, 2 clean ones above: 6 MiB fits only both. */
+	dallocx(y, flags_of(a));
+	q = mallocx(6 << 20, flags_of(a));
+	ATF_REQUIRE(q != NULL);
+	ATF_CHECK_EQ_MSG(q, y, "the dirty span and its clean neighbour");
+	ATF_CHECK_EQ_MSG(pa_of(a).nmapped_sp, mapped, "no growth");
+	ATF_CHECK_EQ_MSG(pa_of(a).nretained_sp, 2,
+	    "the clean superpage left over stays clean");
+	ATF_CHECK_EQ(pa_of(a).ndirty, 0);
+	dallocx(q, flags_of(a));
+	dallocx(x, flags_of(a));
+	ATF_CHECK_EQ(pa_of(a).nactive, 0);
+}
+
+/*
+ * realloc of a huge object moves it into a dirty span that holds the new
+ * size rather than growing into the clean superpages that follow it (which
+ * would be faulted in fresh); xallocx, which cannot move, still grows in
+ * place.
+ */
+ATF_TC_WITHOUT_HEAD(huge_grows_into_dirty);
+ATF_TC_BODY(huge_grows_into_dirty, tc)
+{
+	unsigned a = new_arena_nodecay();
+	char *d, *p, *q, *r;
+
+	/* A chunk of 4 superpages for d, one of 4 for p and 3 clean. */
+	d = mallocx(8 << 20, flags_of(a));
+	p = mallocx(2 << 20, flags_of(a));
+	ATF_REQUIRE(d != NULL && p != NULL);
+	ATF_REQUIRE_EQ(pa_of(a).nretained_sp, 3);
+	dallocx(d, flags_of(a));
+	memset(p, 5, 2 << 20);
+	q = rallocx(p, 4 << 20, flags_of(a));
+	ATF_REQUIRE(q != NULL);
+	ATF_CHECK_EQ_MSG(q, d, "moved into the dirty span");
+	ATF_CHECK_EQ(q[(2 << 20) - 1], 5);
+	ATF_CHECK_EQ_MSG(pa_of(a).nretained_sp, 3, "nothing fresh touched");
+	/* p's superpage, dirty now, then the 3 clean ones. */
+	r = mallocx(2 << 20, flags_of(a));
+	ATF_REQUIRE_EQ(r, p);
+	ATF_CHECK_EQ_MSG(xallocx(r, 4 << 20, 0, flags_of(a)), 4 << 20,
+	    "xallocx cannot move: it grows in place");
+	ATF_CHECK_EQ(pa_of(a).nretained_sp, 2);
+	dallocx(q, flags_of(a));
+	dallocx(r, flags_of(a));
+	ATF_CHECK_EQ(pa_of(a).nactive, 0);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, small_lifo_reuse);
@@ -233,5 +319,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, run_reuse);
 	ATF_TP_ADD_TC(tp, large_grows_in_place);
 	ATF_TP_ADD_TC(tp, huge_spans);
+	ATF_TP_ADD_TC(tp, huge_gathers_dirty_and_clean);
+	ATF_TP_ADD_TC(tp, huge_grows_into_dirty);
 	return (atf_no_error());
 }
