@@ -9,6 +9,9 @@
 #include "bin.h"
 #include "msg.h"
 
+/* Slabs emptied by one flush released together. */
+#define	BIN_EMPTY_BATCH	64
+
 void
 bin_init(struct bin *bin)
 {
@@ -161,7 +164,7 @@ void
 bin_dalloc_batch(struct arena *hint, unsigned sc, void **ptrs, unsigned n,
     uint64_t nrequests)
 {
-	struct slab *s, *empty[64];
+	struct slab *s, *empty[BIN_EMPTY_BATCH];
 	struct arena *a;
 	struct bin *bin;
 	unsigned i, keep, nempty, k;
@@ -189,17 +192,20 @@ bin_dalloc_batch(struct arena *hint, unsigned sc, void **ptrs, unsigned n,
 				continue;
 			}
 			s = bin_dalloc_locked(bin, s, p);
-			if (s != NULL) {
-				if (nempty == 64) {
-					/* Keep it; released next time. */
-					TAILQ_INSERT_TAIL(&bin->nonfull, s,
-					    link);
-					s->listed = true;
-					bin->stats.nonfull++;
-					bin->stats.curslabs++;
-				} else
-					empty[nempty++] = s;
+			if (s == NULL)
+				continue;
+			if (nempty == BIN_EMPTY_BATCH) {
+				/*
+				 * Release a full batch now, under the bin lock
+				 * (the page allocator's lock ranks below it):
+				 * an empty slab kept on the nonfull list would
+				 * stay resident until it is used again.
+				 */
+				for (k = 0; k < nempty; k++)
+					bin_slab_release(a, empty[k]);
+				nempty = 0;
 			}
+			empty[nempty++] = s;
 		}
 		bin->stats.ndalloc += n - keep;
 		bin->stats.curregs -= n - keep;
