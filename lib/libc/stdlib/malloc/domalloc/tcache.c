@@ -204,6 +204,11 @@ tcache_alloc_slow(struct tcache *tc, unsigned ind)
 
 	if (tb->ncached == 0) {
 		tcache_event(tc);
+		/* Shrunk as free-only (tcache_dalloc_slow): allocates now. */
+		if (tb->max < tcache_max[ind]) {
+			tb->max = tcache_max[ind];
+			tc->nfill[ind] = DM_MAX(tb->max / 2, 1);
+		}
 		if (ind < SC_NBINS)
 			n = bin_fill(tc->arena, ind, tb->stack, tc->nfill[ind]);
 		else {
@@ -218,9 +223,6 @@ tcache_alloc_slow(struct tcache *tc, unsigned ind)
 		}
 		if (n == 0)
 			return (NULL);
-		/* Shrunk as free-only (tcache_dalloc_slow): allocates now. */
-		if (tb->max < tcache_max[ind])
-			tb->max = tcache_max[ind];
 		tc->grow[ind] |= TBIN_FILLED;
 		tc->nfilled[ind] += n;
 		tb->ncached = n;
@@ -240,7 +242,16 @@ tcache_dalloc_slow(struct tcache *tc, unsigned ind, void *p)
 
 	if (tb->ncached != 0 && tb->stack[tb->ncached - 1] == p)
 		msg_fatal("free(): double free of %p", p);
-	if (tb->ncached == tb->max) {
+	/* >=: ncached never exceeds max, but a slip must not overrun. */
+	if (tb->ncached >= tb->max) {
+		uint32_t mark = (uint32_t)(tb->nmalloc + tc->nfilled[ind]);
+
+		/* No pop and no fill since the last overflow: quiet. */
+		if (mark != tc->flushmark[ind])
+			tc->nquiet[ind] = 0;
+		else if (tc->nquiet[ind] < TCACHE_FREEONLY_QUIET)
+			tc->nquiet[ind]++;
+		tc->flushmark[ind] = mark;
 		tcache_event(tc);
 		/*
 		 * Filled and now full again: the thread's working set is
@@ -253,17 +264,17 @@ tcache_dalloc_slow(struct tcache *tc, unsigned ind, void *p)
 			tc->nfill[ind] = tb->max / 2;
 			/* Still filled: the same swing may grow it again. */
 			tc->grow[ind] = TBIN_GREW | TBIN_FILLED;
-		} else if ((uint32_t)tb->nmalloc == tc->flushmark[ind] &&
+		} else if (tc->nquiet[ind] >= TCACHE_FREEONLY_QUIET &&
 		    ind < SC_NBINS) {
 			/* Free-only: keep nothing, hold less next time. */
 			tcache_bin_flush(tc, ind, tb->ncached);
 			tb->max = DM_MAX(tb->max / 2, DM_MIN(tb->max,
 			    TCACHE_FREEONLY_MIN));
+			tc->nfill[ind] = DM_MAX(tb->max / 2, 1);
 		} else {
-			tcache_bin_flush(tc, ind, tb->max / 2);
+			tcache_bin_flush(tc, ind, tb->ncached - tb->max / 2);
 			tc->grow[ind] &= ~TBIN_FILLED;
 		}
-		tc->flushmark[ind] = (uint32_t)tb->nmalloc;
 	}
 	tb->stack[tb->ncached++] = p;
 }

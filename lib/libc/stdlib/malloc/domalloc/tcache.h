@@ -94,8 +94,10 @@ struct tcache {
 	uint64_t	nreported[SC_NTBINS_MAX];	/* nmalloc given to bins */
 	uint32_t	nfill[SC_NTBINS_MAX];	/* objects per fill */
 	uint8_t		grow[SC_NTBINS_MAX];	/* TBIN_FILLED, TBIN_GREW */
-	/* Low 32 bits of nmalloc at the bin's last flush (free-only test). */
+	/* Pops plus fills at the bin's last overflow (low 32 bits). */
 	uint32_t	flushmark[SC_NTBINS_MAX];
+	/* Overflows in a row with no pop or fill between (at most 2). */
+	uint8_t		nquiet[SC_NTBINS_MAX];
 	/* Bytes of caches this thread had before (thread.allocated). */
 	uint64_t	allocated_before;
 	uint64_t	deallocated_before;
@@ -122,13 +124,16 @@ struct tcache {
 #define	TCACHE_GROW_BYTES	(256 * 1024)
 #define	TCACHE_GROW_SLOTS	1024
 /*
- * A bin that overflows with no pop since its last flush belongs to a
- * thread that frees what other threads allocate (a consumer): it is
- * flushed whole and its capacity halved, down to TCACHE_FREEONLY_MIN, so
- * such a thread does not keep memory its producers could reuse.  The
- * next fill (the thread allocates that class after all) restores it.
+ * A bin that overflows twice in a row (TCACHE_FREEONLY_QUIET) with no
+ * pop and no fill in between belongs to a thread that frees what other
+ * threads allocate (a consumer): it is flushed whole and its capacity
+ * halved, down to TCACHE_FREEONLY_MIN, so such a thread does not keep
+ * memory its producers could reuse.  (One quiet overflow is normal: a
+ * thread that swings frees a burst after each fill.)  The next fill (the
+ * thread allocates that class after all) restores the capacity.
  */
 #define	TCACHE_FREEONLY_MIN	32
+#define	TCACHE_FREEONLY_QUIET	2
 #define	TBIN_FILLED		0x1	/* filled since the last flush */
 #define	TBIN_GREW		0x2	/* grew since the last GC visit */
 
