@@ -7,6 +7,17 @@
 static amap_leaf_t	amap_zero_leaf;
 amap_leaf_t *_Atomic	amap_root[AMAP_ROOT_N];
 
+/*
+ * A leaf is 1 MiB of base memory of which only the pages holding
+ * entries in use are ever touched: the pages written so far, per root
+ * slot, so that the statistics do not count the rest as resident.
+ * Updated with atomics (amap_set runs under different arenas' locks).
+ */
+#define	AMAP_LEAF_PAGES	(sizeof(amap_leaf_t) / PAGE)
+static _Atomic uint64_t	amap_touched[AMAP_ROOT_N][AMAP_LEAF_PAGES / 64];
+static _Atomic size_t	amap_nleaves;
+static _Atomic size_t	amap_ntouched;
+
 void
 amap_boot(void)
 {
@@ -29,11 +40,39 @@ amap_leaf(uintptr_t a)
 	leaf = base_alloc(sizeof(amap_leaf_t));
 	if (leaf == NULL)
 		return (NULL);
+	/* Counted whether or not it is installed: base memory either way. */
+	atomic_fetch_add_explicit(&amap_nleaves, 1, memory_order_relaxed);
 	expect = &amap_zero_leaf;
 	if (!atomic_compare_exchange_strong_explicit(&amap_root[r], &expect,
 	    leaf, memory_order_acq_rel, memory_order_acquire))
 		return (expect);	/* lost the race; ours is abandoned */
 	return (leaf);
+}
+
+/* Note that the leaf page holding the entry of address a is touched. */
+static void
+amap_touch(uintptr_t a)
+{
+	size_t i = ((a >> LG_SUPERPAGE) & (AMAP_LEAF_N - 1)) *
+	    sizeof(struct sp *) / PAGE;
+	uint64_t bit = (uint64_t)1 << (i & 63);
+	_Atomic uint64_t *w = &amap_touched[a >> AMAP_ROOT_SHIFT][i >> 6];
+
+	if ((atomic_load_explicit(w, memory_order_relaxed) & bit) == 0 &&
+	    (atomic_fetch_or_explicit(w, bit, memory_order_relaxed) & bit) ==
+	    0)
+		atomic_fetch_add_explicit(&amap_ntouched, 1,
+		    memory_order_relaxed);
+}
+
+size_t
+amap_untouched(void)
+{
+	size_t n = atomic_load_explicit(&amap_nleaves, memory_order_relaxed);
+	size_t t = atomic_load_explicit(&amap_ntouched, memory_order_relaxed);
+
+	return ((n * AMAP_LEAF_PAGES - DM_MIN(t, n * AMAP_LEAF_PAGES)) *
+	    PAGE);
 }
 
 bool
@@ -53,6 +92,7 @@ amap_set(uintptr_t addr, size_t nsp, struct sp *sp)
 		atomic_store_explicit(
 		    &(*leaf)[(a >> LG_SUPERPAGE) & (AMAP_LEAF_N - 1)], sp,
 		    memory_order_release);
+		amap_touch(a);
 	}
 	return (true);
 }

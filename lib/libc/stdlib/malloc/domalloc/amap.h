@@ -55,5 +55,7 @@ amap_lookup(const void *p)
 void	amap_boot(void);
 /* Point nsp superpages from addr at sp; false if a leaf cannot be had. */
 bool	amap_set(uintptr_t addr, size_t nsp, struct sp *sp);
+/* Bytes of the leaves (base memory) never written: not resident. */
+size_t	amap_untouched(void);
 
 #endif /* !AMAP_H */

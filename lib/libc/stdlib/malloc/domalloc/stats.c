@@ -6,6 +6,7 @@
 #include <stdatomic.h>
 #include <string.h>
 
+#include "amap.h"
 #include "arena.h"
 #include "base.h"
 #include "bg.h"
@@ -24,11 +25,16 @@ static struct stats_arena	 stats_destroyed;
 static struct stats_arena	 stats_tmp;
 static struct stats_arena	*stats_slots[ARENA_LIMIT];
 
-/* Metadata bytes that may be resident: what base handed out. */
+/*
+ * Metadata bytes that may be resident: what base handed out, but for
+ * the address map's leaves, of which only the pages written count.
+ */
 static size_t
 stats_base_resident(void)
 {
 	size_t r = ALIGN_UP(base_allocated(), PAGE);
+
+	r -= DM_MIN(r, amap_untouched());
 
 	return (DM_MIN(r, base_mapped()));
 }
