@@ -420,8 +420,146 @@ ATF_TC_BODY(freeonly_keeps_little, tc)
 	    (uintmax_t)fa.held, FO_N);
 }
 
+/*
+ * A bin that grew (a swinging working set), then had a long run of frees
+ * with no allocation (which shrinks a free-only bin), then refills, must
+ * still hold no more than its capacity: a bin that did not would run past
+ * the end of its stack into the next class's, seen here as a 640-byte
+ * request served with a 512-byte object or an abort at the flush.  (The
+ * first free-only version broke this invariant by refilling with the
+ * grown fill count; python3 in preload_test and realprog_test found it.)
+ */
+#define	GS_N	3000
+
+static void *
+gs_producer(void *arg)
+{
+	void **v = arg;
+	int i;
+
+	for (i = 0; i < GS_N; i++) {
+		v[i] = malloc(512);
+		if (v[i] == NULL)
+			return (arg);
+	}
+	return (NULL);
+}
+
+ATF_TC_WITHOUT_HEAD(grown_freeonly_refill);
+ATF_TC_BODY(grown_freeonly_refill, tc)
+{
+	static void *v[GS_N], *u[GS_N];
+	void *r, *q, *w[10];
+	char name[64];
+	unsigned a, c;
+	pthread_t t;
+	int round, i;
+
+	a = fresh_thread_arena();
+	c = ct_bin_index(512);
+	/* Grow the 512-byte bin to its cap, as in bin_grows. */
+	for (round = 0; round < 20; round++) {
+		for (i = 0; i < 512; i++) {
+			v[i] = malloc(512);
+			ATF_REQUIRE(v[i] != NULL);
+			ct_hide(v[i]);
+		}
+		for (i = 0; i < 512; i++)
+			free(v[i]);
+	}
+	/* Another thread's objects, freed at the end. */
+	ATF_REQUIRE_EQ(pthread_create(&t, NULL, gs_producer, u), 0);
+	ATF_REQUIRE_EQ(pthread_join(t, &r), 0);
+	ATF_REQUIRE(r == NULL);
+	/* A swing past the cap: a long run of frees shrinks the bin. */
+	for (i = 0; i < GS_N; i++) {
+		v[i] = malloc(512);
+		ATF_REQUIRE(v[i] != NULL);
+		ct_hide(v[i]);
+	}
+	for (i = 0; i < GS_N; i++)
+		free(v[i]);
+	/* Empty, so the next allocation fills. */
+	ATF_REQUIRE_EQ(mallctl("thread.tcache.flush", NULL, NULL, NULL, 0),
+	    0);
+	/* The next class's stack, right after this one's, holds objects. */
+	for (i = 0; i < 10; i++) {
+		w[i] = malloc(640);
+		ATF_REQUIRE(w[i] != NULL);
+		ct_hide(w[i]);
+	}
+	for (i = 0; i < 10; i++)
+		free(w[i]);
+	q = malloc(512);
+	ATF_REQUIRE(q != NULL);
+	ct_hide(q);
+	free(q);
+	for (i = 0; i < GS_N; i++)
+		free(u[i]);
+	for (i = 0; i < 10; i++) {
+		w[i] = malloc(640);
+		ATF_REQUIRE(w[i] != NULL);
+		ATF_CHECK_MSG(malloc_usable_size(w[i]) >= 640,
+		    "malloc(640) returned a %zu-byte object",
+		    malloc_usable_size(w[i]));
+	}
+	for (i = 0; i < 10; i++)
+		free(w[i]);
+	ATF_REQUIRE_EQ(mallctl("thread.tcache.flush", NULL, NULL, NULL, 0),
+	    0);
+	ct_epoch();
+	snprintf(name, sizeof(name), "bins.%u.curregs", c);
+	ATF_CHECK_EQ(ct_astat(a, name), 0);
+}
+
+/*
+ * One flush that empties more slabs than bin_dalloc_batch releases at
+ * once (64) still gives every one of them back: an earlier version left
+ * the rest, empty, on the bin's nonfull list, where they stayed resident
+ * (redis after FLUSHALL kept 12 MiB of empty slabs).
+ */
+ATF_TC_WITHOUT_HEAD(flush_releases_all_empty);
+ATF_TC_BODY(flush_releases_all_empty, tc)
+{
+	static void *v[100][64];
+	char name[64];
+	unsigned a, c;
+	int s, i;
+
+	a = fresh_thread_arena();
+	c = ct_bin_index(64);
+	/* 100 slabs of 64 regions (fresh arena: slab after slab). */
+	for (s = 0; s < 100; s++)
+		for (i = 0; i < 64; i++) {
+			v[s][i] = malloc(64);
+			ATF_REQUIRE(v[s][i] != NULL);
+			ct_hide(v[s][i]);
+		}
+	/* All but one region of each slab, flushed as they go. */
+	for (s = 0; s < 100; s++)
+		for (i = 1; i < 64; i++)
+			free(v[s][i]);
+	ATF_REQUIRE_EQ(mallctl("thread.tcache.flush", NULL, NULL, NULL, 0),
+	    0);
+	/* The last region of every slab, then one flush of all 100. */
+	for (s = 0; s < 100; s++)
+		free(v[s][0]);
+	ATF_REQUIRE_EQ(mallctl("thread.tcache.flush", NULL, NULL, NULL, 0),
+	    0);
+	ct_epoch();
+	snprintf(name, sizeof(name), "bins.%u.curregs", c);
+	ATF_CHECK_EQ(ct_astat(a, name), 0);
+	/* The bin's current slab stays, empty or not. */
+	snprintf(name, sizeof(name), "bins.%u.curslabs", c);
+	ATF_CHECK(ct_astat(a, name) <= 1);
+	snprintf(name, sizeof(name), "bins.%u.nonfull_slabs", c);
+	ATF_CHECK_EQ(ct_astat(a, name), 0);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
+	ATF_TP_ADD_TC(tp, flush_releases_all_empty);
+	ATF_TP_ADD_TC(tp, grown_freeonly_refill);
 	ATF_TP_ADD_TC(tp, freeonly_keeps_little);
 	ATF_TP_ADD_TC(tp, explicit_create_destroy);
 	ATF_TP_ADD_TC(tp, explicit_routing);
