@@ -556,8 +556,31 @@ ATF_TC_BODY(flush_releases_all_empty, tc)
 	ATF_CHECK_EQ(ct_astat(a, name), 0);
 }
 
+/*
+ * Objects of one class allocated one after another from a fresh slab
+ * come in ascending address order (the fill is reversed onto the stack).
+ */
+ATF_TC_WITHOUT_HEAD(fill_order_ascending);
+ATF_TC_BODY(fill_order_ascending, tc)
+{
+	char *p[8];
+	int i;
+
+	(void)fresh_thread_arena();
+	for (i = 0; i < 8; i++) {
+		p[i] = malloc(48);
+		ATF_REQUIRE(p[i] != NULL);
+	}
+	for (i = 1; i < 8; i++)
+		ATF_CHECK_MSG(p[i] == p[i - 1] + 48, "object %d at %p after %p",
+		    i, (void *)p[i], (void *)p[i - 1]);
+	for (i = 0; i < 8; i++)
+		free(p[i]);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
+	ATF_TP_ADD_TC(tp, fill_order_ascending);
 	ATF_TP_ADD_TC(tp, flush_releases_all_empty);
 	ATF_TP_ADD_TC(tp, grown_freeonly_refill);
 	ATF_TP_ADD_TC(tp, freeonly_keeps_little);
