@@ -36,6 +36,28 @@ fresh_thread_arena(void)
 	return (a);
 }
 
+/* n objects of size into v, each kept from the optimizer. */
+static void
+alloc_n(void **v, int n, size_t size)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		v[i] = malloc(size);
+		ATF_REQUIRE(v[i] != NULL);
+		ct_hide(v[i]);
+	}
+}
+
+static void
+free_n(void **v, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+}
+
 ATF_TC_WITHOUT_HEAD(explicit_create_destroy);
 ATF_TC_BODY(explicit_create_destroy, tc)
 {
@@ -274,8 +296,7 @@ check_counters(void)
 	for (i = 0; i < NKEEP; i++)
 		keep[i] = ct_hide(malloc(16));
 	ATF_CHECK_MSG(*c0.ap > c0.a, "*thread.allocatedp did not move");
-	for (i = 0; i < NKEEP; i++)
-		free(keep[i]);
+	free_n(keep, NKEEP);
 	ATF_CHECK_MSG(*c0.dp > c0.d, "*thread.deallocatedp did not move");
 }
 
@@ -334,7 +355,7 @@ ATF_TC_BODY(bin_grows, tc)
 	char fname[64], lname[64];
 	unsigned a;
 	size_t c;
-	int round, i;
+	int round;
 
 	a = fresh_thread_arena();
 	c = ct_bin_index(512);
@@ -348,13 +369,8 @@ ATF_TC_BODY(bin_grows, tc)
 			flushes = ct_astat(a, lname);
 			ATF_CHECK(fills > 1);
 		}
-		for (i = 0; i < 256; i++) {
-			v[i] = malloc(512);
-			ATF_REQUIRE(v[i] != NULL);
-			ct_hide(v[i]);
-		}
-		for (i = 0; i < 256; i++)
-			free(v[i]);
+		alloc_n(v, 256, 512);
+		free_n(v, 256);
 	}
 	ct_epoch();
 	ATF_CHECK_EQ(ct_astat(a, fname), fills);
@@ -402,14 +418,9 @@ ATF_TC_BODY(freeonly_keeps_little, tc)
 	static void *v[FO_N];
 	struct fo_arg fa;
 	pthread_t t;
-	int i;
 
 	fa.a = fresh_thread_arena();
-	for (i = 0; i < FO_N; i++) {
-		v[i] = malloc(64);
-		ATF_REQUIRE(v[i] != NULL);
-		ct_hide(v[i]);
-	}
+	alloc_n(v, FO_N, 64);
 	/* What the producer's own cache holds is not the consumer's. */
 	ATF_REQUIRE_EQ(mallctl("thread.tcache.flush", NULL, NULL, NULL, 0),
 	    0);
@@ -459,43 +470,27 @@ ATF_TC_BODY(grown_freeonly_refill, tc)
 	c = ct_bin_index(512);
 	/* Grow the 512-byte bin to its cap, as in bin_grows. */
 	for (round = 0; round < 20; round++) {
-		for (i = 0; i < 512; i++) {
-			v[i] = malloc(512);
-			ATF_REQUIRE(v[i] != NULL);
-			ct_hide(v[i]);
-		}
-		for (i = 0; i < 512; i++)
-			free(v[i]);
+		alloc_n(v, 512, 512);
+		free_n(v, 512);
 	}
 	/* Another thread's objects, freed at the end. */
 	ATF_REQUIRE_EQ(pthread_create(&t, NULL, gs_producer, u), 0);
 	ATF_REQUIRE_EQ(pthread_join(t, &r), 0);
 	ATF_REQUIRE(r == NULL);
 	/* A swing past the cap: a long run of frees shrinks the bin. */
-	for (i = 0; i < GS_N; i++) {
-		v[i] = malloc(512);
-		ATF_REQUIRE(v[i] != NULL);
-		ct_hide(v[i]);
-	}
-	for (i = 0; i < GS_N; i++)
-		free(v[i]);
+	alloc_n(v, GS_N, 512);
+	free_n(v, GS_N);
 	/* Empty, so the next allocation fills. */
 	ATF_REQUIRE_EQ(mallctl("thread.tcache.flush", NULL, NULL, NULL, 0),
 	    0);
 	/* The next class's stack, right after this one's, holds objects. */
-	for (i = 0; i < 10; i++) {
-		w[i] = malloc(640);
-		ATF_REQUIRE(w[i] != NULL);
-		ct_hide(w[i]);
-	}
-	for (i = 0; i < 10; i++)
-		free(w[i]);
+	alloc_n(w, 10, 640);
+	free_n(w, 10);
 	q = malloc(512);
 	ATF_REQUIRE(q != NULL);
 	ct_hide(q);
 	free(q);
-	for (i = 0; i < GS_N; i++)
-		free(u[i]);
+	free_n(u, GS_N);
 	for (i = 0; i < 10; i++) {
 		w[i] = malloc(640);
 		ATF_REQUIRE(w[i] != NULL);
@@ -503,8 +498,7 @@ ATF_TC_BODY(grown_freeonly_refill, tc)
 		    "malloc(640) returned a %zu-byte object",
 		    malloc_usable_size(w[i]));
 	}
-	for (i = 0; i < 10; i++)
-		free(w[i]);
+	free_n(w, 10);
 	ATF_REQUIRE_EQ(mallctl("thread.tcache.flush", NULL, NULL, NULL, 0),
 	    0);
 	ct_epoch();
