@@ -123,7 +123,6 @@ tcache_create(struct tcache *tc, struct arena *arena)
 		tc->bins[i].stack = mem + 1;
 		tc->bins[i].max = tcache_max[i];
 		tc->bins[i].magic = sc_magic32(i);
-		tc->nfill[i] = DM_MAX(tcache_max[i] / 2, 1);
 		mem += tcache_cap[i] + 1;
 	}
 	tc->nhbins = tcache_nhbins;
@@ -172,7 +171,6 @@ tcache_gc(struct tcache *tc)
 	/* A grown bin that did not need to grow again shrinks back. */
 	if (!(tc->grow[ind] & TBIN_GREW) && tb->max > tcache_max[ind]) {
 		tb->max = DM_MAX(tb->max / 2, tcache_max[ind]);
-		tc->nfill[ind] = DM_MAX(tb->max / 2, 1);
 		if (tb->ncached > tb->max)
 			tcache_bin_flush(tc, ind, tb->ncached - tb->max);
 	}
@@ -225,12 +223,11 @@ tcache_alloc_slow(struct tcache *tc, unsigned ind)
 	if (tb->ncached == 0) {
 		tcache_event(tc);
 		/* Shrunk as free-only (tcache_dalloc_slow): allocates now. */
-		if (tb->max < tcache_max[ind]) {
+		if (tb->max < tcache_max[ind])
 			tb->max = tcache_max[ind];
-			tc->nfill[ind] = DM_MAX(tb->max / 2, 1);
-		}
 		if (ind < SC_NBINS)
-			n = bin_fill(tc->arena, ind, tb->stack, tc->nfill[ind]);
+			n = bin_fill(tc->arena, ind, tb->stack,
+			    DM_MAX(tb->max / 2, 1));
 		else {
 			/* Large classes are not batched: one at a time. */
 			usize = sc_size[ind];
@@ -282,7 +279,6 @@ tcache_dalloc_slow(struct tcache *tc, unsigned ind, void *p)
 		if ((tc->grow[ind] & TBIN_FILLED) &&
 		    tb->max < tcache_cap[ind]) {
 			tb->max = DM_MIN(tb->max * 2, tcache_cap[ind]);
-			tc->nfill[ind] = tb->max / 2;
 			/* Still filled: the same swing may grow it again. */
 			tc->grow[ind] = TBIN_GREW | TBIN_FILLED;
 		} else if (tc->nquiet[ind] >= TCACHE_FREEONLY_QUIET &&
@@ -291,7 +287,6 @@ tcache_dalloc_slow(struct tcache *tc, unsigned ind, void *p)
 			tcache_bin_flush(tc, ind, tb->ncached);
 			tb->max = DM_MAX(tb->max / 2, DM_MIN(tb->max,
 			    TCACHE_FREEONLY_MIN));
-			tc->nfill[ind] = DM_MAX(tb->max / 2, 1);
 		} else {
 			tcache_bin_flush(tc, ind, tb->ncached - tb->max / 2);
 			tc->grow[ind] &= ~TBIN_FILLED;

@@ -92,7 +92,6 @@ struct tcache {
 	uint64_t	nfilled[SC_NTBINS_MAX];
 	uint64_t	nflushed[SC_NTBINS_MAX];
 	uint64_t	nreported[SC_NTBINS_MAX];	/* nmalloc given to bins */
-	uint32_t	nfill[SC_NTBINS_MAX];	/* objects per fill */
 	uint8_t		grow[SC_NTBINS_MAX];	/* TBIN_FILLED, TBIN_GREW */
 	/* Pops plus fills at the bin's last overflow (low 32 bits). */
 	uint32_t	flushmark[SC_NTBINS_MAX];
