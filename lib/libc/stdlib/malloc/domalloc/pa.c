@@ -1,6 +1,8 @@
 /*
  * pa.c: the page allocator of one arena (see pa.h for what it owns and
- * how it locks).
+ * how it locks): free spans, page runs inside superpages, huge spans,
+ * growth, extent hooks, reset and destroy.  Purging and decay are in
+ * pa_purge.c, gathering adjacent free spans in pa_gather.c.
  */
 #include <string.h>
 
@@ -20,8 +22,6 @@
 
 #define	PA_GROW_MIN	2		/* superpages */
 #define	PA_GROW_MAX	256		/* 512 MiB */
-#define	PA_NOBUCKET	0xff
-#define	PA_TICK_MASK	63
 
 static unsigned
 pa_bucket(size_t n)
@@ -76,15 +76,12 @@ pa_desc_put(struct pa *pa, struct sp *sp)
 	TAILQ_INSERT_HEAD(&pa->spare, sp, blink);
 }
 
-bool
-pa_init(struct pa *pa, struct arena *arena, int64_t decay_ms,
-    int64_t muzzy_decay_ms)
+/* Empty every list of spans: buckets, LRUs and the hugify queue. */
+static void
+pa_lists_init(struct pa *pa)
 {
 	unsigned i;
 
-	memset(pa, 0, sizeof(*pa));
-	mutex_init(&pa->lock, RANK_PA);
-	pa->arena = arena;
 	for (i = 0; i < PA_NRUNB; i++)
 		TAILQ_INIT(&pa->runs[i]);
 	for (i = 0; i < PA_NFREEB; i++) {
@@ -95,6 +92,17 @@ pa_init(struct pa *pa, struct arena *arena, int64_t decay_ms,
 	TAILQ_INIT(&pa->lru);
 	TAILQ_INIT(&pa->lru_muzzy);
 	TAILQ_INIT(&pa->hpend);
+}
+
+bool
+pa_init(struct pa *pa, struct arena *arena, int64_t decay_ms,
+    int64_t muzzy_decay_ms)
+{
+
+	memset(pa, 0, sizeof(*pa));
+	mutex_init(&pa->lock, RANK_PA);
+	pa->arena = arena;
+	pa_lists_init(pa);
 	TAILQ_INIT(&pa->spare);
 	TAILQ_INIT(&pa->spare_slabs);
 	pa->grow_nsp = PA_GROW_MIN;
@@ -105,7 +113,7 @@ pa_init(struct pa *pa, struct arena *arena, int64_t decay_ms,
 
 /* Memory from and back to the OS, or to the arena's extent hooks. */
 
-static unsigned
+unsigned
 pa_ind(struct pa *pa)
 {
 	return (pa->arena->ind);
@@ -141,7 +149,7 @@ pa_os_map(struct pa *pa, size_t size, bool *zero)
 }
 
 /* Forced purge: afterwards the range reads as zero.  False on failure. */
-static bool
+bool
 pa_os_purge(struct pa *pa, uintptr_t addr, size_t size)
 {
 	extent_hooks_t *h = pa->hooks;
@@ -177,7 +185,7 @@ pa_lru_of(struct pa *pa, struct sp *sp)
 	return (sp->kind == SP_FREE && sp->muzzy ? &pa->lru_muzzy : &pa->lru);
 }
 
-static void
+void
 pa_lru_add(struct pa *pa, struct sp *sp)
 {
 	if (!sp->in_lru) {
@@ -206,7 +214,7 @@ pa_free_list(struct pa *pa, struct sp *sp)
 }
 
 /* The page count a free span is charged to: ndirty or nmuzzy. */
-static size_t *
+size_t *
 pa_counter(struct pa *pa, struct sp *sp)
 {
 	return (sp->muzzy ? &pa->stats.nmuzzy : &pa->stats.ndirty);
@@ -232,7 +240,7 @@ pa_unlist(struct pa *pa, struct sp *sp)
 	sp->bucket = PA_NOBUCKET;
 }
 
-static void
+void
 pa_list_runs(struct pa *pa, struct sp *sp)
 {
 	pa_unlist(pa, sp);
@@ -467,7 +475,7 @@ pa_span_take(struct pa *pa, size_t nsp, size_t align, size_t *ndirtyp)
 }
 
 /* Hand a span back as free memory that may be resident. */
-static void
+void
 pa_span_release(struct pa *pa, struct sp *sp, size_t ndirty)
 {
 	memset(sp->pmap, 0, sizeof(sp->pmap));
@@ -479,403 +487,6 @@ pa_span_release(struct pa *pa, struct sp *sp, size_t ndirty)
 	sp->dmap_valid = false;
 	pa->stats.ndirty += ndirty;
 	pa_free_insert(pa, sp);
-}
-
-/* Purging. */
-
-/* Lazy purge: afterwards the range holds its old bytes or zeros. */
-static bool
-pa_os_purge_lazy(struct pa *pa, uintptr_t addr, size_t size)
-{
-	extent_hooks_t *h = pa->hooks;
-
-	if (h == NULL) {
-		pal_purge_lazy((void *)addr, size);
-		return (true);
-	}
-	if (h->purge_lazy != NULL && !h->purge_lazy(h, (void *)addr, size, 0,
-	    size, pa_ind(pa)))
-		return (true);
-	return (pa_os_purge(pa, addr, size));
-}
-
-/*
- * Purging.  The madvise calls are made without the lock: victims are
- * first taken out of reach under the lock (a whole free span is unlisted
- * and marked busy, so no allocation or merge touches it; the dirty pages
- * of a runs superpage are marked used, so no allocation gets them), the
- * lock is dropped for the system calls, and the results are booked under
- * the lock again.
- */
-#define	PA_VICTIMS	32
-
-struct pa_victim {
-	struct sp	*sp;
-	unsigned	start, n;	/* runs: the page range */
-	bool		lazy;		/* span: dirty to muzzy */
-	bool		unhuge;		/* withdraw MADV_HUGEPAGE too */
-	bool		ok;
-};
-
-/*
- * Purged memory that still carries MADV_HUGEPAGE would be collapsed back
- * into whole huge pages by khugepaged while the process sleeps, so under
- * opt.thp default a forced purge withdraws the advice (hpage.h gives it
- * again when the memory is used densely).
- */
-static bool
-pa_unhuge_wanted(struct pa *pa)
-{
-	return (pa->hooks == NULL && hpage_enabled() && opt_thp == THP_DEFAULT);
-}
-
-static size_t
-pa_take_span(struct pa *pa, struct sp *sp, bool lazy, struct pa_victim *v)
-{
-	pa_unlist(pa, sp);
-	pa_lru_remove(pa, sp);
-	sp->busy = true;
-	v->sp = sp;
-	v->start = v->n = 0;
-	v->lazy = lazy && !sp->muzzy && pa->decay_muzzy.ms != 0;
-	v->unhuge = !v->lazy && pa_unhuge_wanted(pa);
-	return (sp->ndirty);
-}
-
-/* Take the dirty ranges of a runs superpage; returns how many victims. */
-static unsigned
-pa_take_runs(struct pa *pa, struct sp *sp, struct pa_victim *v, unsigned room,
-    size_t *pages)
-{
-	unsigned s, e, k = 0;
-
-	s = bm_next(sp->dirtymap, 0, true);
-	while (s < SP_NPAGES && k < room) {
-		e = bm_next(sp->dirtymap, s, false);
-		bm_set_range(sp->used, s, e - s);
-		sp->nused += (uint16_t)(e - s);
-		v[k].sp = sp;
-		v[k].start = s;
-		v[k].n = e - s;
-		v[k].lazy = false;
-		/* Once per superpage: the advice covers all of it. */
-		v[k].unhuge = k == 0 && sp->hugified && pa_unhuge_wanted(pa);
-		*pages += e - s;
-		k++;
-		s = bm_next(sp->dirtymap, e, true);
-	}
-	pa_lru_remove(pa, sp);
-	sp->longest = (uint16_t)bm_longest_run(sp->used);
-	pa_list_runs(pa, sp);
-	return (k);
-}
-
-static void
-pa_book_span(struct pa *pa, struct pa_victim *v)
-{
-	struct sp *sp = v->sp;
-	size_t n = sp->ndirty, *ctr = pa_counter(pa, sp);
-
-	sp->busy = false;
-	if (!v->ok) {
-		pa->purge_failed = true;
-		pa_free_insert(pa, sp);
-		return;
-	}
-	if (sp->muzzy) {
-		pa->stats.muzzy_nmadvise++;
-		pa->stats.muzzy_npurged += n;
-	} else {
-		pa->stats.nmadvise++;
-		pa->stats.npurged += n;
-	}
-	*ctr -= DM_MIN(*ctr, n);
-	sp->dmap_valid = false;
-	if (v->lazy) {
-		sp->muzzy = true;
-		pa->stats.nmuzzy += n;
-	} else {
-		pa->stats.nretained_sp += sp->nsp;
-		sp->dirty = false;
-		sp->muzzy = false;
-		sp->ndirty = 0;
-	}
-	pa_free_insert(pa, sp);
-}
-
-static void
-pa_book_runs(struct pa *pa, struct pa_victim *v)
-{
-	struct sp *sp = v->sp;
-	size_t nd;
-
-	if (sp->kind != SP_RUNS)
-		return;		/* discarded meanwhile (arena reset) */
-	bm_clear_range(sp->used, v->start, v->n);
-	sp->nused -= (uint16_t)v->n;
-	if (v->ok && v->unhuge && sp->hugified) {
-		sp->hugified = false;
-		pa->stats.nhugified_sp -= DM_MIN(pa->stats.nhugified_sp, 1);
-	}
-	if (v->ok) {
-		bm_clear_range(sp->dirtymap, v->start, v->n);
-		sp->nsdirty -= (uint16_t)v->n;
-		pa->stats.ndirty -= DM_MIN(pa->stats.ndirty, v->n);
-		pa->stats.npurged += v->n;
-		pa->stats.nmadvise++;
-	} else
-		pa->purge_failed = true;
-	if (sp->nused == 0) {
-		/* Everything else was freed meanwhile: a free span now. */
-		nd = sp->nsdirty;
-		pa_unlist(pa, sp);
-		pa_lru_remove(pa, sp);
-		pa->stats.ndirty -= DM_MIN(pa->stats.ndirty, nd);
-		pa->stats.nruns_sp--;
-		sp->nsdirty = 0;
-		pa_span_release(pa, sp, nd);
-		return;
-	}
-	sp->longest = (uint16_t)bm_longest_run(sp->used);
-	pa_list_runs(pa, sp);
-	if (sp->nsdirty != 0)
-		pa_lru_add(pa, sp);
-}
-
-/* Make the system calls for victims, without the lock, then book them. */
-static void
-pa_purge_victims(struct pa *pa, struct pa_victim *v, unsigned n)
-{
-	unsigned i;
-	uintptr_t a;
-	size_t len;
-
-	pa->npurging++;
-	mutex_unlock(&pa->lock);
-	for (i = 0; i < n; i++) {
-		if (v[i].n == 0) {
-			a = v[i].sp->addr;
-			len = v[i].sp->nsp << LG_SUPERPAGE;
-		} else {
-			a = v[i].sp->addr + ((size_t)v[i].start << LG_PAGE);
-			len = (size_t)v[i].n << LG_PAGE;
-		}
-		v[i].ok = v[i].lazy ? pa_os_purge_lazy(pa, a, len) :
-		    pa_os_purge(pa, a, len);
-		if (v[i].ok && v[i].unhuge)
-			pal_hugepage((void *)v[i].sp->addr, v[i].n == 0 ?
-			    v[i].sp->nsp << LG_SUPERPAGE : SUPERPAGE, false);
-	}
-	mutex_lock(&pa->lock);
-	for (i = 0; i < n; i++) {
-		if (v[i].n == 0)
-			pa_book_span(pa, &v[i]);
-		else
-			pa_book_runs(pa, &v[i]);
-	}
-	pa->npurging--;
-}
-
-/*
- * Reset and destroy discard the descriptors a purge in flight will book:
- * wait for it (the lock is held on entry and on return).
- */
-static void
-pa_wait_purges(struct pa *pa)
-{
-	while (pa->npurging != 0) {
-		mutex_unlock(&pa->lock);
-		pal_yield();
-		mutex_lock(&pa->lock);
-	}
-}
-
-/*
- * Purge up to want dirty pages, oldest first, whole free spans before
- * pages of runs superpages (which decay leaves alone while they are
- * densely used huge pages; all says purge those too).  Called and
- * returns with the lock held, which it drops around the system calls.
- */
-static void
-pa_purge_locked(struct pa *pa, size_t want, bool all)
-{
-	struct pa_victim v[PA_VICTIMS];
-	struct sp *sp, *next;
-	size_t done = 0;
-	unsigned n;
-
-	pa->stats.npurge++;
-	pa->purge_failed = false;
-	while (done < want && !pa->purge_failed) {
-		n = 0;
-		for (sp = TAILQ_FIRST(&pa->lru); sp != NULL && done < want &&
-		    n < PA_VICTIMS; sp = next) {
-			next = TAILQ_NEXT(sp, dlink);
-			if (sp->kind == SP_FREE)
-				done += pa_take_span(pa, sp, !all, &v[n++]);
-		}
-		for (sp = TAILQ_FIRST(&pa->lru); sp != NULL && done < want &&
-		    n < PA_VICTIMS; sp = next) {
-			next = TAILQ_NEXT(sp, dlink);
-			if (sp->kind == SP_RUNS && (all || hpage_may_purge(sp)))
-				n += pa_take_runs(pa, sp, &v[n],
-				    PA_VICTIMS - n, &done);
-		}
-		if (n == 0)
-			break;
-		pa_purge_victims(pa, v, n);
-	}
-}
-
-static void pa_decay_dirty_locked(struct pa *pa, uint64_t now);
-
-/* Muzzy spans to clean, oldest first. */
-static void
-pa_purge_muzzy_locked(struct pa *pa, size_t want)
-{
-	struct sp *sp, *next;
-	size_t done = 0;
-
-	struct pa_victim v[PA_VICTIMS];
-	unsigned n;
-
-	pa->stats.muzzy_npurge++;
-	pa->purge_failed = false;
-	while (done < want && !pa->purge_failed) {
-		n = 0;
-		for (sp = TAILQ_FIRST(&pa->lru_muzzy); sp != NULL &&
-		    done < want && n < PA_VICTIMS; sp = next) {
-			next = TAILQ_NEXT(sp, dlink);
-			done += pa_take_span(pa, sp, false, &v[n++]);
-		}
-		if (n == 0)
-			break;
-		pa_purge_victims(pa, v, n);
-	}
-}
-
-static void
-pa_decay_muzzy_locked(struct pa *pa, uint64_t now)
-{
-	size_t limit;
-
-	if (pa->decay_muzzy.ms == 0) {
-		if (pa->stats.nmuzzy != 0)
-			pa_purge_muzzy_locked(pa, SIZE_MAX);
-		return;
-	}
-	if (!decay_step(&pa->decay_muzzy, now, pa->stats.nmuzzy))
-		return;
-	limit = decay_limit(&pa->decay_muzzy);
-	if (pa->stats.nmuzzy > limit)
-		pa_purge_muzzy_locked(pa, pa->stats.nmuzzy - limit);
-	decay_purged(&pa->decay_muzzy, pa->stats.nmuzzy);
-}
-
-static void
-pa_decay_locked(struct pa *pa, uint64_t now)
-{
-	pa_decay_muzzy_locked(pa, now);
-	pa_decay_dirty_locked(pa, now);
-}
-
-static void
-pa_decay_dirty_locked(struct pa *pa, uint64_t now)
-{
-	size_t limit;
-
-	if (pa->decay.ms == 0) {
-		if (pa->stats.ndirty != 0)
-			pa_purge_locked(pa, SIZE_MAX, false);
-		return;
-	}
-	if (!decay_step(&pa->decay, now, pa->stats.ndirty))
-		return;
-	limit = decay_limit(&pa->decay);
-	if (pa->stats.ndirty > limit)
-		pa_purge_locked(pa, pa->stats.ndirty - limit, false);
-	decay_purged(&pa->decay, pa->stats.ndirty);
-}
-
-void
-pa_decay_tick(struct pa *pa)
-{
-	uint64_t now;
-
-	if ((atomic_fetch_add_explicit(&pa->ticks, 1, memory_order_relaxed) &
-	    PA_TICK_MASK) != 0)
-		return;
-	bg_maybe_start(pa);
-	now = pal_clock_ns();
-	/* Without a background thread, the slow path hugifies a little. */
-	if (pa->nhpend != 0 && !bg_running()) {
-		mutex_lock(&pa->lock);
-		hpage_tick(pa, now, PA_HUGIFY_BUDGET);
-		mutex_unlock(&pa->lock);
-	}
-	if (pa->decay.ms < 0)
-		return;
-	if (pa->decay.ms > 0 &&
-	    now < pa->decay.epoch_ns + pa->decay.interval_ns)
-		return;
-	mutex_lock(&pa->lock);
-	pa_decay_locked(pa, now);
-	mutex_unlock(&pa->lock);
-}
-
-void
-pa_decay_run(struct pa *pa)
-{
-	mutex_lock(&pa->lock);
-	pa_decay_locked(pa, pal_clock_ns());
-	mutex_unlock(&pa->lock);
-}
-
-uint64_t
-pa_hugify_run(struct pa *pa)
-{
-	uint64_t wait;
-
-	/* A few superpages per lock hold: collapsing copies memory. */
-	do {
-		mutex_lock(&pa->lock);
-		wait = hpage_tick(pa, pal_clock_ns(), PA_HUGIFY_BUDGET);
-		mutex_unlock(&pa->lock);
-	} while (wait == 1);
-	return (wait);
-}
-
-void
-pa_decay_set(struct pa *pa, int64_t ms)
-{
-	mutex_lock(&pa->lock);
-	decay_init(&pa->decay, ms, pal_clock_ns());
-	decay_purged(&pa->decay, pa->stats.ndirty);
-	if (ms == 0)
-		pa_purge_locked(pa, SIZE_MAX, false);
-	mutex_unlock(&pa->lock);
-}
-
-void
-pa_muzzy_decay_set(struct pa *pa, int64_t ms)
-{
-	mutex_lock(&pa->lock);
-	decay_init(&pa->decay_muzzy, ms, pal_clock_ns());
-	decay_purged(&pa->decay_muzzy, pa->stats.nmuzzy);
-	if (ms == 0)
-		pa_purge_muzzy_locked(pa, SIZE_MAX);
-	mutex_unlock(&pa->lock);
-}
-
-void
-pa_purge_all(struct pa *pa)
-{
-	mutex_lock(&pa->lock);
-	pa_purge_locked(pa, SIZE_MAX, true);
-	pa_purge_muzzy_locked(pa, SIZE_MAX);
-	decay_purged(&pa->decay_muzzy, pa->stats.nmuzzy);
-	decay_purged(&pa->decay, pa->stats.ndirty);
-	mutex_unlock(&pa->lock);
 }
 
 /* Page runs. */
@@ -906,6 +517,8 @@ pa_run_alloc_locked(struct pa *pa, size_t npages, size_t align_pages,
 		sp->kind = SP_RUNS;
 		memset(sp->pmap, 0, sizeof(sp->pmap));
 		memset(sp->used, 0, sizeof(sp->used));
+		memset(sp->purging, 0, sizeof(sp->purging));
+		sp->npurging = 0;
 		if (nd != 0 && sp->dmap_valid) {
 			sp->nsdirty = (uint16_t)bm_count_range(sp->dirtymap, 0,
 			    SP_NPAGES);
@@ -1259,6 +872,8 @@ pa_reset(struct pa *pa)
 {
 	mutex_lock(&pa->lock);
 	pa_wait_purges(pa);
+	if (config_debug)
+		pa_check_locked(pa);
 	pa_reset_locked(pa);
 	mutex_unlock(&pa->lock);
 }
@@ -1290,8 +905,14 @@ pa_destroy(struct pa *pa)
 	pa->chunks = NULL;
 	/*
 	 * The descriptors stay where they are: the address map no longer
-	 * points at them and the arena is never used again.
+	 * points at them and the arena is never used again.  But the lists
+	 * are emptied: a purge, decay or hugify that found the arena before
+	 * it was marked destroyed (ctl, a background thread) and takes the
+	 * lock now must find nothing, for the address space it would advise
+	 * may already be another mapping's.
 	 */
+	pa_lists_init(pa);
+	pa->nhpend = 0;
 	memset(&pa->stats, 0, sizeof(pa->stats));
 	mutex_unlock(&pa->lock);
 }
@@ -1315,10 +936,18 @@ pa_node_pages(struct pa *pa, size_t *pages, unsigned nnodes)
 	mutex_unlock(&pa->lock);
 }
 
+/*
+ * The child gets only the forking thread: no purge may be in flight, or
+ * its victims would stay out of reach for ever (and reset and destroy
+ * would wait for them for ever).
+ */
 void
 pa_prefork(struct pa *pa)
 {
 	mutex_lock(&pa->lock);
+	pa_wait_purges(pa);
+	if (config_debug)
+		pa_check_locked(pa);
 }
 
 void

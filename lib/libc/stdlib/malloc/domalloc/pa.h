@@ -20,8 +20,39 @@
  * clean (forced purge) on two decay curves; pages inside partly used
  * superpages are always purged forced.
  *
+ * Purges in flight.  A purge (pa_purge.c) makes its madvise or extent
+ * hook calls without pa->lock.  Under the lock it first takes its victims
+ * out of everyone's reach, and it books them under the lock again after
+ * the calls; in between, the victims belong to that purge alone:
+ *   - A whole free span is unlisted, off the LRU and busy, and its pages
+ *     count in neither stats.ndirty nor stats.nmuzzy.  No allocation,
+ *     merge, gather, huge resize or second purge takes a busy span.
+ *   - Dirty pages of a runs superpage move from the superpage's dirtymap
+ *     to its used and purging bitmaps (sp.h) and leave nsdirty and
+ *     stats.ndirty.  No allocation or in-place grow takes them (they are
+ *     used), no second purge (they are not dirty), a free of pages beside
+ *     them leaves their bits alone, and the superpage cannot become a
+ *     free span while they are in it (nused counts them).
+ *   - Only the booking clears busy, or used and purging; a failed purge
+ *     makes the pages dirty again.
+ *   - npurging counts the purges between their first take and their last
+ *     booking.  Reset and destroy, and fork's prefork, wait for it to
+ *     reach 0 (pa_wait_purges, which counts itself in nwaiters; no purge
+ *     starts while nwaiters is not 0).  So reset and destroy never discard
+ *     a descriptor that a purge will book, and a fork child never inherits
+ *     victims that no thread of its own would book.
+ *   - Hugifying (hpage.c) happens under the lock and may advise a runs
+ *     superpage whose free pages are being purged: those pages hold no
+ *     data, so whichever of the collapse and the purge the kernel does
+ *     first, no live byte changes.  A purge withdraws the huge page
+ *     advice only where it took the superpage as hugified.
+ * The DOMALLOC_DEBUG build checks these invariants and sp.h's over the
+ * whole arena (pa_check.c) after every purge and before every reset.
+ *
  * Synchronization: every function takes pa->lock (RANK_PA) itself unless
- * its name ends in _locked; callers may hold a bin lock (RANK_BIN).
+ * its name ends in _locked; callers may hold a bin lock (RANK_BIN).  A
+ * function that purges drops the lock around the system calls, also the
+ * _locked ones (pa_run_free_locked).
  */
 #ifndef PA_H
 #define	PA_H
@@ -98,7 +129,8 @@ struct pa {
 	struct pa_chunk		*chunks;	/* everything ever obtained */
 	struct extent_hooks_s	*hooks;		/* NULL: the platform layer */
 	bool			purge_failed;	/* a hook refused to purge */
-	unsigned		npurging;	/* purges between unlock, relock */
+	unsigned		npurging;	/* purges with victims in flight */
+	unsigned		nwaiters;	/* pa_wait_purges callers */
 };
 
 /* Superpages hugified per lock hold (hpage_tick). */

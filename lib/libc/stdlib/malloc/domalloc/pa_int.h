@@ -1,7 +1,9 @@
 /*
- * pa_int.h: the page allocator's own helpers, shared by its two files
- * (pa.c: runs, spans, decay, purging; pa_gather.c: gathering adjacent
- * free spans).  Not for the rest of the allocator, which uses pa.h.
+ * pa_int.h: the page allocator's own helpers, shared by its files (pa.c:
+ * runs, spans, huge spans, reset; pa_gather.c: gathering adjacent free
+ * spans; pa_purge.c: purging and decay; pa_check.c: the invariant
+ * checker of debug builds).  Not for the rest of the allocator, which
+ * uses pa.h.
  *
  * Synchronization: every function here is called with the arena's page
  * allocator lock (pa->lock) held.
@@ -15,6 +17,8 @@
 #include "pa.h"
 #include "sp.h"
 
+#define	PA_NOBUCKET	0xff	/* sp->bucket of an unlisted descriptor */
+
 /*
  * May sp (found through the address map) join a span of this arena: a
  * free span of this arena that no purge is working on?
@@ -25,6 +29,35 @@ pa_gatherable(const struct pa *pa, const struct sp *sp)
 	return (sp != NULL && sp->kind == SP_FREE && sp->nsp != 0 &&
 	    !sp->busy && sp->arena == pa->arena);
 }
+
+/* The arena's index, for extent hooks. */
+unsigned pa_ind(struct pa *pa);
+/* Forced purge through the OS or the hooks: false on failure. */
+bool	 pa_os_purge(struct pa *pa, uintptr_t addr, size_t size);
+/* The page count a free span is charged to: ndirty or nmuzzy. */
+size_t	*pa_counter(struct pa *pa, struct sp *sp);
+/* On the dirty (or muzzy) LRU, if not yet. */
+void	 pa_lru_add(struct pa *pa, struct sp *sp);
+/* A runs superpage to the bucket of its longest free run. */
+void	 pa_list_runs(struct pa *pa, struct sp *sp);
+/* Hand a span back as free memory, ndirty of its pages maybe resident. */
+void	 pa_span_release(struct pa *pa, struct sp *sp, size_t ndirty);
+/*
+ * Purge up to want dirty pages, oldest first (all: hugified superpages
+ * too).  Drops the lock around the system calls (see pa.h).
+ */
+void	 pa_purge_locked(struct pa *pa, size_t want, bool all);
+/*
+ * Wait until no purge is in flight; no new one starts meanwhile.  Drops
+ * the lock while it waits.
+ */
+void	 pa_wait_purges(struct pa *pa);
+/*
+ * Debug builds: check the invariants of pa.h and sp.h over every
+ * superpage of the arena, and abort through msg_fatal on the first one
+ * broken.  In other builds it does nothing.
+ */
+void	 pa_check_locked(struct pa *pa);
 
 /* A zeroed descriptor of this arena (from the spare list or base). */
 struct sp *pa_desc_get(struct pa *pa);

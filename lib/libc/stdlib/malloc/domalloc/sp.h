@@ -34,8 +34,13 @@
  * Bits 5-12 of e sit at the position of a bin's byte offset in the thread
  * cache (PMAP_LG_FIELD == lg sizeof(struct tbin)), so that free turns an
  * entry into the address of its bin without a shift.
- * Invariants (SP_RUNS): nused == popcount(used); dirty & used == 0;
- * longest == longest run of zero bits in used; pmap[i] all 0 for free i.
+ * Invariants (SP_RUNS): nused == popcount(used); nsdirty ==
+ * popcount(dirtymap); npurging == popcount(purging); dirtymap & used == 0;
+ * purging is a subset of used; longest == longest run of zero bits in
+ * used; pmap[i] all 0 for every page i that is free or being purged.
+ * A page whose purge is in flight (pa.h) is set in used and purging and
+ * clear in dirtymap: no allocation takes it, no second purge takes it,
+ * and only the purge that took it may clear those bits again.
  *
  * Synchronization: every field but pmap[] is protected by the owning
  * arena's page allocator lock.  pmap[] entries of a run are written by
@@ -94,7 +99,8 @@ struct sp {
 	uint8_t			kind;		/* enum sp_kind */
 	bool			dirty;		/* SP_FREE: may be resident */
 	bool			muzzy;		/* SP_FREE: lazily purged */
-	bool			busy;		/* SP_FREE: being purged */
+	bool			busy;		/* SP_FREE: purge in flight,
+						   or gathered (pa_int.h) */
 	bool			in_lru;		/* on the arena's dirty LRU */
 	bool			hugified;	/* MADV_HUGEPAGE given */
 	bool			hpending;	/* waits on pa->hpend */
@@ -103,6 +109,7 @@ struct sp {
 	uint16_t		nused;		/* SP_RUNS: pages in use */
 	uint16_t		longest;	/* SP_RUNS: longest free run */
 	uint16_t		nsdirty;	/* SP_RUNS: dirty free pages */
+	uint16_t		npurging;	/* SP_RUNS: pages in purging */
 	size_t			ndirty;		/* SP_FREE: dirty pages */
 	size_t			usize;		/* SP_HUGE: usable size */
 	uint64_t		dirty_ns;	/* when it joined the LRU */
@@ -112,6 +119,7 @@ struct sp {
 	TAILQ_ENTRY(sp)		hlink;		/* hugify queue */
 	uint64_t		used[SP_NWORDS];
 	uint64_t		dirtymap[SP_NWORDS];
+	uint64_t		purging[SP_NWORDS];	/* purge in flight */
 	struct slab		*slab[SP_NPAGES];
 };
 
