@@ -8,17 +8,22 @@
 #   libdomalloc.so	shared, exports only the listed names, unversioned
 #   libdomalloc.a	one object, global symbols = the listed names
 #   libdomalloc_internal.a every object as compiled, hidden names intact
+#   libdomalloc_debug.a	as libdomalloc.a, from objects compiled with
+#			-DDOMALLOC_DEBUG=1 under $(OBJDIR)/debug
 #   libdomalloc.exports	the export list, one name a line
 #   libdomalloc.vers	the GNU ld version script made from it
 
 DOMALLOC_OBJS :=	$(call dm_obj,$(call dm_uniq,$(DOMALLOC_SRCS)))
-DM_ALL_OBJS +=		$(DOMALLOC_OBJS)
+DOMALLOC_DEBUG_OBJS :=	$(patsubst $(OBJDIR)/%,$(OBJDIR)/debug/%, \
+			$(DOMALLOC_OBJS))
+DM_ALL_OBJS +=		$(DOMALLOC_OBJS) $(DOMALLOC_DEBUG_OBJS)
 
 LIBDOMALLOC_EXPORTS :=	$(LIBDOMALLOC_DIR)/libdomalloc.exports
 LIBDOMALLOC_VERS :=	$(LIBDOMALLOC_DIR)/libdomalloc.vers
 LIBDOMALLOC_RELOC :=	$(LIBDOMALLOC_DIR)/libdomalloc.o
+LIBDOMALLOC_DEBUG_RELOC := $(LIBDOMALLOC_DIR)/libdomalloc_debug.o
 DM_LIBS :=		$(LIBDOMALLOC_SO) $(LIBDOMALLOC_A) \
-			$(LIBDOMALLOC_INTERNAL_A)
+			$(LIBDOMALLOC_INTERNAL_A) $(LIBDOMALLOC_DEBUG_A)
 
 DM_ALLOC_CFLAGS =	$(DM_CFLAGS_BASE) $(DOMALLOC_INCS) \
 			$(DOMALLOC_OBJ_CFLAGS) $(DOMALLOC_CFLAGS) $(CFLAGS)
@@ -36,6 +41,11 @@ $(DOMALLOC_OBJS): $(OBJDIR)/%.o: %.c | $(DM_DEPS_GATE)
 	$(call dm_msg,CC,$<)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(DM_ALLOC_CFLAGS) -MMD -MP -c $< -o $@
+
+$(DOMALLOC_DEBUG_OBJS): $(OBJDIR)/debug/%.o: %.c | $(DM_DEPS_GATE)
+	$(call dm_msg,CC,$< [debug])
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(DM_ALLOC_CFLAGS) -DDOMALLOC_DEBUG=1 -MMD -MP -c $< -o $@
 
 $(LIBDOMALLOC_EXPORTS): $(LIBDOMALLOC_SYM_MAPS) share/mk/symmap.awk
 	$(call dm_msg,GEN,$@)
@@ -61,16 +71,20 @@ $(LIBDOMALLOC_SO): $(DOMALLOC_OBJS) $(LIBDOMALLOC_VERS)
 # ld -r joins the objects, so that names hidden across files can become
 # local; objcopy then localizes them and everything not exported.
 $(LIBDOMALLOC_RELOC): $(DOMALLOC_OBJS) $(LIBDOMALLOC_EXPORTS)
+$(LIBDOMALLOC_DEBUG_RELOC): $(DOMALLOC_DEBUG_OBJS) $(LIBDOMALLOC_EXPORTS)
+$(LIBDOMALLOC_RELOC) $(LIBDOMALLOC_DEBUG_RELOC):
 	$(call dm_msg,LD,$@)
-	$(Q)$(LD) -r -o $@.tmp $(DOMALLOC_OBJS)
+	$(Q)$(LD) -r -o $@.tmp $(filter %.o,$^)
 	$(Q)$(OBJCOPY) --localize-hidden \
 	    --keep-global-symbols=$(LIBDOMALLOC_EXPORTS) $@.tmp $@
 	@rm -f $@.tmp
 
 $(LIBDOMALLOC_A): $(LIBDOMALLOC_RELOC)
+$(LIBDOMALLOC_DEBUG_A): $(LIBDOMALLOC_DEBUG_RELOC)
+$(LIBDOMALLOC_A) $(LIBDOMALLOC_DEBUG_A):
 	$(call dm_msg,AR,$@)
 	@rm -f $@
-	$(Q)$(AR) rcs $@ $(LIBDOMALLOC_RELOC)
+	$(Q)$(AR) rcs $@ $<
 
 # q, not r: two objects with the same file name in different directories
 # must both stay in the archive.

@@ -13,6 +13,11 @@
 #   ATF_TESTS_C_WHITEBOX like ATF_TESTS_C, but compiled with the
 #			allocator's include paths and DOMALLOC_CFLAGS and
 #			linked with libdomalloc_internal.a
+#   ATF_TESTS_C_DEBUG	programs of ATF_TESTS_C that are also built as a
+#			twin, tests/d/n_debug, from the same objects but
+#			linked with libdomalloc_debug.a (the DOMALLOC_DEBUG
+#			build); the twin inherits the program's per-program
+#			variables and kyua metadata
 #
 # Per-program variables, written with the program's path or its base name
 # (both are used if both are set; see dm_pvar in common.mk):
@@ -37,10 +42,13 @@ DM_KIND_CFLAGS.atf =	$(DM_CFLAGS_BASE) $(PUBLIC_INCS) -Wno-unused-parameter
 DM_KIND_CFLAGS.whitebox = $(DM_CFLAGS_BASE) $(DOMALLOC_INCS) \
 			-Wno-unused-parameter $(DOMALLOC_CFLAGS)
 DM_KIND_LDFLAGS.shlib =	-shared
+DM_KIND_CFLAGS.atf_debug = $(DM_KIND_CFLAGS.atf)
 DM_KIND_LDADD.atf =	$(LDADD_DOMALLOC) -latf-c
 DM_KIND_LDADD.whitebox = $(LDADD_DOMALLOC_INTERNAL) -latf-c
+DM_KIND_LDADD.atf_debug = $(LDADD_DOMALLOC_DEBUG) -latf-c
 DM_KIND_DPADD.atf =	$(LIBDOMALLOC_A)
 DM_KIND_DPADD.whitebox = $(LIBDOMALLOC_INTERNAL_A)
+DM_KIND_DPADD.atf_debug = $(LIBDOMALLOC_DEBUG_A)
 DM_KIND_SUFFIX.shlib =	.so
 
 dm_srcs = $(or $(SRCS.$(1)),$(SRCS.$(notdir $(1))),$(1).c)
@@ -68,6 +76,19 @@ $(OBJDIR)/$(1)$(DM_KIND_SUFFIX.$(2)): $$(DM_OBJS.$(1)) \
 	    $$(call dm_pvar,LDADD,$(1)) $$(DM_KIND_LDADD.$(2)) -pthread
 endef
 
+# $(call dm_debug_twin,path): the variables of the twin path_debug.
+define dm_debug_twin
+ifeq ($(filter $(1),$(ATF_TESTS_C)),)
+$$(error ATF_TESTS_C_DEBUG names $(1), which is not in ATF_TESTS_C)
+endif
+SRCS.$(1)_debug := $(call dm_srcs,$(1))
+$(foreach v,CFLAGS LDFLAGS LDADD DPADD TEST_METADATA,$(v).$(1)_debug := \
+	$(call dm_pvar,$(v),$(1))$(dm_newline))
+endef
+$(foreach p,$(call dm_uniq,$(ATF_TESTS_C_DEBUG)),$(eval \
+	$(call dm_debug_twin,$(p))))
+DM_ATF_DEBUG_TWINS :=	$(addsuffix _debug,$(call dm_uniq,$(ATF_TESTS_C_DEBUG)))
+
 DM_PROG_OBJS :=
 DM_C_OUTPUTS :=
 DM_FLAGS_STAMP :=	$(OBJDIR)/.flags
@@ -75,6 +96,8 @@ $(foreach p,$(call dm_uniq,$(ATF_TESTS_C)),$(eval \
 	$(call dm_c_program,$(p),atf)))
 $(foreach p,$(call dm_uniq,$(ATF_TESTS_C_WHITEBOX)),$(eval \
 	$(call dm_c_program,$(p),whitebox)))
+$(foreach p,$(DM_ATF_DEBUG_TWINS),$(eval \
+	$(call dm_c_program,$(p),atf_debug)))
 $(foreach p,$(call dm_uniq,$(PROGS)),$(eval $(call dm_c_program,$(p),prog)))
 $(foreach p,$(call dm_uniq,$(SHLIBS)),$(eval \
 	$(call dm_c_program,$(p),shlib)))
@@ -103,8 +126,8 @@ $(DM_PROG_OBJS): $(OBJDIR)/%.o: %.c $(DM_FLAGS_STAMP) | $(DM_DEPS_GATE)
 # what depends on it is then rebuilt.
 DM_FLAGS_TEXT := $(CC) $(CFLAGS) $(LDFLAGS) | $(DM_ALLOC_CFLAGS) | \
 	$(LIBDOMALLOC_LDFLAGS) $(LIBDOMALLOC_LDADD) | \
-	$(foreach k,prog shlib atf whitebox,$(k): $(DM_KIND_CFLAGS.$(k)) \
+	$(foreach k,prog shlib atf whitebox atf_debug,$(k): $(DM_KIND_CFLAGS.$(k)) \
 	$(DM_KIND_LDFLAGS.$(k)) $(DM_KIND_LDADD.$(k)) |)$(dm_newline)
 $(call dm_update,$(DM_FLAGS_STAMP),DM_FLAGS_TEXT)
-$(DOMALLOC_OBJS): $(DM_FLAGS_STAMP)
+$(DOMALLOC_OBJS) $(DOMALLOC_DEBUG_OBJS): $(DM_FLAGS_STAMP)
 $(DM_FLAGS_STAMP): ;

@@ -8,9 +8,10 @@
 #			required_programs="nm objdump"); <name> is the path
 #			as listed (tests/d/n) or the base name
 #
-# Every program in ATF_TESTS_C, ATF_TESTS_C_WHITEBOX and ATF_TESTS_SH must
-# live under tests/.  obj/tests/Kyuafile (test suite "domalloc") includes
-# one Kyuafile per directory below it; each lists that directory's test
+# Every program in ATF_TESTS_C, ATF_TESTS_C_WHITEBOX, ATF_TESTS_C_DEBUG
+# (whose twins, n_debug, run too) and ATF_TESTS_SH must live under tests/.
+# obj/tests/Kyuafile (test suite "domalloc") includes one Kyuafile per
+# directory below it; each lists that directory's test
 # programs with their metadata.  They are generated from a manifest that
 # is rewritten only when the lists or the metadata change.
 #
@@ -29,7 +30,7 @@ KYUA_FLAGS ?=
 
 DM_SH_TESTS :=		$(addprefix $(OBJDIR)/,$(call dm_uniq,$(ATF_TESTS_SH)))
 DM_ATF_TESTS :=		$(call dm_uniq,$(ATF_TESTS_C) $(ATF_TESTS_C_WHITEBOX) \
-			$(ATF_TESTS_SH))
+			$(DM_ATF_DEBUG_TWINS) $(ATF_TESTS_SH))
 DM_KYUA_MANIFEST :=	$(OBJDIR)/tests/.kyuafiles
 DM_KYUAFILE :=		$(OBJDIR)/tests/Kyuafile
 
