@@ -74,6 +74,13 @@ bool		 pal_collapse(void *addr, size_t size);
 
 /* Time, in nanoseconds of a monotonic clock. */
 uint64_t	 pal_clock_ns(void);
+/*
+ * 64 unpredictable bits for secrets chosen once per process (the free
+ * marker, alloc.c): from the kernel's per-exec random bytes where there
+ * are some, else from the kernel's random source, else from the clock
+ * and the address space layout.  Never fails; may make a system call.
+ */
+uint64_t	 pal_random(void);
 
 /* Output and environment. */
 void		 pal_write_err(const char *s, size_t len);

@@ -9,6 +9,7 @@
  * futex(2) based.  Locking: pal_caps is written once by pal_init() under
  * the allocator's init lock and only read afterwards.
  */
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -320,6 +321,42 @@ pal_clock_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ((uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec);
+}
+
+/* splitmix64's finaliser: every input bit moves every output bit. */
+static uint64_t
+pal_mix(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	return (x ^ (x >> 31));
+}
+
+uint64_t
+pal_random(void)
+{
+	const unsigned char *r;
+	uint64_t v = 0, w[2];
+	long n;
+
+	/* Non-blocking: early in boot the pool may not be ready yet. */
+	n = syscall(SYS_getrandom, &v, sizeof(v), 0x1 /* GRND_NONBLOCK */);
+	if (n == (long)sizeof(v))
+		return (pal_mix(v));
+	/*
+	 * AT_RANDOM: 16 bytes the kernel gave this exec, which the C library
+	 * uses for its stack canary and pointer guard: hashed, never used as
+	 * they are, so a leak of ours tells nothing of theirs.
+	 */
+	v = pal_clock_ns() ^ (uint64_t)(uintptr_t)&v;
+	r = (const unsigned char *)getauxval(AT_RANDOM);
+	if (r != NULL) {
+		memcpy(w, r, sizeof(w));
+		v = pal_mix(v ^ pal_mix(w[0] ^ pal_mix(w[1])));
+	}
+	return (pal_mix(v));
 }
 
 void
