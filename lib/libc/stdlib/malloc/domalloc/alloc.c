@@ -83,8 +83,11 @@ alloc_generic(size_t size, size_t align, unsigned flags, struct arena *arena)
 			return (alloc_oom(size));
 		p = arena_malloc(arena, usize, align,
 		    (flags & ALLOC_ZERO) != 0);
-		if (p != NULL)
+		if (p != NULL) {
 			tsd->large_allocated += usize;
+			/* A slab region, or dirty pages: the marker goes. */
+			mark_live(p);
+		}
 	}
 	if (p == NULL)
 		return (alloc_oom(size));
@@ -97,6 +100,38 @@ void *
 alloc_slow(size_t size)
 {
 	return (alloc_generic(size, 0, 0, NULL));
+}
+
+/*
+ * p carries the free marker and its slab does not hold it as free: find
+ * where it is, and report it.  A live object whose first word is the
+ * marker cannot be told from a freed one (alloc.h), and is reported too.
+ */
+static void __attribute__((noreturn))
+alloc_freed_here(const void *p, const char *fn)
+{
+	msg_fatal("%s(): pointer %p is not allocated: it is free in this "
+	    "thread's cache (double free, or never handed out)", fn, p);
+}
+
+static void __attribute__((noreturn))
+alloc_freed(const void *p, unsigned ind, const char *fn)
+{
+	struct tsd *tsd = tsd_get();
+	struct tcache *tc = &tsd->tc;
+	unsigned i;
+
+	if (ind < tc->nhbins) {
+		for (i = tc->bins[ind].ncached; i-- > 0; )
+			if (tc->bins[ind].stack[i] == p)
+				alloc_freed_here(p, fn);
+	}
+	for (i = 0; i < tc->nremote; i++)
+		if (tc->remote[i] == p)
+			alloc_freed_here(p, fn);
+	msg_fatal("%s(): pointer %p is not allocated: it is marked free "
+	    "(double free through another thread's or an explicit cache)",
+	    fn, p);
 }
 
 struct sp *
@@ -132,18 +167,27 @@ alloc_lookup(const void *p, unsigned *ind, const char *fn)
 	if (!sc_divides(*ind, off))
 		goto inner;
 	if (*ind < SC_NBINS) {
-		/* A region its slab already holds as free: freed twice. */
+		/*
+		 * A region its slab holds as free: freed and returned, or
+		 * never handed out.  (Read without the bin lock: a slab
+		 * changes only regions that are not live.)
+		 */
 		s = sp->slab[sp_page(sp, p)];
 		r = sc_region(*ind, (uintptr_t)p - s->addr);
 		if ((s->bitmap[r >> 6] >> (r & 63)) & 1)
-			goto unallocated;
+			msg_fatal("%s(): pointer %p is not allocated: it is "
+			    "free in its slab (double free, or never "
+			    "allocated)", fn, p);
 	}
+	if (mark_is_free(p))
+		alloc_freed(p, *ind, fn);
 	return (sp);
 inner:
 	msg_fatal("%s(): invalid pointer %p (inside an allocation, not at "
 	    "its start)", fn, p);
 unallocated:
-	msg_fatal("%s(): pointer %p is not allocated (double free?)", fn, p);
+	msg_fatal("%s(): pointer %p is not allocated (double free, or never "
+	    "allocated)", fn, p);
 }
 
 size_t
@@ -171,6 +215,8 @@ free_validated(void *p, struct sp *sp, unsigned ind, unsigned flags)
 
 	if (opt_junk & JUNK_FREE)
 		memset(p, 0x5a, alloc_usize(p, sp, ind));
+	if (sp->kind == SP_RUNS)
+		mark_free(p);
 	if ((flags & ALLOC_NOCACHE) == 0 && ind < tsd->tc.nhbins &&
 	    sp->kind == SP_RUNS) {
 		if (PMAP_WIN(sp->pmap[sp_page(sp, p)].e) != tsd->tc.win)
@@ -196,6 +242,38 @@ free_slow(void *p)
 		return;
 	sp = alloc_lookup(p, &ind, "free");
 	/* Let the next free of this superpage skip the map (tsd.h). */
+	if ((uintptr_t)p - sp->addr < SUPERPAGE)
+		tsd_get()->sp_last = sp;
+	free_validated(p, sp, ind, 0);
+}
+
+void
+alloc_check_size(const void *p, struct sp *sp, unsigned ind, size_t size,
+    size_t align, const char *fn)
+{
+	size_t usize = alloc_usize(p, sp, ind), want;
+
+	want = size > SC_MAX_SIZE ? 0 : align <= SC_QUANTUM ? sc_usize(size) :
+	    sc_usize_aligned(size, align);
+	if (size > usize || want != usize)
+		msg_fatal("%s(): size %zu does not match the allocation %p of "
+		    "%zu usable bytes", fn, size, p, usize);
+	if (align > 1 && ((uintptr_t)p & (align - 1)) != 0)
+		msg_fatal("%s(): alignment %zu does not match the allocation "
+		    "%p", fn, align, p);
+}
+
+void
+free_sized_slow(void *p, size_t size, size_t align, const char *fn)
+{
+	struct sp *sp;
+	unsigned ind;
+
+	if (p == NULL)
+		return;
+	sp = alloc_lookup(p, &ind, fn);
+	if (config_safety)
+		alloc_check_size(p, sp, ind, size, align, fn);
 	if ((uintptr_t)p - sp->addr < SUPERPAGE)
 		tsd_get()->sp_last = sp;
 	free_validated(p, sp, ind, 0);

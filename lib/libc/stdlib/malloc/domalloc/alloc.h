@@ -12,11 +12,14 @@
  * and a compare that also bounds the page index; the address map only
  * on a miss), one page map pair, the bin offset from the entry by an
  * exclusive or and a mask, the region check as one multiplication, an
- * addition and a compare, the full and double-free compares and a push:
- * 27 instructions to its ret on a hit.  With the benchmark loop,
- * malloc(32)+free is 52 instructions (tests/bench/fastpath_instr).
+ * addition and a compare, the full compare, the free marker's load,
+ * compare and store (mark.h) and a push.  malloc clears the marker of the
+ * object it pops: one store.  With the benchmark loop, malloc(32)+free is
+ * 55 instructions (tests/bench/fastpath_instr; 52 before the marker,
+ * which replaced a compare with the top of the stack).
  * Nothing else belongs here: statistics beyond the per-bin pop counter,
  * decay, GC and NUMA checks live on the slow paths.
+ * The free marker that free compares and sets is described in mark.h.
  * Synchronization: none on the fast paths (thread-local state only).
  */
 #ifndef ALLOC_H
@@ -25,8 +28,10 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "amap.h"
+#include "mark.h"
 #include "sc.h"
 #include "sp.h"
 #include "tsd.h"
@@ -41,6 +46,11 @@ void	*alloc_slow(size_t size);
 void	*alloc_generic(size_t size, size_t align, unsigned flags,
 	    struct arena *arena);
 void	 free_slow(void *p);
+/* Sized free (fn names it): size and align must give p's usable size. */
+void	 free_sized_slow(void *p, size_t size, size_t align, const char *fn);
+/* Abort unless size and align give the usable size of p (validated). */
+void	 alloc_check_size(const void *p, struct sp *sp, unsigned ind,
+	    size_t size, size_t align, const char *fn);
 /* Free a pointer already validated by alloc_lookup. */
 void	 free_validated(void *p, struct sp *sp, unsigned ind, unsigned flags);
 /*
@@ -70,19 +80,26 @@ alloc_fast(size_t size)
 			DM_FORGET(tb->ncached);
 			tb->ncached--;
 			tb->nmalloc++;
-			return ((tb->stack + n)[-1]);
+			return (mark_live((tb->stack + n)[-1]));
 		}
 		if (n != 0) {
 			tb->lowwater = tb->ncached = --n;
 			tb->nmalloc++;
-			return (tb->stack[n]);
+			return (mark_live(tb->stack[n]));
 		}
 	}
 	return (alloc_slow(size));
 }
 
+/*
+ * free, and with sized the sized free of sdallocx and free_sized: the
+ * object's bin from the page map must then also be the bin malloc(size)
+ * pops from (bin_of), that is, size maps to the object's class; any
+ * other size goes to free_sized_slow, which reports it.  One load and
+ * one compare more than free, so a sized free costs what a free does.
+ */
 DM_INLINE void
-free_fast(void *p)
+free_fast_impl(void *p, bool sized, size_t size, const char *fn)
 {
 	struct tsd *tsd = tsd_get();
 	const struct pmap_ent *pe;
@@ -116,9 +133,14 @@ free_fast(void *p)
 	 */
 	x = (uint32_t)(uintptr_t)p * tb->magic + pe->k;
 	DM_FORGET(tb->magic);
+	if (sized && (size > SC_LUT_MAX ||
+	    tsd->bin_of[(size + SC_QUANTUM - 1) >> SC_LG_QUANTUM] != tb))
+		goto slow;
 	if (likely(x < tb->magic)) {
 		n = tb->ncached;
-		if (likely(n < tb->max && (tb->stack + n)[-1] != p)) {
+		/* A marked object is not live: the slow path says why. */
+		if (likely(n < tb->max && !mark_is_free(p))) {
+			mark_free(p);
 			tb->stack[n] = p;
 			/* In place: no register copy of n + 1. */
 			DM_FORGET(tb->ncached);
@@ -127,7 +149,22 @@ free_fast(void *p)
 		}
 	}
 slow:
-	free_slow(p);
+	if (sized)
+		free_sized_slow(p, size, 0, fn);
+	else
+		free_slow(p);
+}
+
+DM_INLINE void
+free_fast(void *p)
+{
+	free_fast_impl(p, false, 0, NULL);
+}
+
+DM_INLINE void
+free_sized_fast(void *p, size_t size, const char *fn)
+{
+	free_fast_impl(p, true, size, fn);
 }
 
 #endif /* !ALLOC_H */

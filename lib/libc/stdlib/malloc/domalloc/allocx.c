@@ -153,6 +153,7 @@ allocx_free(const struct allocx_req *r, void *p, struct sp *sp,
 		usize = alloc_usize(p, sp, ind);
 		if (opt_junk & JUNK_FREE)
 			memset(p, 0x5a, usize);
+		mark_free(p);
 		tcache_dalloc_slow(r->tc, ind, p);
 		allocx_tsd()->large_deallocated += usize;
 		return;
@@ -160,16 +161,23 @@ allocx_free(const struct allocx_req *r, void *p, struct sp *sp,
 	free_validated(p, sp, ind, r->aflags & ALLOC_NOCACHE);
 }
 
-DM_EXPORT void *
-__mallocx(size_t size, int flags)
+/* mallocx with flags: out of line, so the fast path saves no register. */
+static void * __attribute__((noinline))
+allocx_mallocx_flags(size_t size, int flags)
 {
 	struct allocx_req r;
 
-	if (likely(flags == 0))
-		return (alloc_fast(size));
 	if (!allocx_decode(flags, &r, "mallocx"))
 		return (NULL);
 	return (allocx_alloc(&r, size));
+}
+
+DM_EXPORT void *
+__mallocx(size_t size, int flags)
+{
+	if (likely(flags == 0))
+		return (alloc_fast(size));
+	return (allocx_mallocx_flags(size, flags));
 }
 
 /* rallocx through an explicit cache: in place if it can be, else move. */
@@ -260,20 +268,26 @@ __sallocx(const void *p, int flags)
 	return (alloc_usize(p, sp, ind));
 }
 
-DM_EXPORT void
-__dallocx(void *p, int flags)
+/* dallocx with flags: out of line, so the fast path saves no register. */
+static void __attribute__((noinline))
+allocx_dallocx_flags(void *p, int flags)
 {
 	struct allocx_req r;
 	struct sp *sp;
 	unsigned ind;
 
-	if (likely(flags == 0)) {
-		free_fast(p);
-		return;
-	}
 	(void)allocx_decode(flags, &r, "dallocx");
 	sp = alloc_lookup(p, &ind, "dallocx");
 	allocx_free(&r, p, sp, ind);
+}
+
+DM_EXPORT void
+__dallocx(void *p, int flags)
+{
+	if (likely(flags == 0))
+		free_fast(p);
+	else
+		allocx_dallocx_flags(p, flags);
 }
 
 /*
@@ -282,24 +296,28 @@ __dallocx(void *p, int flags)
  * (nallocx).  With safety checks on, any other size is a program error
  * and fatal.
  */
-DM_EXPORT void
-__sdallocx(void *p, size_t size, int flags)
+/* sdallocx with flags: out of line, so the fast path saves no register. */
+static void __attribute__((noinline))
+allocx_sdallocx_flags(void *p, size_t size, int flags)
 {
 	struct allocx_req r;
 	struct sp *sp;
-	size_t usize;
 	unsigned ind;
 
 	(void)allocx_decode(flags, &r, "sdallocx");
 	sp = alloc_lookup(p, &ind, "sdallocx");
-	if (config_safety) {
-		usize = alloc_usize(p, sp, ind);
-		if (size > usize || allocx_usize(size, r.align) != usize)
-			msg_fatal("sdallocx(): size %zu does not match the "
-			    "allocation %p of %zu usable bytes", size, p,
-			    usize);
-	}
+	if (config_safety)
+		alloc_check_size(p, sp, ind, size, r.align, "sdallocx");
 	allocx_free(&r, p, sp, ind);
+}
+
+DM_EXPORT void
+__sdallocx(void *p, size_t size, int flags)
+{
+	if (likely(flags == 0))
+		free_sized_fast(p, size, "sdallocx");
+	else
+		allocx_sdallocx_flags(p, size, flags);
 }
 
 DM_EXPORT size_t

@@ -7,6 +7,7 @@
 #include "amap.h"
 #include "arena.h"
 #include "bin.h"
+#include "mark.h"
 #include "msg.h"
 
 /* Slabs emptied by one flush released together. */
@@ -18,6 +19,68 @@ bin_init(struct bin *bin)
 	memset(bin, 0, sizeof(*bin));
 	mutex_init(&bin->lock, RANK_BIN);
 	TAILQ_INIT(&bin->nonfull);
+}
+
+/* Debug builds: the first broken invariant ends the process. */
+#define	BIN_CHECK(cond, sc, s, what) do {				\
+	if (!(cond))							\
+		msg_fatal("bin_check: class %u, slab %p: %s", (sc),	\
+		    (s) != NULL ? (void *)(s)->addr : NULL, (what));	\
+} while (0)
+
+/*
+ * Debug builds: check slab.h's invariants for slab s of class sc, and
+ * that the page map and the superpage's slab pointers describe it.
+ */
+static void
+bin_check_slab(const struct slab *s, unsigned sc)
+{
+	unsigned w, k, n = 0, pidx;
+	uint64_t valid;
+
+	BIN_CHECK(s->sc == sc && s->nregs == sc_nregs[sc], sc, s,
+	    "its class and region count are its bin's");
+	for (w = 0; w < SLAB_NWORDS; w++) {
+		n += (unsigned)__builtin_popcountll(s->bitmap[w]);
+		valid = s->nregs >= w * 64 + 64 ? UINT64_MAX :
+		    s->nregs <= w * 64 ? 0 :
+		    ((uint64_t)1 << (s->nregs - w * 64)) - 1;
+		BIN_CHECK((s->bitmap[w] & ~valid) == 0, sc, s,
+		    "no free bit past nregs");
+	}
+	BIN_CHECK(n == s->nfree && s->nfree <= s->nregs, sc, s,
+	    "nfree == popcount(bitmap) <= nregs");
+	pidx = sp_page(s->sp, (void *)s->addr);
+	for (k = 0; k < sc_slab_pages[sc]; k++)
+		BIN_CHECK(s->sp->slab[pidx + k] == s &&
+		    PMAP_CLASS(s->sp->pmap[pidx + k].e) == (int)sc, sc, s,
+		    "its pages map to it, with its class");
+}
+
+/*
+ * Debug builds: check the bin of class sc, the lock held: its current
+ * slab and every slab of its nonfull list (listed, neither full nor
+ * empty), and the list's count.
+ */
+static void
+bin_check_locked(struct bin *bin, unsigned sc)
+{
+	struct slab *s;
+	size_t n = 0;
+
+	if (!config_debug)
+		return;
+	if (bin->cur != NULL)
+		bin_check_slab(bin->cur, sc);
+	TAILQ_FOREACH(s, &bin->nonfull, link) {
+		bin_check_slab(s, sc);
+		BIN_CHECK(s->listed && s != bin->cur && s->nfree != 0 &&
+		    s->nfree != s->nregs, sc, s, "a slab on the nonfull list "
+		    "is listed, not current, neither full nor empty");
+		n++;
+	}
+	BIN_CHECK(n == bin->stats.nonfull, sc, (struct slab *)NULL,
+	    "stats.nonfull counts the nonfull list");
 }
 
 /* A new slab for class sc; the bin lock is held. */
@@ -67,6 +130,9 @@ bin_slab_new(struct arena *arena, unsigned sc)
 		sp->pmap[pidx + k] = pmap_ent(sc, arena->win, k << LG_PAGE,
 		    s->addr);
 	}
+	/* No region is live yet: each carries the free marker (alloc.h). */
+	for (k = 0; k < s->nregs; k++)
+		mark_free((void *)(s->addr + (size_t)k * sc_size[sc]));
 	return (s);
 }
 
@@ -116,6 +182,7 @@ bin_fill(struct arena *arena, unsigned sc, void **dst, unsigned n)
 	bin->stats.nmalloc += got;
 	bin->stats.curregs += got;
 	bin->stats.nfills++;
+	bin_check_locked(bin, sc);
 	mutex_unlock(&bin->lock);
 	/* A heap that only grows must still reach decay and hugify. */
 	if (grew)
@@ -138,7 +205,8 @@ bin_dalloc_locked(struct bin *bin, struct slab *s, void *p)
 	w = r >> 6;
 	bit = (uint64_t)1 << (r & 63);
 	if (s->bitmap[w] & bit)
-		msg_fatal("free(): double free of %p", p);
+		msg_fatal("free(): pointer %p is already free in its slab "
+		    "(freed twice, or changed after it was freed)", p);
 	s->bitmap[w] |= bit;
 	s->nfree++;
 	if (s == bin->cur)
@@ -210,6 +278,7 @@ bin_dalloc_batch(struct arena *hint, unsigned sc, void **ptrs, unsigned n,
 		bin->stats.ndalloc += n - keep;
 		bin->stats.curregs -= n - keep;
 		bin->stats.nflushes++;
+		bin_check_locked(bin, sc);
 		if (a == hint) {
 			bin->stats.nrequests += nrequests;
 			nrequests = 0;

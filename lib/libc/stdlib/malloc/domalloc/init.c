@@ -12,6 +12,7 @@
 #include "decay.h"
 #include "hpage.h"
 #include "init.h"
+#include "mark.h"
 #include "msg.h"
 #include "mutex.h"
 #include "pal.h"
@@ -48,6 +49,7 @@ malloc_init_hard(void)
 	if (pal_caps.page_size != PAGE)
 		msg_fatal("page size %zu is not the %zu this build assumes",
 		    pal_caps.page_size, PAGE);
+	mark_boot();
 	sc_boot();
 	decay_boot();
 	amap_boot();

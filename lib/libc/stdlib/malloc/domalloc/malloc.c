@@ -167,37 +167,23 @@ __malloc_usable_size(const void *p)
 	return (alloc_usize(p, sp, ind));
 }
 
-static void
-free_checked(void *p, size_t size, size_t align, const char *fn)
-{
-	struct sp *sp;
-	unsigned ind;
-	size_t usize;
-
-	if (p == NULL)
-		return;
-	sp = alloc_lookup(p, &ind, fn);
-	if (config_safety) {
-		usize = alloc_usize(p, sp, ind);
-		if (size > usize ||
-		    (align > 1 && ((uintptr_t)p & (align - 1)) != 0))
-			msg_fatal("%s(): size %zu or alignment %zu does not "
-			    "match the allocation %p of %zu bytes", fn, size,
-			    align, p, usize);
-	}
-	free_validated(p, sp, ind, 0);
-}
-
+/*
+ * Sized frees (C23), checked as sdallocx is: the size must map to the
+ * object's size class (alloc.h, free_fast_impl).
+ */
 DM_EXPORT void
 __free_sized(void *p, size_t size)
 {
-	free_checked(p, size, 0, "free_sized");
+	free_sized_fast(p, size, "free_sized");
 }
 
 DM_EXPORT void
 __free_aligned_sized(void *p, size_t align, size_t size)
 {
-	free_checked(p, size, align, "free_aligned_sized");
+	if (align <= SC_QUANTUM)
+		free_sized_fast(p, size, "free_aligned_sized");
+	else
+		free_sized_slow(p, size, align, "free_aligned_sized");
 }
 
 DM_ALIAS(__malloc, malloc);

@@ -11,6 +11,7 @@
 #include "bin.h"
 #include "conf.h"
 #include "large.h"
+#include "mark.h"
 #include "msg.h"
 #include "mutex.h"
 #include "tcache.h"
@@ -78,8 +79,7 @@ tcache_boot(void)
 		slots = i < SC_NBINS ? TCACHE_GROW_BYTES / sc_size[i] : n;
 		slots = DM_MIN(slots, TCACHE_GROW_SLOTS);
 		tcache_cap[i] = (uint16_t)DM_MAX(slots, n);
-		/* One sentinel slot below each stack. */
-		tcache_stack_bytes += (tcache_cap[i] + 1) * sizeof(void *);
+		tcache_stack_bytes += tcache_cap[i] * sizeof(void *);
 	}
 }
 
@@ -111,19 +111,16 @@ tcache_create(struct tcache *tc, struct arena *arena)
 	tc->mem = mem;
 	tc->memsize = tcache_stack_bytes;
 	/*
-	 * The sentinels are zero in fresh base memory and stay so (nothing
-	 * writes below a stack) except the first, which is the pool link of
-	 * a reused block; so they are written only when not zero: writing
-	 * them all would make one page per class resident for stacks that
-	 * may never be used.
+	 * Nothing is written to the stacks here (the first word of a reused
+	 * block, its pool link, is just the first slot of bin 0): writing
+	 * would make one page per class resident for stacks that may never
+	 * be used.
 	 */
 	for (i = 0; i < tcache_nhbins; i++) {
-		if (mem[0] != NULL)
-			mem[0] = NULL;
-		tc->bins[i].stack = mem + 1;
+		tc->bins[i].stack = mem;
 		tc->bins[i].max = tcache_max[i];
 		tc->bins[i].magic = sc_magic32(i);
-		mem += tcache_cap[i] + 1;
+		mem += tcache_cap[i];
 	}
 	tc->nhbins = tcache_nhbins;
 	return (true);
@@ -156,6 +153,86 @@ tcache_bin_flush(struct tcache *tc, unsigned ind, unsigned n)
 		tb->lowwater = tb->ncached;
 }
 
+/* Debug builds: heap sort (no allocation) of a copy of a stack. */
+static void
+tcache_check_sift(uintptr_t *a, unsigned k, unsigned n)
+{
+	uintptr_t t;
+	unsigned c;
+
+	for (; (c = 2 * k + 1) < n; k = c) {
+		if (c + 1 < n && a[c + 1] > a[c])
+			c++;
+		if (a[k] >= a[c])
+			return;
+		t = a[k];
+		a[k] = a[c];
+		a[c] = t;
+	}
+}
+
+static void
+tcache_check_sort(uintptr_t *a, unsigned n)
+{
+	uintptr_t t;
+	unsigned i;
+
+	for (i = n / 2; i-- > 0; )
+		tcache_check_sift(a, i, n);
+	for (i = n; i-- > 1; ) {
+		t = a[0];
+		a[0] = a[i];
+		a[i] = t;
+		tcache_check_sift(a, 0, i);
+	}
+}
+
+/*
+ * Debug builds: check tcache.h's invariants for every bin of tc: the
+ * counts within bounds, every cached object of the bin's class, carrying
+ * the free marker (mark.h), and cached once.
+ */
+static void
+tcache_check(struct tcache *tc)
+{
+	uintptr_t copy[TCACHE_GROW_SLOTS];
+	struct tbin *tb;
+	struct sp *sp;
+	unsigned ind, i, n;
+	void *p;
+
+	if (!config_debug)
+		return;
+	for (ind = 0; ind < tc->nhbins; ind++) {
+		tb = &tc->bins[ind];
+		if (tb->lowwater > tb->ncached || tb->ncached > tb->max ||
+		    tb->max > tcache_cap[ind])
+			msg_fatal("tcache_check: bin %u: %s (%p)", ind,
+			    "lowwater <= ncached <= max <= capacity",
+			    (void *)tb);
+		for (i = 0; i < tb->ncached; i++) {
+			p = tb->stack[i];
+			sp = amap_lookup(p);
+			if (sp == NULL || sp->kind != SP_RUNS ||
+			    PMAP_CLASS(sp->pmap[sp_page(sp, p)].e) !=
+			    (int)ind || !mark_is_free(p))
+				msg_fatal("tcache_check: bin %u: %s (%p)", ind,
+				    "every object is a marked free object of "
+				    "the bin's class", p);
+			if (i < TCACHE_GROW_SLOTS)
+				copy[i] = (uintptr_t)p;
+		}
+		/* (Bins made larger by the options: the first slots only.) */
+		n = DM_MIN(tb->ncached, TCACHE_GROW_SLOTS);
+		tcache_check_sort(copy, n);
+		for (i = 1; i < n; i++)
+			if (copy[i] == copy[i - 1])
+				msg_fatal("tcache_check: bin %u: %s (%p)", ind,
+				    "no object is cached twice",
+				    (void *)copy[i]);
+	}
+}
+
 static void
 tcache_gc(struct tcache *tc)
 {
@@ -176,6 +253,7 @@ tcache_gc(struct tcache *tc)
 	}
 	tc->grow[ind] &= ~TBIN_GREW;
 	tb->lowwater = tb->ncached;
+	tcache_check(tc);
 }
 
 static void
@@ -235,11 +313,17 @@ tcache_alloc_slow(struct tcache *tc, unsigned ind)
 			if (p != NULL) {
 				tb->nmalloc++;
 				tc->nfilled[ind]++;
+				mark_live(p);
 			}
 			return (p);
 		}
 		if (n == 0)
 			return (NULL);
+		if (config_debug) {
+			/* Slab regions that are not live carry the marker. */
+			for (unsigned i = 0; i < n; i++)
+				DM_ASSERT(mark_is_free(tb->stack[i]));
+		}
 		tcache_reverse(tb->stack, n);
 		tc->grow[ind] |= TBIN_FILLED;
 		tc->nfilled[ind] += n;
@@ -250,7 +334,7 @@ tcache_alloc_slow(struct tcache *tc, unsigned ind)
 	if (tb->lowwater > tb->ncached)
 		tb->lowwater = tb->ncached;
 	tb->nmalloc++;
-	return (tb->stack[tb->ncached]);
+	return (mark_live(tb->stack[tb->ncached]));
 }
 
 void
@@ -258,8 +342,8 @@ tcache_dalloc_slow(struct tcache *tc, unsigned ind, void *p)
 {
 	struct tbin *tb = &tc->bins[ind];
 
-	if (tb->ncached != 0 && tb->stack[tb->ncached - 1] == p)
-		msg_fatal("free(): double free of %p", p);
+	/* alloc_lookup saw the marker of a second free (mark.h). */
+	DM_ASSERT(mark_is_free(p));
 	/* >=: ncached never exceeds max, but a slip must not overrun. */
 	if (tb->ncached >= tb->max) {
 		uint32_t mark = (uint32_t)(tb->nmalloc + tc->nfilled[ind]);

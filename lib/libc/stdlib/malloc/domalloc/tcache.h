@@ -10,9 +10,9 @@
  * every TCACHE_GC_EVENTS slow-path events on one bin at a time, returns
  * three quarters of the objects that sat unused below the low water mark.
  *
- * stack[-1] is a NULL sentinel so the free fast path can compare with the
- * top of the stack (catching an immediate double free) without testing
- * for an empty bin.  Invariants: 0 <= lowwater <= ncached <= max.
+ * Every object in a stack carries the free marker (mark.h), which is how
+ * free sees a second free of an object that is still cached.
+ * Invariants: 0 <= lowwater <= ncached <= max <= the bin's capacity.
  *
  * Explicit caches (tcache.create, MALLOCX_TCACHE(tc)) are the same
  * structure, allocated from base memory and reused, named by an index
