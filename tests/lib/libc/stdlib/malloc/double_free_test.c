@@ -1,0 +1,461 @@
+/*
+ * Black-box tests that a free (or realloc) of a pointer that is not a live
+ * allocation is caught before the block can be handed out a second time,
+ * in the default build with default options: double frees that are not
+ * the most recent free of their size class, double frees from two
+ * threads, frees of slots that were never handed out, and realloc of a
+ * freed pointer, at small (64 B: a slab region), medium (16 KiB: a page
+ * run kept in the thread cache), large (1 MiB: a page run) and huge
+ * (8 MiB) sizes.  Each misuse runs in a child, which must abort with the
+ * message of domalloc(3) that names the function, the pointer and what is
+ * wrong with it.  Before the free marker (mark.h), the interleaved
+ * double free `free(p); free(q); free(p)' let the next two mallocs
+ * return p twice.
+ */
+
+#ifndef _GNU_SOURCE
+#define	_GNU_SOURCE	1
+#endif
+
+#include <pthread.h>
+
+#include "malloc_test_util.h"
+
+#define	MISUSE_TIMEOUT	30
+
+#define	SMALL		((size_t)64)
+#define	MEDIUM		((size_t)16384)
+#define	LARGE		MT_MIB
+#define	HUGE		(8 * MT_MIB)
+
+static void
+settle(void)
+{
+	void *a, *b, *c;
+
+	/* Had the misuse gone unnoticed, these would show it. */
+	a = malloc(SMALL);
+	b = malloc(SMALL);
+	c = malloc(SMALL);
+	mt_escape(a);
+	mt_escape(b);
+	mt_escape(c);
+	mt_child_fail("the misuse was not caught (then %p %p %p)", a, b, c);
+}
+
+static void *
+xmalloc(size_t n)
+{
+	void *p = malloc(n);
+
+	if (p == NULL)
+		mt_child_fail("malloc(%zu) failed", n);
+	memset(p, 0x11, n);
+	return (p);
+}
+
+/* What the child must have said: "fn(): pointer <p> ..." and why. */
+static void
+require_msg(const struct mt_child *cr, const char *fn, void *p,
+    const char *why)
+{
+	char want[128];
+
+	snprintf(want, sizeof(want), "%s(): pointer %p is not allocated", fn,
+	    p);
+	ATF_REQUIRE_MSG(strstr(cr->err, want) != NULL,
+	    "expected \"%s\" in: %s", want, cr->err);
+	ATF_REQUIRE_MSG(strstr(cr->err, why) != NULL,
+	    "expected \"%s\" in: %s", why, cr->err);
+}
+
+/*
+ * The pointer a child will misuse is chosen before the fork: the child's
+ * heap is the parent's, so the same address is the same block there.
+ */
+struct misuse {
+	size_t	 n;
+	void	*p;
+};
+
+static void
+interleaved(void *arg)
+{
+	struct misuse *m = arg;
+	void *q, *again = mt_hide(m->p);
+
+	q = xmalloc(m->n);
+	free(m->p);
+	free(q);
+	free(again);
+	settle();
+}
+
+static void
+interleaved_tc(size_t n, const char *why)
+{
+	struct mt_child cr;
+	struct misuse m;
+
+	m.n = n;
+	m.p = xmalloc(n);
+	mt_run_child(&cr, MISUSE_TIMEOUT, interleaved, &m);
+	mt_require_child_abort(&cr, "free(p); free(q); free(p)");
+	require_msg(&cr, "free", m.p, why);
+	free(m.p);
+}
+
+ATF_TC_WITHOUT_HEAD(interleaved_small);
+ATF_TC_BODY(interleaved_small, tc)
+{
+	interleaved_tc(SMALL, "free in this thread's cache (double free");
+}
+
+ATF_TC_WITHOUT_HEAD(interleaved_medium);
+ATF_TC_BODY(interleaved_medium, tc)
+{
+	interleaved_tc(MEDIUM, "free in this thread's cache (double free");
+}
+
+ATF_TC_WITHOUT_HEAD(interleaved_large);
+ATF_TC_BODY(interleaved_large, tc)
+{
+	interleaved_tc(LARGE, "(double free, or never allocated)");
+}
+
+ATF_TC_WITHOUT_HEAD(interleaved_huge);
+ATF_TC_BODY(interleaved_huge, tc)
+{
+	interleaved_tc(HUGE, "(double free, or never allocated)");
+}
+
+/* Cache flushed in between: the block is back in its slab or run. */
+static void
+after_flush(void *arg)
+{
+	struct misuse *m = arg;
+	void *again = mt_hide(m->p);
+
+	free(m->p);
+	if (mallctl("thread.tcache.flush", NULL, NULL, NULL, 0) != 0)
+		mt_child_fail("thread.tcache.flush failed");
+	free(again);
+	settle();
+}
+
+ATF_TC_WITHOUT_HEAD(after_flush_small);
+ATF_TC_BODY(after_flush_small, tc)
+{
+	struct mt_child cr;
+	struct misuse m;
+
+	m.n = SMALL;
+	m.p = xmalloc(SMALL);
+	mt_run_child(&cr, MISUSE_TIMEOUT, after_flush, &m);
+	mt_require_child_abort(&cr, "double free after a cache flush");
+	require_msg(&cr, "free", m.p, "free in its slab (double free");
+	free(m.p);
+}
+
+ATF_TC_WITHOUT_HEAD(after_flush_medium);
+ATF_TC_BODY(after_flush_medium, tc)
+{
+	struct mt_child cr;
+	struct misuse m;
+
+	m.n = MEDIUM;
+	m.p = xmalloc(MEDIUM);
+	mt_run_child(&cr, MISUSE_TIMEOUT, after_flush, &m);
+	mt_require_child_abort(&cr, "double free after a cache flush");
+	require_msg(&cr, "free", m.p, "(double free, or never allocated)");
+	free(m.p);
+}
+
+/*
+ * Two threads: one frees p into its cache and stays alive (so p stays in
+ * that cache), then the main thread frees p again.
+ */
+static void *
+free_and_wait(void *arg)
+{
+	struct misuse *m = arg;
+	void *x;
+
+	/* A first call that allocates, so that this thread has a cache. */
+	x = xmalloc(m->n);
+	mt_escape(x);
+	free(m->p);
+	/* Keep the cache: the main thread's free comes now. */
+	for (;;)
+		pause();
+	return (NULL);
+}
+
+static void
+remote(void *arg)
+{
+	struct misuse *m = arg;
+	pthread_t th;
+
+	if (pthread_create(&th, NULL, free_and_wait, m) != 0)
+		mt_child_fail("pthread_create failed");
+	usleep(100000);
+	free(mt_hide(m->p));
+	settle();
+}
+
+static void
+remote_tc(size_t n, const char *why)
+{
+	struct mt_child cr;
+	struct misuse m;
+
+	m.n = n;
+	m.p = xmalloc(n);
+	mt_run_child(&cr, MISUSE_TIMEOUT, remote, &m);
+	mt_require_child_abort(&cr, "double free from two threads");
+	require_msg(&cr, "free", m.p, why);
+	free(m.p);
+}
+
+ATF_TC_WITHOUT_HEAD(remote_small);
+ATF_TC_BODY(remote_small, tc)
+{
+	remote_tc(SMALL, "marked free (double free through another thread");
+}
+
+ATF_TC_WITHOUT_HEAD(remote_medium);
+ATF_TC_BODY(remote_medium, tc)
+{
+	remote_tc(MEDIUM, "marked free (double free through another thread");
+}
+
+ATF_TC_WITHOUT_HEAD(remote_large);
+ATF_TC_BODY(remote_large, tc)
+{
+	remote_tc(LARGE, "(double free, or never allocated)");
+}
+
+/* realloc of a freed pointer, with another free in between. */
+static void
+realloc_freed(void *arg)
+{
+	struct misuse *m = arg;
+	void *q, *r, *again = mt_hide(m->p);
+
+	q = xmalloc(m->n);
+	free(m->p);
+	free(q);
+	r = realloc(again, 2 * m->n);
+	mt_escape(r);
+	settle();
+}
+
+static void
+realloc_tc(size_t n, const char *why)
+{
+	struct mt_child cr;
+	struct misuse m;
+
+	m.n = n;
+	m.p = xmalloc(n);
+	mt_run_child(&cr, MISUSE_TIMEOUT, realloc_freed, &m);
+	mt_require_child_abort(&cr, "realloc of a freed pointer");
+	require_msg(&cr, "realloc", m.p, why);
+	free(m.p);
+}
+
+ATF_TC_WITHOUT_HEAD(realloc_freed_small);
+ATF_TC_BODY(realloc_freed_small, tc)
+{
+	realloc_tc(SMALL, "free in this thread's cache (double free");
+}
+
+ATF_TC_WITHOUT_HEAD(realloc_freed_medium);
+ATF_TC_BODY(realloc_freed_medium, tc)
+{
+	realloc_tc(MEDIUM, "free in this thread's cache (double free");
+}
+
+ATF_TC_WITHOUT_HEAD(realloc_freed_large);
+ATF_TC_BODY(realloc_freed_large, tc)
+{
+	realloc_tc(LARGE, "(double free, or never allocated)");
+}
+
+/*
+ * Slots never handed out: the neighbour of a fresh small block, which a
+ * cache fill took (it sits in this thread's cache), and a slot of a slab
+ * that only MALLOCX_TCACHE_NONE allocations use (it is free in its
+ * slab); for medium blocks, the pages after a fresh run.
+ */
+static void
+never_cached(void *arg)
+{
+	struct misuse *m = arg;
+
+	free(mt_hide((char *)m->p + m->n));
+	settle();
+}
+
+ATF_TC_WITHOUT_HEAD(never_allocated_small_cached);
+ATF_TC_BODY(never_allocated_small_cached, tc)
+{
+	struct mt_child cr;
+	struct misuse m;
+
+	/*
+	 * A class nothing else in this program has used (2560 bytes): the
+	 * fill that served p took its neighbours too, lowest address first.
+	 */
+	m.p = xmalloc(2500);
+	m.n = malloc_usable_size(m.p);
+	mt_run_child(&cr, MISUSE_TIMEOUT, never_cached, &m);
+	mt_require_child_abort(&cr, "free of a slot never handed out");
+	require_msg(&cr, "free", (char *)m.p + m.n,
+	    "free in this thread's cache (double free, or never handed out)");
+	free(m.p);
+}
+
+static void
+never_in_slab(void *arg)
+{
+	struct misuse *m = arg;
+
+	free(mt_hide((char *)m->p + m->n));
+	settle();
+}
+
+ATF_TC_WITHOUT_HEAD(never_allocated_small_slab);
+ATF_TC_BODY(never_allocated_small_slab, tc)
+{
+	struct mt_child cr;
+	struct misuse m;
+	unsigned a;
+	size_t len = sizeof(a);
+
+	/* A fresh arena: its slab has only the one region out. */
+	ATF_REQUIRE(mallctl("arenas.create", &a, &len, NULL, 0) == 0);
+	m.n = SMALL;
+	m.p = mallocx(SMALL, MALLOCX_ARENA(a) | MALLOCX_TCACHE_NONE);
+	ATF_REQUIRE(m.p != NULL);
+	mt_run_child(&cr, MISUSE_TIMEOUT, never_in_slab, &m);
+	mt_require_child_abort(&cr, "free of a slot never allocated");
+	require_msg(&cr, "free", (char *)m.p + m.n,
+	    "free in its slab (double free, or never allocated)");
+	dallocx(m.p, MALLOCX_TCACHE_NONE);
+}
+
+ATF_TC_WITHOUT_HEAD(never_allocated_medium);
+ATF_TC_BODY(never_allocated_medium, tc)
+{
+	struct mt_child cr;
+	struct misuse m;
+	unsigned a;
+	size_t len = sizeof(a);
+
+	/* A fresh arena: nothing follows the run. */
+	ATF_REQUIRE(mallctl("arenas.create", &a, &len, NULL, 0) == 0);
+	m.n = MEDIUM;
+	m.p = mallocx(MEDIUM, MALLOCX_ARENA(a) | MALLOCX_TCACHE_NONE);
+	ATF_REQUIRE(m.p != NULL);
+	mt_run_child(&cr, MISUSE_TIMEOUT, never_in_slab, &m);
+	mt_require_child_abort(&cr, "free of pages never allocated");
+	require_msg(&cr, "free", (char *)m.p + m.n,
+	    "(double free, or never allocated)");
+	dallocx(m.p, MALLOCX_TCACHE_NONE);
+}
+
+/* The same through sdallocx and dallocx with a thread cache flag. */
+static void
+sdallocx_freed(void *arg)
+{
+	struct misuse *m = arg;
+	void *q, *again = mt_hide(m->p);
+
+	q = xmalloc(m->n);
+	free(m->p);
+	free(q);
+	sdallocx(again, m->n, 0);
+	settle();
+}
+
+ATF_TC_WITHOUT_HEAD(sdallocx_double_free_small);
+ATF_TC_BODY(sdallocx_double_free_small, tc)
+{
+	struct mt_child cr;
+	struct misuse m;
+
+	m.n = SMALL;
+	m.p = xmalloc(SMALL);
+	mt_run_child(&cr, MISUSE_TIMEOUT, sdallocx_freed, &m);
+	mt_require_child_abort(&cr, "sdallocx of a freed pointer");
+	require_msg(&cr, "sdallocx", m.p,
+	    "free in this thread's cache (double free");
+	free(m.p);
+}
+
+/* Correct use must never trip the marker: blocks never written, calloc. */
+ATF_TC_WITHOUT_HEAD(unwritten_blocks_ok);
+ATF_TC_BODY(unwritten_blocks_ok, tc)
+{
+	static const size_t sizes[] = { 8, 16, 64, 176, 4096, 16384,
+	    32768, 65536, MT_MIB };
+	void *p[64];
+	unsigned i, k, r;
+
+	for (r = 0; r < 50; r++) {
+		for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+			for (i = 0; i < 64; i++) {
+				p[i] = (r & 1) ? calloc(1, sizes[k]) :
+				    malloc(sizes[k]);
+				ATF_REQUIRE(p[i] != NULL);
+				mt_escape(p[i]);
+			}
+			for (i = 0; i < 64; i++)
+				free(p[(i * 7) % 64]);
+		}
+	}
+}
+
+/* A freed block's marker word read back after reuse: zero, not the key. */
+ATF_TC_WITHOUT_HEAD(reuse_clears_marker);
+ATF_TC_BODY(reuse_clears_marker, tc)
+{
+	uint64_t w;
+	void *p, *q;
+
+	p = malloc(SMALL);
+	ATF_REQUIRE(p != NULL);
+	memset(p, 0x33, SMALL);
+	free(p);
+	q = mt_hide(malloc(SMALL));
+	ATF_REQUIRE(q == p);
+	memcpy(&w, mt_hide(q), sizeof(w));
+	ATF_REQUIRE_EQ_MSG(w, 0, "first word of a fresh block: %#llx",
+	    (unsigned long long)w);
+	free(q);
+}
+
+ATF_TP_ADD_TCS(tp)
+{
+	ATF_TP_ADD_TC(tp, interleaved_small);
+	ATF_TP_ADD_TC(tp, interleaved_medium);
+	ATF_TP_ADD_TC(tp, interleaved_large);
+	ATF_TP_ADD_TC(tp, interleaved_huge);
+	ATF_TP_ADD_TC(tp, after_flush_small);
+	ATF_TP_ADD_TC(tp, after_flush_medium);
+	ATF_TP_ADD_TC(tp, remote_small);
+	ATF_TP_ADD_TC(tp, remote_medium);
+	ATF_TP_ADD_TC(tp, remote_large);
+	ATF_TP_ADD_TC(tp, realloc_freed_small);
+	ATF_TP_ADD_TC(tp, realloc_freed_medium);
+	ATF_TP_ADD_TC(tp, realloc_freed_large);
+	ATF_TP_ADD_TC(tp, never_allocated_small_cached);
+	ATF_TP_ADD_TC(tp, never_allocated_small_slab);
+	ATF_TP_ADD_TC(tp, never_allocated_medium);
+	ATF_TP_ADD_TC(tp, sdallocx_double_free_small);
+	ATF_TP_ADD_TC(tp, unwritten_blocks_ok);
+	ATF_TP_ADD_TC(tp, reuse_clears_marker);
+	return (atf_no_error());
+}
