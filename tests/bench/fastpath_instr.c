@@ -7,14 +7,20 @@
  * empties a slab or a cache bin on the last free shows it).  The runner
  * runs it with two values of n and divides the difference in instruction
  * counts by the difference in n, so start-up and exit costs cancel out.
+ * mode=sized is keep1 with sdallocx(p, 32, 0) for free: the sized free
+ * of jemalloc's interface, found with dlsym; an allocator without it
+ * makes the program exit with status 3 (the runner shows "-").
  * Single thread, no locking.
  */
 
+#include <dlfcn.h>
+
 #include "bench.h"
 
-static const char *modes[] = { "keep1", "keep0", NULL };
+static const char *modes[] = { "keep1", "keep0", "sized", NULL };
 
 static long n = 1000000;
+static void (*sdallocx_fn)(void *, size_t, int);
 
 static const struct bench_opt opts[] = {
 	{ "n", &n, "malloc/free pairs" },
@@ -34,17 +40,36 @@ main(int argc, char **argv)
 	if (n < 0)
 		bench_die(2, "bad parameters");
 	keep = NULL;
-	if (strcmp(mode, "keep1") == 0) {
+	if (strcmp(mode, "sized") == 0) {
+		sdallocx_fn = (void (*)(void *, size_t, int))dlsym(
+		    RTLD_DEFAULT, "sdallocx");
+		if (sdallocx_fn == NULL) {
+			fprintf(stderr, "fastpath_instr: no sdallocx\n");
+			return (3);
+		}
+	}
+	if (strcmp(mode, "keep0") != 0) {
 		keep = bench_nonnull(malloc(32), 32);
 		bench_escape(keep);
 	}
 	t0 = bench_now_ns();
-	for (i = 0; i < n; i++) {
-		p = malloc(32);
-		if (p == NULL)
-			bench_die(BENCH_EXIT_NOMEM, "malloc(32) failed");
-		bench_escape(p);
-		free(p);
+	/* Two loops, so that the plain one is what it always was. */
+	if (sdallocx_fn == NULL) {
+		for (i = 0; i < n; i++) {
+			p = malloc(32);
+			if (p == NULL)
+				bench_die(BENCH_EXIT_NOMEM, "malloc failed");
+			bench_escape(p);
+			free(p);
+		}
+	} else {
+		for (i = 0; i < n; i++) {
+			p = malloc(32);
+			if (p == NULL)
+				bench_die(BENCH_EXIT_NOMEM, "malloc failed");
+			bench_escape(p);
+			sdallocx_fn(p, 32, 0);
+		}
 	}
 	t0 = bench_now_ns() - t0;
 	free(keep);

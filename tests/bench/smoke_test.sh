@@ -119,6 +119,8 @@ fastpath_instr_body()
 	# shellcheck disable=SC2059
 	grep -Eq "$(printf "$pat" 0)" out.txt ||
 	    atf_fail "no instruction count for keep0"
+	grep -Eq '^run-bench: fastpath domalloc +sized: [0-9.]+ instructions' \
+	    out.txt || atf_fail "no instruction count for sized (sdallocx)"
 }
 
 atf_test_case runone
