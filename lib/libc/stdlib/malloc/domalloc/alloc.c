@@ -311,6 +311,7 @@ alloc_realloc(void *p, size_t size, size_t align, unsigned flags,
 	memcpy(q, p, DM_MIN(oldusize, usize));
 	if ((flags & ALLOC_ZERO) && usize > oldusize)
 		memset((char *)q + oldusize, 0, usize - oldusize);
-	free_validated(p, sp, ind, 0);
+	/* MALLOCX_TCACHE_NONE holds for the old object too. */
+	free_validated(p, sp, ind, flags & ALLOC_NOCACHE);
 	return (q);
 }

@@ -55,6 +55,18 @@ ctl_write(const void *newp, size_t newlen, void *val, size_t len)
 }
 
 int
+ctl_write_bool(const void *newp, size_t newlen, bool *val)
+{
+	unsigned char b;
+	int err;
+
+	err = ctl_write(newp, newlen, &b, sizeof(b));
+	if (err == 0 && newp != NULL)
+		*val = b != 0;
+	return (err);
+}
+
+int
 ctl_readonly(const void *newp, size_t newlen)
 {
 	return (newp != NULL || newlen != 0 ? EPERM : 0);
@@ -206,7 +218,7 @@ ctl_background_thread(const size_t *mib, size_t miblen, void *oldp,
 	(void)miblen;
 	oldval = bg_running();
 	newval = oldval;
-	err = ctl_write(newp, newlen, &newval, sizeof(newval));
+	err = ctl_write_bool(newp, newlen, &newval);
 	if (err != 0)
 		return (err);
 	if (newp != NULL && newval != oldval && !bg_set(newval))

@@ -81,6 +81,11 @@ extern const struct ctl_node ctl_thread_children[];
  */
 int	ctl_read(void *oldp, size_t *oldlenp, const void *val, size_t len);
 int	ctl_write(const void *newp, size_t newlen, void *val, size_t len);
+/*
+ * ctl_write for a bool: any byte but 0 is true, so a program that writes
+ * 2 (or garbage) gets true, never a bool holding another value.
+ */
+int	ctl_write_bool(const void *newp, size_t newlen, bool *val);
 int	ctl_readonly(const void *newp, size_t newlen);
 int	ctl_writeonly(const void *oldp, const size_t *oldlenp);
 int	ctl_void(const void *oldp, const size_t *oldlenp, const void *newp,

@@ -155,7 +155,7 @@ ctl_thread_tcache_enabled(const size_t *mib, size_t miblen, void *oldp,
 	(void)miblen;
 	oldval = tsd->tcache_enabled;
 	if (newp != NULL) {
-		err = ctl_write(newp, newlen, &newval, sizeof(newval));
+		err = ctl_write_bool(newp, newlen, &newval);
 		if (err != 0)
 			return (err);
 		tsd_tcache_set_enabled(tsd, newval);

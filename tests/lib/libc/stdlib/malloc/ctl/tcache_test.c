@@ -190,6 +190,67 @@ ATF_TC_BODY(tcache_none, tc)
 	ATF_CHECK_EQ(ct_astat(a, "small.allocated"), 0);
 }
 
+/*
+ * rallocx and xallocx with MALLOCX_TCACHE_NONE: the old block of a move
+ * goes back to its arena, not into the thread cache, from which a plain
+ * malloc would hand it out (and an arena reset then discard it under
+ * its new owner: found by fuzz_api).
+ */
+ATF_TC_WITHOUT_HEAD(tcache_none_rallocx);
+ATF_TC_BODY(tcache_none_rallocx, tc)
+{
+	unsigned a, b;
+	size_t len;
+	void *p, *q, *r[64];
+	int i, flags;
+
+	a = ct_new_arena();
+	flags = ct_arena_flags(a);
+	p = mallocx(300, flags);
+	ATF_REQUIRE(p != NULL);
+	q = rallocx(p, 20000, flags);
+	ATF_REQUIRE(q != NULL && q != p);
+	for (i = 0; i < 64; i++) {
+		r[i] = malloc(300);
+		ATF_REQUIRE(r[i] != NULL);
+		len = sizeof(b);
+		ATF_REQUIRE_EQ(mallctl("arenas.lookup", &b, &len, &r[i],
+		    sizeof(r[i])), 0);
+		ATF_CHECK_MSG(r[i] != p && b != a, "malloc(300) returned %p "
+		    "of arena %u, the block rallocx(TCACHE_NONE) left", r[i],
+		    b);
+	}
+	for (i = 0; i < 64; i++)
+		free(r[i]);
+	dallocx(q, flags);
+}
+
+/* A bool written as a byte other than 0 or 1 is true, and only once. */
+ATF_TC_WITHOUT_HEAD(enabled_any_nonzero_byte);
+ATF_TC_BODY(enabled_any_nonzero_byte, tc)
+{
+	unsigned char v = 0x5a;
+	size_t before, after, len;
+	bool on;
+	int i;
+
+	free(malloc(64));
+	ct_epoch();
+	before = ct_size("stats.metadata");
+	for (i = 0; i < 100; i++)
+		ATF_REQUIRE_EQ(mallctl("thread.tcache.enabled", NULL, NULL,
+		    &v, sizeof(v)), 0);
+	len = sizeof(on);
+	ATF_REQUIRE_EQ(mallctl("thread.tcache.enabled", &on, &len, NULL, 0),
+	    0);
+	ATF_CHECK(on);
+	ct_epoch();
+	after = ct_size("stats.metadata");
+	/* Each bogus "true" used to make a second cache: ~140 KiB. */
+	ATF_CHECK_MSG(after < before + 64 * 1024, "metadata grew from %zu "
+	    "to %zu bytes", before, after);
+}
+
 ATF_TC_WITHOUT_HEAD(thread_tcache);
 ATF_TC_BODY(thread_tcache, tc)
 {
@@ -582,6 +643,8 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, explicit_routing);
 	ATF_TP_ADD_TC(tp, bin_grows);
 	ATF_TP_ADD_TC(tp, tcache_none);
+	ATF_TP_ADD_TC(tp, tcache_none_rallocx);
+	ATF_TP_ADD_TC(tp, enabled_any_nonzero_byte);
 	ATF_TP_ADD_TC(tp, thread_tcache);
 	ATF_TP_ADD_TC(tp, thread_counters);
 	ATF_TP_ADD_TC(tp, thread_counters_uncached_small);
