@@ -16,6 +16,9 @@
 #ifndef DOMALLOC_LIBC
 #define	DOMALLOC_LIBC	0	/* built inside a BSD libc */
 #endif
+#ifndef DOMALLOC_FUZZ
+#define	DOMALLOC_FUZZ	0	/* built for the fuzzers (tests/fuzz) */
+#endif
 
 #define	DOMALLOC_VERSION	"domalloc 0.1.0"
 
@@ -23,6 +26,11 @@
 static const bool config_debug = DOMALLOC_DEBUG;
 /* Statistics counters. */
 static const bool config_stats = true;
+/*
+ * Built with libFuzzer's coverage instrumentation: compares with secrets
+ * are kept out of its sight (mark.h).
+ */
+static const bool config_fuzz = DOMALLOC_FUZZ;
 /* Cheap checks on free of invalid or repeated pointers. */
 static const bool config_safety = true;
 

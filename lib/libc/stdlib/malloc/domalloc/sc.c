@@ -2,6 +2,8 @@
  * sc.c: builds the size class tables (see sc.h) and answers the
  * size-with-alignment question.  sc_boot() runs once under the init lock.
  */
+#include "config.h"
+#include "msg.h"
 #include "sc.h"
 
 size_t		sc_size[SC_NSIZES];
@@ -50,6 +52,15 @@ sc_boot(void)
 	}
 	for (i = 0; i < sizeof(sc_magic) / sizeof(sc_magic[0]); i++)
 		sc_magic[i] = UINT64_MAX / sc_size[i & 63] + 1;
+	/* Debug builds: sc.h's invariants, once. */
+	for (i = 0; config_debug && i < SC_NSIZES; i++) {
+		DM_ASSERT(sc_index(sc_size[i]) == i);
+		DM_ASSERT(sc_size[sc_index(sc_size[i] - 1)] >= sc_size[i] - 1);
+		DM_ASSERT(i >= SC_NBINS || (size_t)sc_slab_pages[i] * PAGE ==
+		    (size_t)sc_nregs[i] * sc_size[i]);
+		/* A slab's bitmap holds 256 regions (slab.h). */
+		DM_ASSERT(i >= SC_NBINS || sc_nregs[i] <= 256);
+	}
 }
 
 size_t

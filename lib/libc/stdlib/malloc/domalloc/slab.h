@@ -16,6 +16,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "config.h"
+#include "msg.h"
 #include "sc.h"
 #include "sp.h"
 
@@ -52,6 +54,7 @@ slab_take(struct slab *s, void **dst, unsigned n)
 		}
 		s->bitmap[w] = bits;
 	}
+	DM_ASSERT(got <= s->nfree);
 	s->nfree -= (uint16_t)got;
 	return (got);
 }

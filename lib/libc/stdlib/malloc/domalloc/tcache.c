@@ -334,6 +334,7 @@ tcache_alloc_slow(struct tcache *tc, unsigned ind)
 	if (tb->lowwater > tb->ncached)
 		tb->lowwater = tb->ncached;
 	tb->nmalloc++;
+	DM_ASSERT(tb->lowwater <= tb->ncached && tb->ncached < tb->max);
 	return (mark_live(tb->stack[tb->ncached]));
 }
 
@@ -376,6 +377,7 @@ tcache_dalloc_slow(struct tcache *tc, unsigned ind, void *p)
 			tc->grow[ind] &= ~TBIN_FILLED;
 		}
 	}
+	DM_ASSERT(tb->ncached < tb->max);
 	tb->stack[tb->ncached++] = p;
 }
 
