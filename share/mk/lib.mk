@@ -10,20 +10,33 @@
 #   libdomalloc_internal.a every object as compiled, hidden names intact
 #   libdomalloc_debug.a	as libdomalloc.a, from objects compiled with
 #			-DDOMALLOC_DEBUG=1 under $(OBJDIR)/debug
+#   libdomalloc_fuzz.a	as libdomalloc_debug.a, compiled by $(FUZZ_CC)
+#			with libFuzzer's coverage instrumentation
+#			(-fsanitize=fuzzer-no-link) under $(OBJDIR)/fuzz,
+#			for the fuzzers of tests/fuzz
 #   libdomalloc.exports	the export list, one name a line
 #   libdomalloc.vers	the GNU ld version script made from it
 
 DOMALLOC_OBJS :=	$(call dm_obj,$(call dm_uniq,$(DOMALLOC_SRCS)))
-DOMALLOC_DEBUG_OBJS :=	$(patsubst $(OBJDIR)/%,$(OBJDIR)/debug/%, \
-			$(DOMALLOC_OBJS))
-DM_ALL_OBJS +=		$(DOMALLOC_OBJS) $(DOMALLOC_DEBUG_OBJS)
+DM_ALL_OBJS +=		$(DOMALLOC_OBJS)
+
+# Variants of the allocator objects: the compiler and the flags added.
+DM_VARIANTS :=		debug fuzz
+DM_VARIANT_CC.debug =	$(CC)
+DM_VARIANT_CFLAGS.debug = -DDOMALLOC_DEBUG=1
+DM_VARIANT_CC.fuzz =	$(FUZZ_CC)
+DM_VARIANT_CFLAGS.fuzz = -DDOMALLOC_DEBUG=1 -DDOMALLOC_FUZZ=1 \
+			-fsanitize=fuzzer-no-link
+$(foreach v,$(DM_VARIANTS),$(eval DOMALLOC_OBJS.$(v) := $(patsubst \
+	$(OBJDIR)/%,$(OBJDIR)/$(v)/%,$(DOMALLOC_OBJS))))
+DM_ALL_OBJS +=		$(foreach v,$(DM_VARIANTS),$(DOMALLOC_OBJS.$(v)))
 
 LIBDOMALLOC_EXPORTS :=	$(LIBDOMALLOC_DIR)/libdomalloc.exports
 LIBDOMALLOC_VERS :=	$(LIBDOMALLOC_DIR)/libdomalloc.vers
 LIBDOMALLOC_RELOC :=	$(LIBDOMALLOC_DIR)/libdomalloc.o
-LIBDOMALLOC_DEBUG_RELOC := $(LIBDOMALLOC_DIR)/libdomalloc_debug.o
 DM_LIBS :=		$(LIBDOMALLOC_SO) $(LIBDOMALLOC_A) \
-			$(LIBDOMALLOC_INTERNAL_A) $(LIBDOMALLOC_DEBUG_A)
+			$(LIBDOMALLOC_INTERNAL_A) $(LIBDOMALLOC_DEBUG_A) \
+			$(LIBDOMALLOC_FUZZ_A)
 
 DM_ALLOC_CFLAGS =	$(DM_CFLAGS_BASE) $(DOMALLOC_INCS) \
 			$(DOMALLOC_OBJ_CFLAGS) $(DOMALLOC_CFLAGS) $(CFLAGS)
@@ -42,10 +55,19 @@ $(DOMALLOC_OBJS): $(OBJDIR)/%.o: %.c | $(DM_DEPS_GATE)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(DM_ALLOC_CFLAGS) -MMD -MP -c $< -o $@
 
-$(DOMALLOC_DEBUG_OBJS): $(OBJDIR)/debug/%.o: %.c | $(DM_DEPS_GATE)
-	$(call dm_msg,CC,$< [debug])
-	@mkdir -p $(@D)
-	$(Q)$(CC) $(DM_ALLOC_CFLAGS) -DDOMALLOC_DEBUG=1 -MMD -MP -c $< -o $@
+# $(call dm_variant,name): the objects of a variant and its archive.
+define dm_variant
+$$(DOMALLOC_OBJS.$(1)): $(OBJDIR)/$(1)/%.o: %.c | $$(DM_DEPS_GATE)
+	$$(call dm_msg,CC,$$< [$(1)])
+	@mkdir -p $$(@D)
+	$$(Q)$$(DM_VARIANT_CC.$(1)) $$(DM_ALLOC_CFLAGS) \
+	    $$(DM_VARIANT_CFLAGS.$(1)) -MMD -MP -c $$< -o $$@
+$(LIBDOMALLOC_DIR)/libdomalloc_$(1).o: $$(DOMALLOC_OBJS.$(1)) \
+	$$(LIBDOMALLOC_EXPORTS)
+	$$(dm_reloc_recipe)
+$(LIBDOMALLOC_DIR)/libdomalloc_$(1).a: $(LIBDOMALLOC_DIR)/libdomalloc_$(1).o
+	$$(dm_archive_recipe)
+endef
 
 $(LIBDOMALLOC_EXPORTS): $(LIBDOMALLOC_SYM_MAPS) share/mk/symmap.awk
 	$(call dm_msg,GEN,$@)
@@ -70,21 +92,24 @@ $(LIBDOMALLOC_SO): $(DOMALLOC_OBJS) $(LIBDOMALLOC_VERS)
 
 # ld -r joins the objects, so that names hidden across files can become
 # local; objcopy then localizes them and everything not exported.
-$(LIBDOMALLOC_RELOC): $(DOMALLOC_OBJS) $(LIBDOMALLOC_EXPORTS)
-$(LIBDOMALLOC_DEBUG_RELOC): $(DOMALLOC_DEBUG_OBJS) $(LIBDOMALLOC_EXPORTS)
-$(LIBDOMALLOC_RELOC) $(LIBDOMALLOC_DEBUG_RELOC):
+define dm_reloc_recipe
 	$(call dm_msg,LD,$@)
 	$(Q)$(LD) -r -o $@.tmp $(filter %.o,$^)
 	$(Q)$(OBJCOPY) --localize-hidden \
 	    --keep-global-symbols=$(LIBDOMALLOC_EXPORTS) $@.tmp $@
 	@rm -f $@.tmp
-
-$(LIBDOMALLOC_A): $(LIBDOMALLOC_RELOC)
-$(LIBDOMALLOC_DEBUG_A): $(LIBDOMALLOC_DEBUG_RELOC)
-$(LIBDOMALLOC_A) $(LIBDOMALLOC_DEBUG_A):
+endef
+define dm_archive_recipe
 	$(call dm_msg,AR,$@)
 	@rm -f $@
 	$(Q)$(AR) rcs $@ $<
+endef
+
+$(LIBDOMALLOC_RELOC): $(DOMALLOC_OBJS) $(LIBDOMALLOC_EXPORTS)
+	$(dm_reloc_recipe)
+$(LIBDOMALLOC_A): $(LIBDOMALLOC_RELOC)
+	$(dm_archive_recipe)
+$(foreach v,$(DM_VARIANTS),$(eval $(call dm_variant,$(v))))
 
 # q, not r: two objects with the same file name in different directories
 # must both stay in the archive.

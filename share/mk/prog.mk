@@ -8,6 +8,9 @@
 #			unless LDADD.<name> brings in an allocator archive
 #			(e.g. LDADD.<name> += $(LDADD_DOMALLOC))
 #   SHLIBS		shared objects (obj/<path>.so), e.g. preload shims
+#   FUZZ_PROGS		libFuzzer programs: compiled and linked by FUZZ_CC
+#			with -fsanitize=fuzzer, and linked with
+#			libdomalloc_fuzz.a (whole archive)
 #   ATF_TESTS_C		ATF C test programs, linked with libdomalloc.a
 #			(whole archive), -latf-c and -pthread
 #   ATF_TESTS_C_WHITEBOX like ATF_TESTS_C, but compiled with the
@@ -50,6 +53,12 @@ DM_KIND_DPADD.atf =	$(LIBDOMALLOC_A)
 DM_KIND_DPADD.whitebox = $(LIBDOMALLOC_INTERNAL_A)
 DM_KIND_DPADD.atf_debug = $(LIBDOMALLOC_DEBUG_A)
 DM_KIND_SUFFIX.shlib =	.so
+DM_KIND_CFLAGS.fuzz =	$(DM_CFLAGS_BASE) $(PUBLIC_INCS) -fsanitize=fuzzer
+DM_KIND_LDFLAGS.fuzz =	-fsanitize=fuzzer
+DM_KIND_LDADD.fuzz =	$(LDADD_DOMALLOC_FUZZ)
+DM_KIND_DPADD.fuzz =	$(LIBDOMALLOC_FUZZ_A)
+# The compiler of each kind: CC, but FUZZ_CC for fuzzers.
+dm_kind_cc = $(if $(filter fuzz,$(1)),$(FUZZ_CC),$(CC))
 
 dm_srcs = $(or $(SRCS.$(1)),$(SRCS.$(notdir $(1))),$(1).c)
 
@@ -66,12 +75,14 @@ $(OBJDIR)/$(1).flags: ;
 $$(DM_OBJS.$(1)): $(OBJDIR)/$(1).flags
 $$(DM_OBJS.$(1)): private DM_OBJ_CFLAGS = $$(DM_KIND_CFLAGS.$(2)) \
 	$$(CFLAGS) $$(call dm_pvar,CFLAGS,$(1))
+$$(DM_OBJS.$(1)): private DM_OBJ_CC = $$(call dm_kind_cc,$(2))
 $(OBJDIR)/$(1)$(DM_KIND_SUFFIX.$(2)): $$(DM_OBJS.$(1)) \
 	$(DM_KIND_DPADD.$(2)) $$(filter $(OBJDIR)/%,$$(call \
 	dm_pvar,LDADD,$(1)) $$(call dm_pvar,DPADD,$(1))) $$(DM_FLAGS_STAMP) \
 	$(OBJDIR)/$(1).flags
 	$$(call dm_msg,LINK,$$@)
-	$$(Q)$$(CC) $$(DM_KIND_LDFLAGS.$(2)) $$(CFLAGS) $$(LDFLAGS) \
+	$$(Q)$$(call dm_kind_cc,$(2)) $$(DM_KIND_LDFLAGS.$(2)) $$(CFLAGS) \
+	    $$(LDFLAGS) \
 	    $$(call dm_pvar,LDFLAGS,$(1)) -o $$@ $$(DM_OBJS.$(1)) \
 	    $$(call dm_pvar,LDADD,$(1)) $$(DM_KIND_LDADD.$(2)) -pthread
 endef
@@ -99,6 +110,8 @@ $(foreach p,$(call dm_uniq,$(ATF_TESTS_C_WHITEBOX)),$(eval \
 $(foreach p,$(DM_ATF_DEBUG_TWINS),$(eval \
 	$(call dm_c_program,$(p),atf_debug)))
 $(foreach p,$(call dm_uniq,$(PROGS)),$(eval $(call dm_c_program,$(p),prog)))
+$(foreach p,$(call dm_uniq,$(FUZZ_PROGS)),$(eval \
+	$(call dm_c_program,$(p),fuzz)))
 $(foreach p,$(call dm_uniq,$(SHLIBS)),$(eval \
 	$(call dm_c_program,$(p),shlib)))
 
@@ -118,16 +131,17 @@ all: $(DM_C_OUTPUTS)
 $(DM_PROG_OBJS): $(OBJDIR)/%.o: %.c $(DM_FLAGS_STAMP) | $(DM_DEPS_GATE)
 	$(call dm_msg,CC,$<)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(DM_OBJ_CFLAGS) -MMD -MP -c $< -o $@
+	$(Q)$(DM_OBJ_CC) $(DM_OBJ_CFLAGS) -MMD -MP -c $< -o $@
 
 # Flag stamps: obj/.flags holds the flags every object or link of a kind
 # gets, obj/<program>.flags the program's own variables.  A stamp is
 # rewritten only when its text changes (after `make CFLAGS=-O0', say), and
 # what depends on it is then rebuilt.
-DM_FLAGS_TEXT := $(CC) $(CFLAGS) $(LDFLAGS) | $(DM_ALLOC_CFLAGS) | \
+DM_FLAGS_TEXT := $(CC) $(FUZZ_CC) $(CFLAGS) $(LDFLAGS) | $(DM_ALLOC_CFLAGS) | \
 	$(LIBDOMALLOC_LDFLAGS) $(LIBDOMALLOC_LDADD) | \
-	$(foreach k,prog shlib atf whitebox atf_debug,$(k): $(DM_KIND_CFLAGS.$(k)) \
+	$(foreach k,prog shlib atf whitebox atf_debug fuzz,$(k): $(DM_KIND_CFLAGS.$(k)) \
 	$(DM_KIND_LDFLAGS.$(k)) $(DM_KIND_LDADD.$(k)) |)$(dm_newline)
 $(call dm_update,$(DM_FLAGS_STAMP),DM_FLAGS_TEXT)
-$(DOMALLOC_OBJS) $(DOMALLOC_DEBUG_OBJS): $(DM_FLAGS_STAMP)
+$(DOMALLOC_OBJS) $(foreach v,$(DM_VARIANTS),$(DOMALLOC_OBJS.$(v))): \
+	$(DM_FLAGS_STAMP)
 $(DM_FLAGS_STAMP): ;
