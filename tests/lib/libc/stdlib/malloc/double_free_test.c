@@ -91,18 +91,29 @@ interleaved(void *arg)
 	settle();
 }
 
+/*
+ * Run misuse fn on a block of n bytes in a child; it must abort saying
+ * that fn_name's pointer (the block, plus off) is not allocated, and why.
+ */
 static void
-interleaved_tc(size_t n, const char *why)
+misuse_tc(size_t n, void (*fn)(void *), const char *what,
+    const char *fn_name, size_t off, const char *why)
 {
 	struct mt_child cr;
 	struct misuse m;
 
 	m.n = n;
 	m.p = xmalloc(n);
-	mt_run_child(&cr, MISUSE_TIMEOUT, interleaved, &m);
-	mt_require_child_abort(&cr, "free(p); free(q); free(p)");
-	require_msg(&cr, "free", m.p, why);
+	mt_run_child(&cr, MISUSE_TIMEOUT, fn, &m);
+	mt_require_child_abort(&cr, what);
+	require_msg(&cr, fn_name, (char *)m.p + off, why);
 	free(m.p);
+}
+
+static void
+interleaved_tc(size_t n, const char *why)
+{
+	misuse_tc(n, interleaved, "free(p); free(q); free(p)", "free", 0, why);
 }
 
 ATF_TC_WITHOUT_HEAD(interleaved_small);
@@ -146,29 +157,15 @@ after_flush(void *arg)
 ATF_TC_WITHOUT_HEAD(after_flush_small);
 ATF_TC_BODY(after_flush_small, tc)
 {
-	struct mt_child cr;
-	struct misuse m;
-
-	m.n = SMALL;
-	m.p = xmalloc(SMALL);
-	mt_run_child(&cr, MISUSE_TIMEOUT, after_flush, &m);
-	mt_require_child_abort(&cr, "double free after a cache flush");
-	require_msg(&cr, "free", m.p, "free in its slab (double free");
-	free(m.p);
+	misuse_tc(SMALL, after_flush, "double free after a cache flush",
+	    "free", 0, "free in its slab (double free");
 }
 
 ATF_TC_WITHOUT_HEAD(after_flush_medium);
 ATF_TC_BODY(after_flush_medium, tc)
 {
-	struct mt_child cr;
-	struct misuse m;
-
-	m.n = MEDIUM;
-	m.p = xmalloc(MEDIUM);
-	mt_run_child(&cr, MISUSE_TIMEOUT, after_flush, &m);
-	mt_require_child_abort(&cr, "double free after a cache flush");
-	require_msg(&cr, "free", m.p, "(double free, or never allocated)");
-	free(m.p);
+	misuse_tc(MEDIUM, after_flush, "double free after a cache flush",
+	    "free", 0, "(double free, or never allocated)");
 }
 
 /*
@@ -207,15 +204,7 @@ remote(void *arg)
 static void
 remote_tc(size_t n, const char *why)
 {
-	struct mt_child cr;
-	struct misuse m;
-
-	m.n = n;
-	m.p = xmalloc(n);
-	mt_run_child(&cr, MISUSE_TIMEOUT, remote, &m);
-	mt_require_child_abort(&cr, "double free from two threads");
-	require_msg(&cr, "free", m.p, why);
-	free(m.p);
+	misuse_tc(n, remote, "double free from two threads", "free", 0, why);
 }
 
 ATF_TC_WITHOUT_HEAD(remote_small);
@@ -254,15 +243,8 @@ realloc_freed(void *arg)
 static void
 realloc_tc(size_t n, const char *why)
 {
-	struct mt_child cr;
-	struct misuse m;
-
-	m.n = n;
-	m.p = xmalloc(n);
-	mt_run_child(&cr, MISUSE_TIMEOUT, realloc_freed, &m);
-	mt_require_child_abort(&cr, "realloc of a freed pointer");
-	require_msg(&cr, "realloc", m.p, why);
-	free(m.p);
+	misuse_tc(n, realloc_freed, "realloc of a freed pointer", "realloc", 0,
+	    why);
 }
 
 ATF_TC_WITHOUT_HEAD(realloc_freed_small);
@@ -326,44 +308,40 @@ never_in_slab(void *arg)
 	settle();
 }
 
-ATF_TC_WITHOUT_HEAD(never_allocated_small_slab);
-ATF_TC_BODY(never_allocated_small_slab, tc)
+/*
+ * A block of n bytes alone in a fresh arena, uncached; a free of what
+ * follows it (a slot or pages never allocated) must say why.
+ */
+static void
+never_in_arena_tc(size_t n, const char *what, const char *why)
 {
 	struct mt_child cr;
 	struct misuse m;
 	unsigned a;
 	size_t len = sizeof(a);
 
-	/* A fresh arena: its slab has only the one region out. */
 	ATF_REQUIRE(mallctl("arenas.create", &a, &len, NULL, 0) == 0);
-	m.n = SMALL;
-	m.p = mallocx(SMALL, MALLOCX_ARENA(a) | MALLOCX_TCACHE_NONE);
+	m.n = n;
+	m.p = mallocx(n, MALLOCX_ARENA(a) | MALLOCX_TCACHE_NONE);
 	ATF_REQUIRE(m.p != NULL);
 	mt_run_child(&cr, MISUSE_TIMEOUT, never_in_slab, &m);
-	mt_require_child_abort(&cr, "free of a slot never allocated");
-	require_msg(&cr, "free", (char *)m.p + m.n,
-	    "free in its slab (double free, or never allocated)");
+	mt_require_child_abort(&cr, what);
+	require_msg(&cr, "free", (char *)m.p + m.n, why);
 	dallocx(m.p, MALLOCX_TCACHE_NONE);
+}
+
+ATF_TC_WITHOUT_HEAD(never_allocated_small_slab);
+ATF_TC_BODY(never_allocated_small_slab, tc)
+{
+	never_in_arena_tc(SMALL, "free of a slot never allocated",
+	    "free in its slab (double free, or never allocated)");
 }
 
 ATF_TC_WITHOUT_HEAD(never_allocated_medium);
 ATF_TC_BODY(never_allocated_medium, tc)
 {
-	struct mt_child cr;
-	struct misuse m;
-	unsigned a;
-	size_t len = sizeof(a);
-
-	/* A fresh arena: nothing follows the run. */
-	ATF_REQUIRE(mallctl("arenas.create", &a, &len, NULL, 0) == 0);
-	m.n = MEDIUM;
-	m.p = mallocx(MEDIUM, MALLOCX_ARENA(a) | MALLOCX_TCACHE_NONE);
-	ATF_REQUIRE(m.p != NULL);
-	mt_run_child(&cr, MISUSE_TIMEOUT, never_in_slab, &m);
-	mt_require_child_abort(&cr, "free of pages never allocated");
-	require_msg(&cr, "free", (char *)m.p + m.n,
+	never_in_arena_tc(MEDIUM, "free of pages never allocated",
 	    "(double free, or never allocated)");
-	dallocx(m.p, MALLOCX_TCACHE_NONE);
 }
 
 /* The same through sdallocx and dallocx with a thread cache flag. */
@@ -383,16 +361,8 @@ sdallocx_freed(void *arg)
 ATF_TC_WITHOUT_HEAD(sdallocx_double_free_small);
 ATF_TC_BODY(sdallocx_double_free_small, tc)
 {
-	struct mt_child cr;
-	struct misuse m;
-
-	m.n = SMALL;
-	m.p = xmalloc(SMALL);
-	mt_run_child(&cr, MISUSE_TIMEOUT, sdallocx_freed, &m);
-	mt_require_child_abort(&cr, "sdallocx of a freed pointer");
-	require_msg(&cr, "sdallocx", m.p,
-	    "free in this thread's cache (double free");
-	free(m.p);
+	misuse_tc(SMALL, sdallocx_freed, "sdallocx of a freed pointer",
+	    "sdallocx", 0, "free in this thread's cache (double free");
 }
 
 /* Correct use must never trip the marker: blocks never written, calloc. */
