@@ -16,6 +16,8 @@
 #include "tcache.h"
 #include "tsd.h"
 
+_Atomic size_t alloc_zero_reallocs;
+
 void *
 alloc_oom(size_t size)
 {
@@ -247,6 +249,21 @@ free_slow(void *p)
 	free_validated(p, sp, ind, 0);
 }
 
+bool
+alloc_resize(struct sp *sp, void *p, size_t oldusize, size_t usize,
+    bool zero, bool movable)
+{
+	struct tsd *tsd;
+
+	if (!large_resize(sp, p, oldusize, usize, zero || opt_zero, movable))
+		return (false);
+	/* thread.allocated / deallocated: the new size in, the old out. */
+	tsd = tsd_get();
+	tsd->large_allocated += usize;
+	tsd->large_deallocated += oldusize;
+	return (true);
+}
+
 void
 alloc_check_size(const void *p, struct sp *sp, unsigned ind, size_t size,
     size_t align, const char *fn)
@@ -301,7 +318,7 @@ alloc_realloc(void *p, size_t size, size_t align, unsigned flags,
 			return (p);
 		if (ind >= SC_NBINS && nind >= SC_NBINS &&
 		    (arena == NULL || arena == sp->arena) &&
-		    large_resize(sp, p, oldusize, usize,
+		    alloc_resize(sp, p, oldusize, usize,
 		    (flags & ALLOC_ZERO) != 0, true))
 			return (p);
 	}

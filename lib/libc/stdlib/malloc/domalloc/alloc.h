@@ -26,6 +26,7 @@
 #define	ALLOC_H
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -38,6 +39,9 @@
 
 struct arena;
 
+/* realloc(p, 0) calls with p not NULL (stats.zero_reallocs). */
+extern _Atomic size_t alloc_zero_reallocs;
+
 /* Flags for the generic paths. */
 #define	ALLOC_ZERO	0x1
 #define	ALLOC_NOCACHE	0x2
@@ -48,6 +52,13 @@ void	*alloc_generic(size_t size, size_t align, unsigned flags,
 void	 free_slow(void *p);
 /* Sized free (fn names it): size and align must give p's usable size. */
 void	 free_sized_slow(void *p, size_t size, size_t align, const char *fn);
+/*
+ * Resize the large or huge object p in place (large_resize), zeroing what
+ * it gains if zero or opt.zero, and count it in the thread's allocated
+ * and deallocated bytes.  False if it cannot be done in place.
+ */
+bool	 alloc_resize(struct sp *sp, void *p, size_t oldusize, size_t usize,
+	    bool zero, bool movable);
 /* Abort unless size and align give the usable size of p (validated). */
 void	 alloc_check_size(const void *p, struct sp *sp, unsigned ind,
 	    size_t size, size_t align, const char *fn);

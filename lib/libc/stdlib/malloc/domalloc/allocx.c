@@ -199,7 +199,7 @@ allocx_tc_realloc(const struct allocx_req *r, void *p, size_t size)
 		if (usize == oldusize)
 			return (p);
 		if (ind >= SC_NBINS && sc_index(usize) >= SC_NBINS &&
-		    large_resize(sp, p, oldusize, usize,
+		    alloc_resize(sp, p, oldusize, usize,
 		    (r->aflags & ALLOC_ZERO) != 0, true))
 			return (p);
 	}
@@ -248,10 +248,10 @@ __xallocx(void *p, size_t size, size_t extra, int flags)
 	hi = sc_usize(size + extra);
 	if (ind < SC_NBINS || (old >= lo && old <= hi))
 		return (old);
-	if (sc_index(hi) >= SC_NBINS && large_resize(sp, p, old, hi,
+	if (sc_index(hi) >= SC_NBINS && alloc_resize(sp, p, old, hi,
 	    (flags & FLAG_ZERO) != 0, false))
 		return (hi);
-	if (hi != lo && sc_index(lo) >= SC_NBINS && large_resize(sp, p, old,
+	if (hi != lo && sc_index(lo) >= SC_NBINS && alloc_resize(sp, p, old,
 	    lo, (flags & FLAG_ZERO) != 0, false))
 		return (lo);
 	return (old);

@@ -21,6 +21,13 @@
 #endif
 
 #define	DOMALLOC_VERSION	"domalloc 0.1.0"
+/*
+ * mallctl("version"): the jemalloc release whose interface domalloc
+ * implements, in jemalloc's "major.minor.bugfix-ncommits-ghash" form,
+ * which programs parse; domalloc's own is domalloc.version.
+ */
+#define	DOMALLOC_JEMALLOC_VERSION					\
+	"5.3.0-0-g0000000000000000000000000000000000000000"
 
 /* Internal consistency checks (assertions, lock order). */
 static const bool config_debug = DOMALLOC_DEBUG;

@@ -177,8 +177,24 @@ ctl_version(const size_t *mib, size_t miblen, void *oldp, size_t *oldlenp,
 {
 	(void)mib;
 	(void)miblen;
+	return (ctl_ro_str(DOMALLOC_JEMALLOC_VERSION, oldp, oldlenp, newp,
+	    newlen));
+}
+
+/* domalloc.version: domalloc's own name and version. */
+static int
+ctl_domalloc_version(const size_t *mib, size_t miblen, void *oldp,
+    size_t *oldlenp, void *newp, size_t newlen)
+{
+	(void)mib;
+	(void)miblen;
 	return (ctl_ro_str(DOMALLOC_VERSION, oldp, oldlenp, newp, newlen));
 }
+
+static const struct ctl_node ctl_domalloc_children[] = {
+	CTL_LEAF("version", ctl_domalloc_version),
+	CTL_END
+};
 
 /*
  * Writing any uint64_t takes a new statistics snapshot; reading gives
@@ -231,6 +247,7 @@ static const struct ctl_node ctl_top[] = {
 	CTL_DIR("arenas", ctl_arenas_children),
 	CTL_LEAF("background_thread", ctl_background_thread),
 	CTL_DIR("config", ctl_config_children),
+	CTL_DIR("domalloc", ctl_domalloc_children),
 	CTL_LEAF("epoch", ctl_epoch),
 	CTL_DIR("opt", ctl_opt_children),
 	CTL_DIR("stats", ctl_stats_children),

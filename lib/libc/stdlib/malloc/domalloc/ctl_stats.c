@@ -26,6 +26,7 @@
 #include <errno.h>
 #include <stddef.h>
 
+#include "alloc.h"
 #include "base.h"
 #include "ctl.h"
 #include "hpage.h"
@@ -464,6 +465,17 @@ static const struct ctl_node ctl_stats_arenas_children[] = {
  * run_interval, mutexes.* and, per arena, uptime, tcache_bytes,
  * extents.*, mutexes.* and the large nfills/nflushes (not counted).
  */
+/* stats.zero_reallocs: read live, as in jemalloc, not from the epoch. */
+static int
+ctl_stats_zero_reallocs(const size_t *mib, size_t miblen, void *oldp,
+    size_t *oldlenp, void *newp, size_t newlen)
+{
+	(void)mib;
+	(void)miblen;
+	return (ctl_ro_size(atomic_load_explicit(&alloc_zero_reallocs,
+	    memory_order_relaxed), oldp, oldlenp, newp, newlen));
+}
+
 const struct ctl_node ctl_stats_children[] = {
 	CTL_LEAF_ARG("active", ctl_glob_field,
 	    offsetof(struct stats_global, active)),
@@ -485,5 +497,6 @@ const struct ctl_node ctl_stats_children[] = {
 	    offsetof(struct stats_global, resident)),
 	CTL_LEAF_ARG("retained", ctl_glob_field,
 	    offsetof(struct stats_global, retained)),
+	CTL_LEAF("zero_reallocs", ctl_stats_zero_reallocs),
 	CTL_END
 };

@@ -67,6 +67,8 @@ __realloc(void *p, size_t size)
 	if (p == NULL)
 		return (alloc_fast(size));
 	if (unlikely(size == 0)) {
+		atomic_fetch_add_explicit(&alloc_zero_reallocs, 1,
+		    memory_order_relaxed);
 		switch (opt_zero_realloc) {
 		case ZERO_REALLOC_FREE:
 			__free(p);

@@ -314,9 +314,14 @@ pa_grow(struct pa *pa, size_t need)
 	void *addr;
 	bool zero;
 
-	c = base_alloc(sizeof(*c));
-	if (c == NULL)
+	/*
+	 * The chunk record of a failed attempt is kept for the next one: a
+	 * million failed malloc(1 << 45) used to leave a million records.
+	 */
+	c = pa->spare_chunk;
+	if (c == NULL && (c = base_alloc(sizeof(*c))) == NULL)
 		return (false);
+	pa->spare_chunk = c;
 	n = DM_MAX(need, pa->grow_nsp);
 	addr = pa_os_map(pa, n << LG_SUPERPAGE, &zero);
 	if (addr == NULL && n > need) {
@@ -324,7 +329,7 @@ pa_grow(struct pa *pa, size_t need)
 		addr = pa_os_map(pa, n << LG_SUPERPAGE, &zero);
 	}
 	if (addr == NULL || ((uintptr_t)addr & (SUPERPAGE - 1)) != 0)
-		return (false);		/* c is abandoned metadata */
+		return (false);
 	if (pa->grow_nsp < PA_GROW_MAX)
 		pa->grow_nsp *= 2;
 	sp = pa_desc_get(pa);
@@ -335,6 +340,7 @@ pa_grow(struct pa *pa, size_t need)
 			pa_desc_put(pa, sp);
 		return (false);
 	}
+	pa->spare_chunk = NULL;
 	c->addr = (uintptr_t)addr;
 	c->nsp = n;
 	c->next = pa->chunks;

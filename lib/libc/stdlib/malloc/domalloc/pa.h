@@ -127,6 +127,7 @@ struct pa {
 	_Atomic uint32_t	ticks;
 	struct pa_stats		stats;
 	struct pa_chunk		*chunks;	/* everything ever obtained */
+	struct pa_chunk		*spare_chunk;	/* kept from a failed grow */
 	struct extent_hooks_s	*hooks;		/* NULL: the platform layer */
 	bool			purge_failed;	/* a hook refused to purge */
 	unsigned		npurging;	/* purges with victims in flight */
