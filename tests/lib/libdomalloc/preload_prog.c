@@ -225,9 +225,9 @@ check_served(void)
 	v = NULL;
 	vp = &v;
 	len = sizeof(v);
-	if (ctl("version", vp, &len, NULL, 0) != 0 || v == NULL ||
+	if (ctl("domalloc.version", vp, &len, NULL, 0) != 0 || v == NULL ||
 	    strncmp(v, "domalloc", 8) != 0)
-		fail("served", "mallctl(\"version\") gave %s",
+		fail("served", "mallctl(\"domalloc.version\") gave %s",
 		    v == NULL ? "nothing" : v);
 }
 

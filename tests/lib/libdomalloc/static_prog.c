@@ -71,17 +71,17 @@ check_version(void)
 
 	v = NULL;
 	len = sizeof(v);
-	error = mallctl("version", &v, &len, NULL, 0);
+	error = mallctl("domalloc.version", &v, &len, NULL, 0);
 	if (error != 0) {
-		fail("mallctl(\"version\") returned %d", error);
+		fail("mallctl(\"domalloc.version\") returned %d", error);
 		return;
 	}
 	if (len != sizeof(v) || v == NULL) {
-		fail("mallctl(\"version\") gave no string");
+		fail("mallctl(\"domalloc.version\") gave no string");
 		return;
 	}
 	if (strncmp(v, "domalloc", 8) != 0)
-		fail("version is \"%s\", not domalloc's", v);
+		fail("domalloc.version is \"%s\", not domalloc's", v);
 	else
 		printf("version %s\n", v);
 }
@@ -440,6 +440,39 @@ check_threads(void)
 	pthread_barrier_destroy(&barrier);
 }
 
+/*
+ * glibc's extensions, laid out as in its <malloc.h>: domalloc's archive
+ * defines them, so the static link takes none of glibc's malloc object
+ * (which would clash with domalloc's malloc), and they report domalloc.
+ */
+struct dm_mallinfo2 {
+	size_t	arena, ordblks, smblks, hblks, hblkhd, usmblks, fsmblks;
+	size_t	uordblks, fordblks, keepcost;
+};
+struct dm_mallinfo2 mallinfo2(void);
+int	malloc_trim(size_t);
+
+static void
+check_glibc_ext(void)
+{
+	struct dm_mallinfo2 mi;
+	void *p;
+
+	p = malloc(1 << 20);
+	if (p == NULL) {
+		fail("malloc(1 MiB) failed");
+		return;
+	}
+	memset(p, 1, 1 << 20);
+	mi = mallinfo2();
+	free(p);
+	if (mi.uordblks < (1 << 20))
+		fail("mallinfo2 says %zu bytes in use, not >= 1 MiB",
+		    mi.uordblks);
+	else if (malloc_trim(0) != 1)
+		fail("malloc_trim released nothing");
+}
+
 static const struct {
 	const char	*name;
 	void		(*fn)(void);
@@ -452,6 +485,7 @@ static const struct {
 	{ "calloc",		check_calloc },
 	{ "realloc",		check_realloc },
 	{ "threads",		check_threads },
+	{ "glibc_ext",		check_glibc_ext },
 };
 
 int

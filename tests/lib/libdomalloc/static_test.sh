@@ -91,8 +91,8 @@ run_check()
 atf_test_case version
 version_head()
 {
-	atf_set descr "mallctl(\"version\") in the static binary returns" \
-	    "a domalloc string"
+	atf_set descr "mallctl(\"domalloc.version\") in the static binary" \
+	    "returns a domalloc string"
 }
 version_body()
 {
@@ -173,6 +173,17 @@ threads_body()
 	run_check threads
 }
 
+atf_test_case glibc_ext
+glibc_ext_head()
+{
+	atf_set descr "mallinfo2 and malloc_trim in the static binary are" \
+	    "domalloc's (and link without glibc's malloc object)"
+}
+glibc_ext_body()
+{
+	run_check glibc_ext
+}
+
 atf_init_test_cases()
 {
 	atf_add_test_case linked_static
@@ -185,4 +196,5 @@ atf_init_test_cases()
 	atf_add_test_case calloc
 	atf_add_test_case realloc
 	atf_add_test_case threads
+	atf_add_test_case glibc_ext
 }

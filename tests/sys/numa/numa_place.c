@@ -25,7 +25,8 @@
  * The same object is linked three ways: with libdomalloc.a, with Debian's
  * libjemalloc.a and with glibc's own malloc.  mallctl, mallocx and
  * dallocx are weak references, so the glibc link leaves them NULL; the
- * allocator is identified at run time by mallctl("version").  Building
+ * allocator is identified at run time by mallctl("domalloc.version") or
+ * mallctl("version").  Building
  * with -DPEER_GLIBC ignores mallctl even if some library defines it.
  */
 
@@ -1012,7 +1013,9 @@ detect_allocator(char *version, size_t vlen)
 #endif
 	snprintf(version, vlen, "%s", "-");
 	len = sizeof(v);
-	if (np_mallctl("version", &v, &len, NULL, 0) != 0) {
+	/* domalloc's own name first: its "version" is jemalloc's form. */
+	if (np_mallctl("domalloc.version", &v, &len, NULL, 0) != 0 &&
+	    np_mallctl("version", &v, &len, NULL, 0) != 0) {
 		have_mallctl = false;
 		alloc_name = "glibc";
 		return;

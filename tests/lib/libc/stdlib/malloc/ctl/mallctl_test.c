@@ -30,7 +30,8 @@ ATF_TC_BODY(version_epoch_config, tc)
 	uint64_t e1, e2;
 	size_t len;
 
-	ATF_CHECK(strncmp(ct_str("version"), "domalloc", 8) == 0);
+	ATF_CHECK(strncmp(ct_str("domalloc.version"), "domalloc", 8) == 0);
+	ATF_CHECK(strncmp(ct_str("version"), "5.3.", 4) == 0);
 	e1 = ct_u64("epoch");
 	ATF_CHECK(e1 >= 1);
 	e2 = ct_epoch();
