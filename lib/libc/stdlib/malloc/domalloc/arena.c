@@ -17,6 +17,8 @@ struct arena *_Atomic	arenas[ARENA_LIMIT];
 unsigned		narenas_auto;
 _Atomic unsigned	narenas_total;
 static struct mutex	arenas_lock = MUTEX_INITIALIZER(RANK_ARENAS);
+/* Destroyed explicit arenas, lowest index first.  Under arenas_lock. */
+static struct arena	*arenas_free;
 
 static bool arena_numa_on;	/* read-only after arena_boot */
 
@@ -59,18 +61,23 @@ arena_boot(void)
 	return (arena_get(0, true) != NULL);
 }
 
-static struct arena *
-arena_new(unsigned ind)
+/*
+ * Set up arena a as index ind: new (zeroed base memory), or reused (a
+ * destroyed arena, whose page allocator keeps its spare descriptors).
+ */
+static void
+arena_init(struct arena *a, unsigned ind, bool reuse)
 {
-	struct arena *a;
 	unsigned i;
 
-	a = base_alloc(sizeof(*a));
-	if (a == NULL)
-		return (NULL);
 	for (i = 0; i < SC_NBINS; i++)
 		bin_init(&a->bins[i]);
-	pa_init(&a->pa, a, opt_dirty_decay_ms, opt_muzzy_decay_ms);
+	if (reuse)
+		pa_reinit(&a->pa, a, opt_dirty_decay_ms, opt_muzzy_decay_ms);
+	else
+		pa_init(&a->pa, a, opt_dirty_decay_ms, opt_muzzy_decay_ms);
+	memset(a->lstats, 0, sizeof(a->lstats));
+	a->next_free = NULL;
 	a->ind = ind;
 	/*
 	 * Automatic arenas belong to a node (node 0 when NUMA is off);
@@ -83,6 +90,16 @@ arena_new(unsigned ind)
 		a->win = (uint8_t)(a->node % PMAP_NWIN);
 	}
 	atomic_store_explicit(&a->nthreads, 0, memory_order_relaxed);
+}
+
+static struct arena *
+arena_new(unsigned ind)
+{
+	struct arena *a;
+
+	a = base_alloc(sizeof(*a));
+	if (a != NULL)
+		arena_init(a, ind, false);
 	return (a);
 }
 
@@ -119,6 +136,16 @@ arena_create_explicit(struct extent_hooks_s *hooks)
 	unsigned ind;
 
 	mutex_lock(&arenas_lock);
+	if ((a = arenas_free) != NULL) {
+		/* Its pa keeps the descriptors it had (pa_destroy). */
+		arenas_free = a->next_free;
+		arena_init(a, a->ind, true);
+		a->pa.hooks = hooks;
+		atomic_store_explicit(&a->destroyed, false,
+		    memory_order_release);
+		mutex_unlock(&arenas_lock);
+		return (a);
+	}
 	ind = atomic_load_explicit(&narenas_total, memory_order_relaxed);
 	if (ind >= ARENA_LIMIT) {
 		mutex_unlock(&arenas_lock);
@@ -182,15 +209,30 @@ arena_reset(struct arena *arena)
 }
 
 bool
-arena_destroy(struct arena *arena)
+arena_destroy_begin(struct arena *arena)
 {
 	if (arena->ind < narenas_auto ||
 	    atomic_exchange_explicit(&arena->destroyed, true,
 	    memory_order_acq_rel))
 		return (false);
 	arena_bins_reset(arena);
-	pa_destroy(&arena->pa);
+	arena_lstats_reset(arena);
 	return (true);
+}
+
+void
+arena_destroy_end(struct arena *arena)
+{
+	struct arena **pp;
+
+	pa_destroy(&arena->pa);
+	mutex_lock(&arenas_lock);
+	for (pp = &arenas_free; *pp != NULL && (*pp)->ind < arena->ind;
+	    pp = &(*pp)->next_free)
+		continue;
+	arena->next_free = *pp;
+	*pp = arena;
+	mutex_unlock(&arenas_lock);
 }
 
 /*

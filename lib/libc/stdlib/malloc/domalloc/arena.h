@@ -39,6 +39,7 @@ struct arena {
 	uint8_t			win;		/* node & 3, see sp.h */
 	_Atomic unsigned	nthreads;
 	_Atomic bool		destroyed;	/* arena.<i>.destroy done */
+	struct arena		*next_free;	/* destroyed, for reuse */
 	struct arena_lstats	lstats[SC_NSIZES - SC_NBINS];
 };
 
@@ -66,15 +67,25 @@ void		 arena_numa_reconfigure(void);
 unsigned	 arena_node_of(unsigned i, unsigned nnodes);
 /* Automatic arena count for a request of n arenas on nnodes nodes. */
 unsigned	 arena_count(unsigned n, unsigned ncpus, unsigned nnodes);
+/*
+ * arenas.create: an explicit arena, a destroyed one made anew (same index,
+ * same metadata) if there is one, so that create and destroy cycles
+ * neither run out of indices nor grow the metadata.
+ */
 struct arena	*arena_create_explicit(struct extent_hooks_s *hooks);
 /*
  * arena.<i>.reset and .destroy, for explicit arenas only: every allocation
  * of the arena is discarded at once.  The caller guarantees that no thread
  * uses the arena or caches its objects any more (as jemalloc requires).
- * A destroyed arena gives its memory back and is never used again.
+ * Destroy is two steps, so that the statistics can take the arena's
+ * final counts between them: arena_destroy_begin marks it destroyed
+ * (false if it was, or is automatic) and discards its objects;
+ * arena_destroy_end gives its memory back and keeps the arena, empty,
+ * for arena_create_explicit to reuse.
  */
 bool		 arena_reset(struct arena *arena);
-bool		 arena_destroy(struct arena *arena);
+bool		 arena_destroy_begin(struct arena *arena);
+void		 arena_destroy_end(struct arena *arena);
 
 /* Allocation without a thread cache. */
 void		*arena_malloc(struct arena *arena, size_t usize, size_t align,

@@ -28,6 +28,7 @@
 #include "ctl.h"
 #include "malloc_np.h"
 #include "pal.h"
+#include "stats.h"
 #include "sc.h"
 #include "sp.h"
 #include "tcache.h"
@@ -413,8 +414,10 @@ ctl_arena_i_destroy(const size_t *mib, size_t miblen, void *oldp,
 		return (EPERM);
 	a = ctl_arena_explicit(mib[1]);
 	if (a == NULL || atomic_load_explicit(&a->nthreads,
-	    memory_order_relaxed) != 0 || !arena_destroy(a))
+	    memory_order_relaxed) != 0 || !arena_destroy_begin(a))
 		return (EFAULT);
+	stats_retire_arena(a);
+	arena_destroy_end(a);
 	atomic_store_explicit(&ctl_any_destroyed, true, memory_order_relaxed);
 	return (0);
 }

@@ -94,6 +94,24 @@ pa_lists_init(struct pa *pa)
 	TAILQ_INIT(&pa->hpend);
 }
 
+void
+pa_reinit(struct pa *pa, struct arena *arena, int64_t decay_ms,
+    int64_t muzzy_decay_ms)
+{
+	struct sp_list spare;
+	struct slab_list slabs;
+	struct pa_chunk *chunks = pa->spare_chunks;
+
+	TAILQ_INIT(&spare);
+	TAILQ_CONCAT(&spare, &pa->spare, blink);
+	TAILQ_INIT(&slabs);
+	TAILQ_CONCAT(&slabs, &pa->spare_slabs, link);
+	pa_init(pa, arena, decay_ms, muzzy_decay_ms);
+	TAILQ_CONCAT(&pa->spare, &spare, blink);
+	TAILQ_CONCAT(&pa->spare_slabs, &slabs, link);
+	pa->spare_chunks = chunks;
+}
+
 bool
 pa_init(struct pa *pa, struct arena *arena, int64_t decay_ms,
     int64_t muzzy_decay_ms)
@@ -315,13 +333,17 @@ pa_grow(struct pa *pa, size_t need)
 	bool zero;
 
 	/*
-	 * The chunk record of a failed attempt is kept for the next one: a
-	 * million failed malloc(1 << 45) used to leave a million records.
+	 * A spare chunk record (from a failed attempt, or a destroyed life of
+	 * the arena) before a new one: a million failed malloc(1 << 45) used
+	 * to leave a million records.  It goes back if this attempt fails.
 	 */
-	c = pa->spare_chunk;
-	if (c == NULL && (c = base_alloc(sizeof(*c))) == NULL)
+	c = pa->spare_chunks;
+	if (c != NULL)
+		pa->spare_chunks = c->next;
+	else if ((c = base_alloc(sizeof(*c))) == NULL)
 		return (false);
-	pa->spare_chunk = c;
+	c->next = pa->spare_chunks;
+	pa->spare_chunks = c;
 	n = DM_MAX(need, pa->grow_nsp);
 	addr = pa_os_map(pa, n << LG_SUPERPAGE, &zero);
 	if (addr == NULL && n > need) {
@@ -340,7 +362,7 @@ pa_grow(struct pa *pa, size_t need)
 			pa_desc_put(pa, sp);
 		return (false);
 	}
-	pa->spare_chunk = NULL;
+	pa->spare_chunks = c->next;
 	c->addr = (uintptr_t)addr;
 	c->nsp = n;
 	c->next = pa->chunks;
@@ -884,18 +906,42 @@ pa_reset(struct pa *pa)
 	mutex_unlock(&pa->lock);
 }
 
+/* After pa_reset_locked: move every free span's descriptor to spare. */
+static void
+pa_destroy_spans(struct pa *pa)
+{
+	struct sp_list *lists[3] = { pa->free_dirty, pa->free_muzzy,
+	    pa->free_clean };
+	struct sp *sp;
+	unsigned i, b;
+
+	for (i = 0; i < 3; i++) {
+		for (b = 0; b < PA_NFREEB; b++) {
+			while ((sp = TAILQ_FIRST(&lists[i][b])) != NULL) {
+				pa_unlist(pa, sp);
+				pa_lru_remove(pa, sp);
+				hpage_forget(pa, sp);
+				pa_desc_put(pa, sp);
+			}
+		}
+	}
+}
+
 void
 pa_destroy(struct pa *pa)
 {
 	extent_hooks_t *h;
-	struct pa_chunk *c;
+	struct pa_chunk *c, *next;
 	size_t size;
 
 	mutex_lock(&pa->lock);
 	pa_wait_purges(pa);
 	pa_reset_locked(pa);
 	h = pa->hooks;
-	for (c = pa->chunks; c != NULL; c = c->next) {
+	/* Every span is free now: its descriptor goes to the spares. */
+	pa_destroy_spans(pa);
+	for (c = pa->chunks; c != NULL; c = next) {
+		next = c->next;
 		size = c->nsp << LG_SUPERPAGE;
 		amap_set(c->addr, c->nsp, NULL);
 		if (h == NULL)
@@ -907,15 +953,16 @@ pa_destroy(struct pa *pa)
 				h->destroy(h, (void *)c->addr, size, true,
 				    pa_ind(pa));
 		}
+		c->next = pa->spare_chunks;
+		pa->spare_chunks = c;
 	}
 	pa->chunks = NULL;
 	/*
-	 * The descriptors stay where they are: the address map no longer
-	 * points at them and the arena is never used again.  But the lists
-	 * are emptied: a purge, decay or hugify that found the arena before
-	 * it was marked destroyed (ctl, a background thread) and takes the
-	 * lock now must find nothing, for the address space it would advise
-	 * may already be another mapping's.
+	 * The lists are empty now (their descriptors are spares): a purge,
+	 * decay or hugify that found the arena before it was marked destroyed
+	 * (ctl, a background thread) and takes the lock now finds nothing,
+	 * for the address space it would advise may already be another
+	 * mapping's.
 	 */
 	pa_lists_init(pa);
 	pa->nhpend = 0;

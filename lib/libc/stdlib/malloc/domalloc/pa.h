@@ -127,7 +127,7 @@ struct pa {
 	_Atomic uint32_t	ticks;
 	struct pa_stats		stats;
 	struct pa_chunk		*chunks;	/* everything ever obtained */
-	struct pa_chunk		*spare_chunk;	/* kept from a failed grow */
+	struct pa_chunk		*spare_chunks;	/* records to reuse */
 	struct extent_hooks_s	*hooks;		/* NULL: the platform layer */
 	bool			purge_failed;	/* a hook refused to purge */
 	unsigned		npurging;	/* purges with victims in flight */
@@ -138,6 +138,12 @@ struct pa {
 #define	PA_HUGIFY_BUDGET	4
 
 bool	 pa_init(struct pa *pa, struct arena *arena, int64_t decay_ms,
+	    int64_t muzzy_decay_ms);
+/*
+ * pa_init for the page allocator of a destroyed arena that is reused: the
+ * descriptors and chunk records pa_destroy kept stay for the new life.
+ */
+void	 pa_reinit(struct pa *pa, struct arena *arena, int64_t decay_ms,
 	    int64_t muzzy_decay_ms);
 
 /* Page runs inside superpages (slabs and large allocations). */
@@ -198,7 +204,10 @@ struct extent_hooks_s *pa_hooks_get(struct pa *pa);
 void	 pa_hooks_set(struct pa *pa, struct extent_hooks_s *hooks);
 /* Discard every allocation (the bins must be emptied first). */
 void	 pa_reset(struct pa *pa);
-/* pa_reset, then give all address space back. */
+/*
+ * pa_reset, then give all address space back; the descriptors and chunk
+ * records are kept for pa_reinit.
+ */
 void	 pa_destroy(struct pa *pa);
 
 void	 pa_prefork(struct pa *pa);

@@ -22,6 +22,8 @@ static bool			 stats_valid;
 static struct stats_global	 stats_glob;
 static struct stats_arena	 stats_merged;
 static struct stats_arena	 stats_destroyed;
+/* What destroyed arenas had at their end (stats_retire_arena). */
+static struct stats_arena	 stats_retired;
 static struct stats_arena	 stats_tmp;
 static struct stats_arena	*stats_slots[ARENA_LIMIT];
 
@@ -166,7 +168,7 @@ stats_refresh_locked(void)
 	unsigned i, n;
 
 	memset(&stats_merged, 0, sizeof(stats_merged));
-	memset(&stats_destroyed, 0, sizeof(stats_destroyed));
+	stats_destroyed = stats_retired;
 	n = atomic_load_explicit(&narenas_total, memory_order_acquire);
 	/*
 	 * Slots first (base memory, never freed, reused at every epoch), so
@@ -180,12 +182,9 @@ stats_refresh_locked(void)
 		a = atomic_load_explicit(&arenas[i], memory_order_acquire);
 		if (a == NULL || atomic_load_explicit(&a->destroyed,
 		    memory_order_acquire)) {
+			/* A destroyed arena counts in stats_retired. */
 			if (sa != NULL)
 				sa->present = false;
-			if (a != NULL) {
-				stats_collect(a, i, &stats_tmp);
-				stats_merge(&stats_destroyed, &stats_tmp);
-			}
 			continue;
 		}
 		if (sa == NULL)
@@ -214,6 +213,16 @@ stats_refresh_locked(void)
 	stats_glob.hugepages = stats_merged.pa.nhugified_sp * SUPERPAGE;
 	stats_glob.epoch++;
 	stats_valid = true;
+}
+
+void
+stats_retire_arena(struct arena *a)
+{
+	mutex_lock(&stats_lock);
+	stats_collect(a, a->ind, &stats_tmp);
+	stats_merge(&stats_retired, &stats_tmp);
+	stats_retired.present = true;
+	mutex_unlock(&stats_lock);
 }
 
 uint64_t

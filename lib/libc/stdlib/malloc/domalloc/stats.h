@@ -39,6 +39,8 @@
 #include "pa.h"
 #include "sc.h"
 
+struct arena;
+
 #define	STATS_NLEXTENTS	(SC_NSIZES - SC_NBINS)
 #define	STATS_MERGED	4096	/* MALLCTL_ARENAS_ALL */
 #define	STATS_DESTROYED	4097	/* MALLCTL_ARENAS_DESTROYED */
@@ -87,6 +89,11 @@ struct stats_global {
  */
 void	stats_collect_arena(unsigned ind, struct stats_arena *out);
 void	stats_merge(struct stats_arena *to, const struct stats_arena *from);
+/*
+ * Arena a is being destroyed (arena_destroy_begin done): its counts go
+ * to MALLCTL_ARENAS_DESTROYED for good, as its slot may be reused.
+ */
+void	stats_retire_arena(struct arena *a);
 
 /* Take a new snapshot; returns its epoch. */
 uint64_t stats_snapshot_refresh(void);

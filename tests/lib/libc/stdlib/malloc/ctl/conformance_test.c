@@ -118,6 +118,51 @@ ATF_TC_BODY(failed_huge_no_metadata, tc)
 	    "%zu bytes over 20000 failed allocations", before, after);
 }
 
+/*
+ * Arena create/destroy cycles: indices are reused (a destroyed arena is
+ * made anew), so they never run out (EAGAIN after ~4095 before), and the
+ * metadata stays put (each cycle left ~43 KB before).
+ */
+ATF_TC_WITHOUT_HEAD(arena_cycles_reuse);
+ATF_TC_BODY(arena_cycles_reuse, tc)
+{
+	size_t before = 0, after, len;
+	unsigned a, first = 0, i;
+	char name[64];
+	void *p[8];
+	int k;
+
+	for (i = 0; i < 6000; i++) {
+		len = sizeof(a);
+		ATF_REQUIRE_EQ_MSG(mallctl("arenas.create", &a, &len, NULL, 0),
+		    0, "arenas.create failed at cycle %u", i);
+		if (i == 0)
+			first = a;
+		else
+			ATF_REQUIRE_EQ_MSG(a, first, "cycle %u got arena %u, not "
+			    "the destroyed %u", i, a, first);
+		for (k = 0; k < 8; k++) {
+			p[k] = mallocx(k < 4 ? 100 : 40000, ct_arena_flags(a));
+			ATF_REQUIRE(p[k] != NULL);
+			memset(p[k], 0x5a, k < 4 ? 100 : 40000);
+		}
+		for (k = 0; k < 4; k++)
+			dallocx(p[k], MALLOCX_TCACHE_NONE);
+		snprintf(name, sizeof(name), "arena.%u.destroy", a);
+		ATF_REQUIRE_EQ(mallctl(name, NULL, NULL, NULL, 0), 0);
+		if (i == 10) {
+			ct_epoch();
+			before = ct_size("stats.metadata");
+		}
+	}
+	ct_epoch();
+	after = ct_size("stats.metadata");
+	ATF_CHECK_MSG(after < before + 1024 * 1024, "metadata grew from %zu "
+	    "to %zu bytes over 5990 cycles", before, after);
+	/* What the destroyed lives allocated counts under DESTROYED. */
+	ATF_CHECK(ct_astat(4097, "small.nmalloc") >= 6000 * 4);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, thread_counters_rallocx_in_place);
@@ -125,5 +170,6 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, version_format);
 	ATF_TP_ADD_TC(tp, zero_reallocs);
 	ATF_TP_ADD_TC(tp, failed_huge_no_metadata);
+	ATF_TP_ADD_TC(tp, arena_cycles_reuse);
 	return (atf_no_error());
 }

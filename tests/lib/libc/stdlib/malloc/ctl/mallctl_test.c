@@ -386,9 +386,17 @@ ATF_TC_BODY(arena_reset_destroy, tc)
 	ATF_CHECK_EQ(mallctl("arena.0.reset", NULL, NULL, NULL, 0), EFAULT);
 	ATF_CHECK_EQ(mallctl("arena.4096.reset", NULL, NULL, NULL, 0),
 	    EFAULT);
-	/* New arenas get new indices. */
+	/* The next new arena is the destroyed one made anew, empty. */
 	b = ct_new_arena();
-	ATF_CHECK(b > a);
+	ATF_CHECK_EQ(b, a);
+	ATF_REQUIRE_EQ(ct_ctlf("arena.%u.initialized", &init, &len, NULL, 0,
+	    b), 0);
+	ATF_CHECK(init);
+	ct_epoch();
+	ATF_CHECK_EQ(ct_astat(b, "pactive"), 0);
+	p[0] = mallocx(100, MALLOCX_ARENA(b) | MALLOCX_TCACHE_NONE);
+	ATF_REQUIRE(p[0] != NULL);
+	dallocx(p[0], MALLOCX_TCACHE_NONE);
 }
 
 /* Extent hooks that count calls and pass them on to the default ones. */

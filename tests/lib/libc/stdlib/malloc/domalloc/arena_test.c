@@ -82,11 +82,12 @@ ATF_TC_BODY(destroy_unmaps, tc)
 	ATF_REQUIRE(a != NULL);
 	ind = a->ind;
 	fill_arena(a, p, 30);
-	ATF_REQUIRE(arena_destroy(a));
+	ATF_REQUIRE(arena_destroy_begin(a));
+	arena_destroy_end(a);
 	ATF_CHECK(arena_get(ind, false) == NULL);
 	ATF_CHECK(amap_lookup(p[0]) == NULL);
 	ATF_CHECK(amap_lookup(p[2]) == NULL);
-	ATF_CHECK(!arena_destroy(a));
+	ATF_CHECK(!arena_destroy_begin(a));
 	ATF_CHECK(mallocx(16, MALLOCX_ARENA(ind)) == NULL);
 }
 
@@ -170,7 +171,8 @@ ATF_TC_BODY(hooks_supply_memory, tc)
 	for (i = 0; i < (3 << 20); i += 4096)
 		ATF_REQUIRE_EQ(z[i], 0);
 	dallocx(z, flags_of(a));
-	ATF_REQUIRE(arena_destroy(a));
+	ATF_REQUIRE(arena_destroy_begin(a));
+	arena_destroy_end(a);
 	ATF_CHECK_MSG(ndalloc >= nalloc, "dalloc %d of %d chunks", ndalloc,
 	    nalloc);
 }
