@@ -323,6 +323,87 @@ pa_free_insert(struct pa *pa, struct sp *sp)
 		pa_lru_add(pa, sp);
 }
 
+/*
+ * Cut [addr, addr + nsp superpages) out of the chunk records, which cover
+ * it, so that they keep describing exactly what is mapped; false if the
+ * record needed to split one in two was not to be had.
+ */
+static bool
+pa_chunks_cut(struct pa *pa, uintptr_t addr, size_t nsp)
+{
+	struct pa_chunk **pp, *c, *t;
+	uintptr_t end = addr + (nsp << LG_SUPERPAGE), cs, ce;
+
+	for (c = pa->chunks; c != NULL; c = c->next) {
+		cs = c->addr;
+		ce = cs + (c->nsp << LG_SUPERPAGE);
+		if (cs >= addr || ce <= end)
+			continue;
+		/* Strictly inside one record: it becomes two. */
+		if ((t = pa->spare_chunks) != NULL)
+			pa->spare_chunks = t->next;
+		else if ((t = base_alloc(sizeof(*t))) == NULL)
+			return (false);
+		t->addr = end;
+		t->nsp = (ce - end) >> LG_SUPERPAGE;
+		t->next = c->next;
+		c->next = t;
+		c->nsp = (addr - cs) >> LG_SUPERPAGE;
+		return (true);
+	}
+	for (pp = &pa->chunks; (c = *pp) != NULL; ) {
+		cs = c->addr;
+		ce = cs + (c->nsp << LG_SUPERPAGE);
+		if (ce <= addr || cs >= end) {
+			pp = &c->next;
+			continue;
+		}
+		if (cs >= addr && ce <= end) {
+			*pp = c->next;
+			c->next = pa->spare_chunks;
+			pa->spare_chunks = c;
+			continue;
+		}
+		if (cs < addr)
+			c->nsp = (addr - cs) >> LG_SUPERPAGE;
+		else {
+			c->addr = end;
+			c->nsp = (ce - end) >> LG_SUPERPAGE;
+		}
+		pp = &c->next;
+	}
+	return (true);
+}
+
+size_t
+pa_unmap_clean_locked(struct pa *pa)
+{
+	struct sp *sp, *next;
+	size_t n = 0;
+	unsigned b;
+
+	/* Hooks' address space is the hooks' to give back (destroy). */
+	if (pa->hooks != NULL)
+		return (0);
+	for (b = 0; b < PA_NFREEB; b++) {
+		for (sp = TAILQ_FIRST(&pa->free_clean[b]); sp != NULL;
+		    sp = next) {
+			next = TAILQ_NEXT(sp, blink);
+			if (!pa_chunks_cut(pa, sp->addr, sp->nsp))
+				return (n);
+			pa_unlist(pa, sp);
+			/* Not ours in the map before it is unmapped. */
+			amap_set(sp->addr, sp->nsp, NULL);
+			pal_unmap((void *)sp->addr, sp->nsp << LG_SUPERPAGE);
+			pa->stats.nmapped_sp -= sp->nsp;
+			pa->stats.nretained_sp -= sp->nsp;
+			n += sp->nsp;
+			pa_desc_put(pa, sp);
+		}
+	}
+	return (n);
+}
+
 static bool
 pa_grow(struct pa *pa, size_t need)
 {
@@ -350,6 +431,9 @@ pa_grow(struct pa *pa, size_t need)
 		n = need;
 		addr = pa_os_map(pa, n << LG_SUPERPAGE, &zero);
 	}
+	/* Out of address space (RLIMIT_AS): give back what is retained. */
+	if (addr == NULL && pa_unmap_clean_locked(pa) != 0)
+		addr = pa_os_map(pa, n << LG_SUPERPAGE, &zero);
 	if (addr == NULL || ((uintptr_t)addr & (SUPERPAGE - 1)) != 0)
 		return (false);
 	if (pa->grow_nsp < PA_GROW_MAX)

@@ -48,6 +48,12 @@ void	 pa_span_release(struct pa *pa, struct sp *sp, size_t ndirty);
  */
 void	 pa_purge_locked(struct pa *pa, size_t want, bool all);
 /*
+ * Unmap every clean free span (retained address space), when retain is
+ * false or a grow failed; returns the superpages given back.  Not with
+ * extent hooks.
+ */
+size_t	 pa_unmap_clean_locked(struct pa *pa);
+/*
  * Wait until no purge is in flight; no new one starts meanwhile.  Drops
  * the lock while it waits.
  */

@@ -12,7 +12,7 @@
 #define	_GNU_SOURCE	1
 #endif
 
-#include "malloc_test_util.h"
+#include "retain_scenario.h"
 
 #define	HEADROOM	(64 * MT_MIB)
 #define	CHILD_TIMEOUT	30
@@ -252,6 +252,20 @@ ATF_TC_BODY(rlimit_one_gib, tc)
 	mt_require_child_ok(&cr, "1 GiB requests under RLIMIT_AS");
 }
 
+/*
+ * With the default retain:true too, a grow that finds no address space
+ * left gives back the retained (purged, clean) superpages and tries
+ * again.
+ */
+ATF_TC_WITHOUT_HEAD(rlimit_retained_given_back);
+ATF_TC_BODY(rlimit_retained_given_back, tc)
+{
+	struct mt_child cr;
+
+	mt_run_child(&cr, 60, retain_scenario, NULL);
+	mt_require_child_ok(&cr, "64 MiB under RLIMIT_AS after frees");
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 
@@ -259,5 +273,6 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, rlimit_large_blocks);
 	ATF_TP_ADD_TC(tp, rlimit_small_objects);
 	ATF_TP_ADD_TC(tp, rlimit_one_gib);
+	ATF_TP_ADD_TC(tp, rlimit_retained_given_back);
 	return (atf_no_error());
 }
