@@ -5,8 +5,8 @@
  * process, with the options that make one race likely in MALLOC_CONF:
  * two threads freeing and allocating large blocks with immediate or
  * short decay in one arena, explicit purges and decays from other
- * threads, run-time decay time writes, a background thread, arena reset
- * and destroy, and fork.  Every block's contents are checked before it is
+ * threads, run-time decay time writes, a background thread, retain:false
+ * (purges unmap), arena reset and destroy, and fork.  Every block's contents are checked before it is
  * freed; the child reports "CORRUPT" and exits 1 on the first wrong byte.
  *
  * The program is also built as purge_race_test_debug (ATF_TESTS_C_DEBUG),
@@ -154,6 +154,13 @@ ATF_TC_BODY(background_thread, tc)
 	    "muzzy_decay_ms:1,narenas:1");
 }
 
+ATF_TC_WITHOUT_HEAD(retain_false);
+ATF_TC_BODY(retain_false, tc)
+{
+	/* Purges unmap clean spans while others allocate and free. */
+	stress(tc, "purge", "retain:false,dirty_decay_ms:0,narenas:1");
+}
+
 ATF_TC_WITHOUT_HEAD(reset_destroy);
 ATF_TC_BODY(reset_destroy, tc)
 {
@@ -176,6 +183,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, concurrent_decay);
 	ATF_TP_ADD_TC(tp, decay_ms_writes);
 	ATF_TP_ADD_TC(tp, background_thread);
+	ATF_TP_ADD_TC(tp, retain_false);
 	ATF_TP_ADD_TC(tp, reset_destroy);
 	ATF_TP_ADD_TC(tp, fork_during_purge);
 	return (atf_no_error());
