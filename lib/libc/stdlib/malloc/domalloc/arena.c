@@ -70,8 +70,12 @@ arena_init(struct arena *a, unsigned ind, bool reuse)
 {
 	unsigned i;
 
-	for (i = 0; i < SC_NBINS; i++)
-		bin_init(&a->bins[i]);
+	for (i = 0; i < SC_NBINS; i++) {
+		if (reuse)
+			bin_reinit(&a->bins[i]);
+		else
+			bin_init(&a->bins[i]);
+	}
 	if (reuse)
 		pa_reinit(&a->pa, a, opt_dirty_decay_ms, opt_muzzy_decay_ms);
 	else

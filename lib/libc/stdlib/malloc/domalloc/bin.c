@@ -21,6 +21,16 @@ bin_init(struct bin *bin)
 	TAILQ_INIT(&bin->nonfull);
 }
 
+void
+bin_reinit(struct bin *bin)
+{
+	mutex_lock(&bin->lock);
+	bin->cur = NULL;
+	TAILQ_INIT(&bin->nonfull);
+	memset(&bin->stats, 0, sizeof(bin->stats));
+	mutex_unlock(&bin->lock);
+}
+
 /* Debug builds: the first broken invariant ends the process. */
 #define	BIN_CHECK(cond, sc, s, what) do {				\
 	if (!(cond))							\

@@ -44,6 +44,12 @@ struct bin {
 } __attribute__((aligned(ARCH_CACHELINE)));
 
 void	 bin_init(struct bin *bin);
+/*
+ * The bin of a destroyed arena made anew: emptied under its lock, which
+ * is never reinitialised (a thread that looked the arena up before it was
+ * destroyed may be waiting for it).
+ */
+void	 bin_reinit(struct bin *bin);
 /* Fill dst with up to n regions of class sc from arena; returns count. */
 unsigned bin_fill(struct arena *arena, unsigned sc, void **dst, unsigned n);
 /*

@@ -94,22 +94,31 @@ pa_lists_init(struct pa *pa)
 	TAILQ_INIT(&pa->hpend);
 }
 
+/*
+ * Everything but the lock: a thread that looked the arena up before it
+ * was destroyed (ctl, a background thread, statistics) may be waiting
+ * for the lock or holding it, so the lock is never reinitialised, and the
+ * rest is reset under it.  The spare descriptors, slab descriptors and
+ * chunk records stay for the arena's next life.
+ */
 void
 pa_reinit(struct pa *pa, struct arena *arena, int64_t decay_ms,
     int64_t muzzy_decay_ms)
 {
-	struct sp_list spare;
-	struct slab_list slabs;
-	struct pa_chunk *chunks = pa->spare_chunks;
-
-	TAILQ_INIT(&spare);
-	TAILQ_CONCAT(&spare, &pa->spare, blink);
-	TAILQ_INIT(&slabs);
-	TAILQ_CONCAT(&slabs, &pa->spare_slabs, link);
-	pa_init(pa, arena, decay_ms, muzzy_decay_ms);
-	TAILQ_CONCAT(&pa->spare, &spare, blink);
-	TAILQ_CONCAT(&pa->spare_slabs, &slabs, link);
-	pa->spare_chunks = chunks;
+	mutex_lock(&pa->lock);
+	DM_ASSERT(pa->chunks == NULL && pa->npurging == 0);
+	pa->arena = arena;
+	pa_lists_init(pa);
+	pa->nhpend = 0;
+	pa->large_ns = 0;
+	pa->grow_nsp = PA_GROW_MIN;
+	decay_init(&pa->decay, decay_ms, pal_clock_ns());
+	decay_init(&pa->decay_muzzy, muzzy_decay_ms, pal_clock_ns());
+	atomic_store_explicit(&pa->ticks, 0, memory_order_relaxed);
+	memset(&pa->stats, 0, sizeof(pa->stats));
+	pa->hooks = NULL;
+	pa->purge_failed = false;
+	mutex_unlock(&pa->lock);
 }
 
 bool
@@ -1093,8 +1102,16 @@ pa_postfork_parent(struct pa *pa)
 	mutex_unlock(&pa->lock);
 }
 
+/*
+ * Only the forking thread lives on: a reset or destroy that was waiting
+ * for purges in the parent (pa_wait_purges drops the lock, so prefork can
+ * come between) has no thread here, and its nwaiters would make every
+ * purge of the child wait for ever (fuzz_api found it).
+ */
 void
 pa_postfork_child(struct pa *pa)
 {
+	DM_ASSERT(pa->npurging == 0);
+	pa->nwaiters = 0;
 	mutex_postfork_child(&pa->lock);
 }

@@ -40,7 +40,8 @@
  *     reach 0 (pa_wait_purges, which counts itself in nwaiters; no purge
  *     starts while nwaiters is not 0).  So reset and destroy never discard
  *     a descriptor that a purge will book, and a fork child never inherits
- *     victims that no thread of its own would book.
+ *     victims that no thread of its own would book; the child also drops
+ *     the parent's waiters (nwaiters = 0), whose threads it does not have.
  *   - Hugifying (hpage.c) happens under the lock and may advise a runs
  *     superpage whose free pages are being purged: those pages hold no
  *     data, so whichever of the collapse and the purge the kernel does

@@ -20,10 +20,11 @@
  *   decayms	one thread writes 0, 1 and 10 to every arena's
  *		dirty_decay_ms and muzzy_decay_ms in turn
  *   reset	one worker uses an explicit arena (MALLOCX_ARENA, no thread
- *		cache) that two threads purge; a third thread allocates and
+ *		cache) that one thread purges, and another purges every
+ *		arena; a third thread allocates and
  *		checks blocks in a second explicit arena, resets it, and
  *		every 64 rounds destroys it and creates another
- *   fork	as reset, and a thread forks every 20 ms; the child checks
+ *   fork	as reset, and a thread forks every 2 ms; the child checks
  *		blocks of its own, purges, destroys the purged explicit arena (which
  *		waits for purges in flight: a purge that was in flight at the
  *		fork must not leave it waiting for ever) and exits; a child
@@ -355,7 +356,7 @@ forker_main(void *arg)
 			    "(status 0x%x)\n", status);
 			_exit(1);
 		}
-		usleep(20000);
+		usleep(2000);
 	}
 	return (NULL);
 }
@@ -398,7 +399,13 @@ main(int argc, char **argv)
 	}
 	if (strcmp(mode, "purge") == 0 || strcmp(mode, "decay") == 0 || expl) {
 		start(&extra[nextra++], purger_main, (void *)(uintptr_t)target);
-		start(&extra[nextra++], purger_main, (void *)(uintptr_t)target);
+		/*
+		 * With explicit arenas, the second purger takes every arena,
+		 * so that resets of the resetter's arena wait for purges in
+		 * flight, and forks come while they wait.
+		 */
+		start(&extra[nextra++], purger_main, (void *)(uintptr_t)(expl ?
+		    ALL_ARENAS : target));
 	} else if (strcmp(mode, "decayms") == 0)
 		start(&extra[nextra++], decayms_main, NULL);
 	else if (strcmp(mode, "workers") != 0) {
