@@ -16,7 +16,7 @@
  * string holds abort_conf, is killed by SIGABRT after domalloc's message
  * that the options were invalid.  Anything else, a crash, a hang (10 s),
  * another exit status, fails: the string is printed and fuzz_conf exits
- * 1.  At the end it prints the runs, the runs per second and how many
+ * 1 (2 if the child could not be run at all).  At the end it prints the runs, the runs per second and how many
  * strings drew a warning.
  */
 #include <sys/types.h>
@@ -104,6 +104,8 @@ run(const char *child, const char *arg, const char *conf, char *out,
 		close(po[1]);
 		close(pe[1]);
 		execve(child, argv, envp);
+		/* Not a finding: the driver could not run the child. */
+		dprintf(2, "fuzz_conf: cannot execute %s\n", child);
 		_exit(127);
 	}
 	close(po[1]);
@@ -360,6 +362,10 @@ main(int argc, char **argv)
 		    strstr(err, "<domalloc>: aborting: invalid MALLOC_CONF") !=
 		    NULL)
 			ok = true;
+		if (!ok && strstr(err, "fuzz_conf: cannot execute") != NULL) {
+			printf("%s", err);
+			return (2);
+		}
 		if (!ok) {
 			printf("fuzz_conf: FAILED with MALLOC_CONF='%s': status "
 			    "%#x\nstderr: %s\n", conf, st, err);
