@@ -261,6 +261,9 @@ pa_purge_end(struct pa *pa)
 	pa->npurging--;
 	if (config_debug)
 		pa_check_locked(pa);
+	/* retain:false: purged whole spans give their address space back. */
+	if (!opt_retain)
+		pa_unmap_clean_locked(pa);
 }
 
 void
@@ -306,9 +309,6 @@ pa_purge_locked(struct pa *pa, size_t want, bool all)
 		pa_purge_victims(pa, v, n);
 	}
 	pa_purge_end(pa);
-	/* retain:false: purged whole spans give their address space back. */
-	if (!opt_retain)
-		pa_unmap_clean_locked(pa);
 }
 
 static void pa_decay_dirty_locked(struct pa *pa, uint64_t now);
@@ -337,8 +337,6 @@ pa_purge_muzzy_locked(struct pa *pa, size_t want)
 		pa_purge_victims(pa, v, n);
 	}
 	pa_purge_end(pa);
-	if (!opt_retain)
-		pa_unmap_clean_locked(pa);
 }
 
 static void

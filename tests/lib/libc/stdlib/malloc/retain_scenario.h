@@ -51,4 +51,14 @@ retain_scenario(void *arg)
 	free(big);
 }
 
+/* The scenario in a child, which must exit 0. */
+static void
+retain_scenario_run(void)
+{
+	struct mt_child cr;
+
+	mt_run_child(&cr, 60, retain_scenario, NULL);
+	mt_require_child_ok(&cr, "64 MiB under RLIMIT_AS after frees");
+}
+
 #endif /* !RETAIN_SCENARIO_H */
