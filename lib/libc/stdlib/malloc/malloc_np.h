@@ -80,7 +80,15 @@ struct extent_hooks_s {
 extern const char	*malloc_conf;
 extern void		(*malloc_message)(void *, const char *);
 
+/*
+ * glibc's <malloc.h> declares it with a pointer to non-const; so does
+ * this header on glibc, so that a program can include both.
+ */
+#if defined(__GLIBC__)
+size_t	malloc_usable_size(void *);
+#else
 size_t	malloc_usable_size(const void *);
+#endif
 void	malloc_stats_print(void (*)(void *, const char *), void *,
 	    const char *);
 int	mallctl(const char *, void *, size_t *, void *, size_t);
