@@ -46,15 +46,19 @@ DM_DEPS_GATE := $(if $(findstring n,$(DM_SHORT_FLAGS))$(findstring \
 	q,$(DM_SHORT_FLAGS)),,deps)
 
 # $(call dm_update,file,VARIABLE): while the makefiles are read, write the
-# value of VARIABLE to file unless the file already holds exactly that, so
-# the file's time changes only with its contents and it can serve as a
-# prerequisite.  The value must end in a newline ($(file <) drops one).
-# Nothing is written under -n, or when the only goal is clean.
+# value of VARIABLE to file unless the file already holds that, so the
+# file's time changes only with its contents and it can serve as a
+# prerequisite.  The two are compared with white space folded ($(strip)):
+# $(file <) drops one trailing newline and $(file >) adds one, so an exact
+# compare saw a difference in the newlines at the end of some values and
+# rewrote those files at every make (a no-op make relinked programs and
+# printed GEN for the Kyuafiles).  White space never matters in these
+# files.  Nothing is written under -n, or when the only goal is clean.
 DM_ONLY_CLEAN := $(if $(MAKECMDGOALS),$(if \
 	$(filter-out clean,$(MAKECMDGOALS)),,y))
 DM_WRITE_OK := $(if $(findstring n,$(DM_SHORT_FLAGS))$(DM_ONLY_CLEAN),,y)
 define dm_update_file
-ifneq ($$(file <$(1))$$(dm_newline),$$($(2)))
+ifneq ($$(strip $$(file <$(1))),$$(strip $$($(2))))
 $$(shell mkdir -p $(dir $(1)))
 $$(file >$(1),$$($(2)))
 endif
