@@ -5,7 +5,9 @@
 # Usage (from share/mk/test.mk, in the top directory):
 #   runtests.sh BUILD_STATUS
 # with MAKE, OBJDIR, OUTPUTS, KYUA, KYUA_TEST_SUITE, KYUA_PARALLELISM and
-# KYUA_FLAGS in the environment.  BUILD_STATUS is the exit status of
+# KYUA_FLAGS in the environment, and TESTS: kyua test filters (test
+# programs or program:case, relative to obj/tests), or empty for all.
+# BUILD_STATUS is the exit status of
 # `make -k all'.
 #
 # 1. If the build failed, every test program that is missing or out of
@@ -100,13 +102,14 @@ fi
 if [ -f "$testdir/Kyuafile" ]; then
 	jobs=${KYUA_PARALLELISM:-$(getconf _NPROCESSORS_ONLN 2>/dev/null ||
 	    echo 1)}
-	# KYUA_FLAGS is split into words on purpose.
+	# KYUA_FLAGS and TESTS are split into words on purpose.
 	# shellcheck disable=SC2086
 	run_kyua --variable=parallelism="$jobs" \
 	    --variable=test_suites."$suite".top="$top" \
 	    --variable=test_suites."$suite".objdir="$objdir" \
 	    ${KYUA_FLAGS:-} \
-	    test --kyuafile="$testdir/Kyuafile" --results-file="$results"
+	    test --kyuafile="$testdir/Kyuafile" --results-file="$results" \
+	    ${TESTS:-}
 	kyua_status=$?
 else
 	echo "make test: $testdir/Kyuafile was not generated"

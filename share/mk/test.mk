@@ -23,10 +23,14 @@
 #   KYUA_PARALLELISM	test programs run at once (default: CPU count);
 #			a program that must run alone sets is_exclusive=true
 #   KYUA_FLAGS		more kyua options, e.g. -v key=value
+#   TESTS		run only these (kyua filters relative to obj/tests:
+#			lib/libc/stdlib/malloc/purge_race_test or
+#			lib/libc/stdlib/malloc/free_test:double_free_small)
 
 KYUA_TEST_SUITE =	domalloc
 KYUA_PARALLELISM ?=
 KYUA_FLAGS ?=
+TESTS ?=
 
 DM_SH_TESTS :=		$(addprefix $(OBJDIR)/,$(call dm_uniq,$(ATF_TESTS_SH)))
 DM_ATF_TESTS :=		$(call dm_uniq,$(ATF_TESTS_C) $(ATF_TESTS_C_WHITEBOX) \
@@ -67,6 +71,14 @@ $(DM_KYUAFILE): $(DM_KYUA_MANIFEST) share/mk/kyuafile.awk
 	    -f share/mk/kyuafile.awk $(DM_KYUA_MANIFEST)
 
 # With `make all test', let all finish before the test run builds again.
+# The recipe is marked + (it runs a sub-make, which must share the job
+# slots), and make runs such lines even under -n: so under -n the test
+# target only says what it would do.
+ifneq ($(findstring n,$(DM_SHORT_FLAGS)),)
+test:
+	@echo "make test: would build (make -k all), then run" \
+	    "share/mk/runtests.sh: kyua on $(OBJDIR)/tests/Kyuafile"
+else
 test: $(filter all,$(MAKECMDGOALS))
 	+@status=0; $(MAKE) --no-print-directory -k all || status=$$?; \
 	MAKE='$(MAKE)' OBJDIR='$(OBJDIR)' KYUA='$(KYUA)' \
@@ -74,4 +86,5 @@ test: $(filter all,$(MAKECMDGOALS))
 	    $(DM_ATF_TESTS)),$(DM_C_OUTPUTS))' \
 	KYUA_TEST_SUITE='$(KYUA_TEST_SUITE)' \
 	KYUA_PARALLELISM='$(KYUA_PARALLELISM)' KYUA_FLAGS='$(KYUA_FLAGS)' \
-	$(SHELL) share/mk/runtests.sh $$status
+	TESTS='$(TESTS)' $(SHELL) share/mk/runtests.sh $$status
+endif

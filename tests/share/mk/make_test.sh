@@ -6,6 +6,7 @@
 # variable on its command line, and must rewrite none of the stamp files
 # (obj/**/*.flags, obj/tests/.kyuafiles): these used to be rewritten at
 # every make, so a no-op make relinked programs and printed GEN lines.
+# And make -n test must run nothing.
 #
 
 make_setup()
@@ -44,7 +45,28 @@ noop_body()
 	fi
 }
 
+atf_test_case dry_run
+dry_run_head()
+{
+	atf_set descr "make -n test and make -n check run nothing (the" \
+	    "recipe's + used to run the whole suite under -n)"
+	atf_set timeout 120
+}
+dry_run_body()
+{
+	make_setup
+	# A run would write its summary under this OBJDIR, and with
+	# KYUA=false it would fail at once: neither may happen.
+	for t in test check; do
+		atf_check -s exit:0 -o match:'would build' -e ignore \
+		    make -C "$top" -n "$t" OBJDIR="$PWD/o" KYUA=false
+	done
+	[ ! -e "$PWD/o/tests/summary" ] ||
+	    atf_fail "make -n test ran the suite"
+}
+
 atf_init_test_cases()
 {
 	atf_add_test_case noop
+	atf_add_test_case dry_run
 }
