@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Makefile: the single, non-recursive GNU make build of domalloc.
 #
 # Every directory under lib, sys, contrib, tests and share may hold a

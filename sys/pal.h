@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * pal.h: the platform abstraction layer (PAL) contract.
  *
  * Everything the allocator needs from the operating system goes through

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # domalloc.sh: run a command with the domalloc allocator preloaded.
 #

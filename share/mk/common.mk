@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # share/mk/common.mk: helpers shared by the rule makers, and `clean'.
 #
 # Read after every fragment.  Defines the quiet/verbose output switch, the

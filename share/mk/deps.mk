@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # share/mk/deps.mk: `make deps', the check for the Debian packages we need.
 #
 # DEPS_PKGS lists Debian packages (Makefile.inc sets the compiler, binutils,

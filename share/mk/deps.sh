@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # share/mk/deps.sh: install the Debian packages named as arguments that are
 # not installed yet (as root, with apt-get), or print them (as anyone

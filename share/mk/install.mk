@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # share/mk/install.mk: `make install' (DESTDIR, PREFIX, LIBDIR, INCLUDEDIR,
 # MANDIR; see Makefile.inc).
 #

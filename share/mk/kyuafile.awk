@@ -1,4 +1,5 @@
 #!/usr/bin/awk -f
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # share/mk/kyuafile.awk: write the Kyuafile tree for the test programs
 # listed in the manifest made by share/mk/test.mk.

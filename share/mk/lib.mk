@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # share/mk/lib.mk: rules for the allocator objects and the three libraries.
 #
 # Input (see lib/libdomalloc/Makefile.inc for the choices behind them):

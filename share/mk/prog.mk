@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # share/mk/prog.mk: rules for C programs and test programs.
 #
 # Each list names programs by path from the top, without suffix; the

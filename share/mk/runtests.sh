@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # share/mk/runtests.sh: the part of `make test' after the build.
 #

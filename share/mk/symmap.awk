@@ -1,4 +1,5 @@
 #!/usr/bin/awk -f
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # share/mk/symmap.awk: print the symbol names listed in FreeBSD-style
 # Symbol.map files, one a line, in the order found (duplicates included;

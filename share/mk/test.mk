@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # share/mk/test.mk: ATF shell tests, the Kyuafile tree and `make test'.
 #
 #   ATF_TESTS_SH	atf-sh scripts: tests/d/n.sh is installed as the

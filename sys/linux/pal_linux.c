@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * pal_linux.c: the platform layer on Linux (see pal.h for the contract).
  *
  * Memory comes from anonymous private mmap(2); purging uses madvise(2)

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * arch.h (x86-64): compile-time facts about the architecture.
  *
  * The core sizes its tables from these constants; pal_init() checks at

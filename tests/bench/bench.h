@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * bench.h: helpers shared by the benchmark workload programs in tests/bench.
  * It owns the small pieces every workload needs and nothing else: a fast
  * per-thread PRNG, a monotonic clock, key=value argument parsing, reading

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # bench_thp.py: the huge page and memory return suite of run-bench
 # (run-bench --thp, make bench-thp).  It owns the table of the bigheap

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * bigheap: workloads over a large heap, for the huge page and memory
  * return measurements (run-bench --thp).  Three modes:
  *

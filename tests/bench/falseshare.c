@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * falseshare: does the allocator make threads share cache lines they never
  * meant to share?  Two patterns, after the cache-thrash and cache-scratch
  * benchmarks.  mode=thrash: every thread repeatedly allocates a small

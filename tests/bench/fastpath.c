@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * fastpath: single-threaded malloc/free throughput, the path that a thread
  * cache exists for.  mode=fixed cycles through a few fixed small sizes and
  * for each one runs a malloc/free pair loop and a batch loop (allocate a

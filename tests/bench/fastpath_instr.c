@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * fastpath_instr: the loop that the runner counts instructions of under
  * callgrind.  It runs n iterations of malloc(32) followed by free of the
  * same pointer.  With mode=keep1 one other 32-byte object stays live for

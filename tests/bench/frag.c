@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * frag: fragmentation and resident memory over time.  A long-running mix
  * whose live set grows to a target, churns there, loses nine objects in ten
  * in one burst (the survivors scattered over the whole heap), grows back

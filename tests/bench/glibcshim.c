@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * glibcshim: a preload library that sends the malloc family to glibc's own
  * allocator.  Debian's redis-server is linked against libjemalloc.so.2, so
  * running it "without a preload" would measure jemalloc, not glibc; the

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * large: big allocations, 64 KiB to 32 MiB (log-uniform), allocated,
  * touched page by page and freed, with a few of them alive at once.  One
  * step in four reallocs a live object to a new large size instead, which

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * larson: a server simulation in the manner of Larson and Krishnan's
  * benchmark.  Worker threads each hold a bin of slots; a step frees the
  * object in a random slot and puts a new object of a random size there.

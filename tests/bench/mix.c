@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * mix: the allocation mix of a program that builds strings and vectors.
  * A set of live containers grows by appends: a string grows by realloc to
  * the exact new length (as naive string-building code does), a vector

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * mstress: random allocation, free and realloc across threads, in the
  * spirit of mimalloc-bench's mstress.  All threads share one array of
  * slots.  A step takes the object out of a random slot (an atomic

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # pyalloc.py: the python3 workload of the benchmark suite.  An
 # allocation-heavy script in the style of a data-processing job: it builds
 # records (dicts of strings, lists, floats and bytes), serialises them to

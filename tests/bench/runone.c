@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * runone: run one benchmark command and measure it.  It forks, sets
  * LD_PRELOAD (and any other variables given) in the child only, execs the
  * command, waits for it with wait4() and prints one line with the wall

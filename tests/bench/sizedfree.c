@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * sizedfree: wall time of mallocx(32)+dallocx against mallocx(32)+
  * sdallocx(p, 32, 0), the free and the sized free of jemalloc's interface,
  * in one process, alternating the two loops `rounds' times so that both

@@ -1,4 +1,5 @@
 #! /usr/bin/env atf-sh
+# SPDX-License-Identifier: BSD-2-Clause
 # shellcheck shell=sh
 #
 # smoke_test: every benchmark workload runs once, with tiny sizes, under

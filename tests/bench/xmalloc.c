@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * xmalloc: producer/consumer in the manner of the xmalloc-test benchmark.
  * In each pair one thread only allocates and the other only frees, so every
  * free is a remote free of memory that another thread's cache handed out:

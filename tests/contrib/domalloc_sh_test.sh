@@ -1,4 +1,5 @@
 #! /usr/bin/env atf-sh
+# SPDX-License-Identifier: BSD-2-Clause
 # shellcheck shell=sh
 #
 # domalloc_sh_test: the run wrapper contrib/domalloc/domalloc.sh.

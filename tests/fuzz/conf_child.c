@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * conf_child: the program fuzz_conf runs with each MALLOC_CONF it makes.
  *
  *   conf_child names	print every option, "name type" a line (type b, i

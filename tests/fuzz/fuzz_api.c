@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * fuzz_api: a libFuzzer target that turns its input into a sequence of
  * allocator calls on 1 to 4 threads and checks every result against a
  * shadow model.

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * fuzz_conf: fuzzes MALLOC_CONF.  Options are read once, when a process
  * starts, so each input is a process: conf_child run with the string in
  * MALLOC_CONF.

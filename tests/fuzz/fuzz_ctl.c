@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * fuzz_ctl: a libFuzzer target for the control plane.  Its input becomes
  * a sequence of mallctl, mallctlnametomib and mallctlbymib calls: a name
  * from a table of jemalloc 5.3 names (with indices from the input: 0, a

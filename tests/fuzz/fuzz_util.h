@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * fuzz_util.h: what the libFuzzer targets of this directory share: the
  * failure report (a line on stderr, then abort, which libFuzzer turns
  * into a crash report with the input).  No state.

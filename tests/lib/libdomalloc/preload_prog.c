@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * preload_prog: an ordinary dynamically linked glibc program that
  * preload_test.sh runs with libdomalloc.so in LD_PRELOAD.
  *

@@ -1,4 +1,5 @@
 #! /usr/bin/env atf-sh
+# SPDX-License-Identifier: BSD-2-Clause
 # shellcheck shell=sh
 #
 # preload_test: libdomalloc.so as an LD_PRELOAD drop-in for glibc's malloc.

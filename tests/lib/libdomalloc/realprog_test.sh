@@ -1,4 +1,5 @@
 #! /usr/bin/env atf-sh
+# SPDX-License-Identifier: BSD-2-Clause
 # shellcheck shell=sh
 #
 # realprog_test: real programs from Debian packages under libdomalloc.so.

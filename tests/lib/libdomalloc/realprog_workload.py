@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # realprog_workload.py: the python3 workload of realprog_test.sh.
 #

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * static_prog: a base-system-style program linked statically with
  * libdomalloc.a, run by static_test.sh.
  *

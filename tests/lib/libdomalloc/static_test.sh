@@ -1,4 +1,5 @@
 #! /usr/bin/env atf-sh
+# SPDX-License-Identifier: BSD-2-Clause
 # shellcheck shell=sh
 #
 # static_test: a program linked statically with libdomalloc.a.

@@ -1,4 +1,5 @@
 #! /usr/bin/env atf-sh
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # symbols_test: the names libdomalloc exports, and how the loader binds them.
 #

@@ -1,4 +1,5 @@
 #! /usr/bin/env atf-sh
+# SPDX-License-Identifier: BSD-2-Clause
 # shellcheck shell=sh
 #
 # man_test: the manual pages in share/man.

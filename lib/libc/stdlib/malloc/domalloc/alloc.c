@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * alloc.c: the slow allocation and free paths, pointer validation and
  * reallocation (see alloc.h).  Locks are taken only below this layer
  * (bins, page allocators).

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * alloc.h: the allocation and free paths shared by every public entry
  * point (malloc.c, allocx.c, compat.c).  The fast paths are inline here;
  * each has one predicted-false exit to a noinline slow path in alloc.c.

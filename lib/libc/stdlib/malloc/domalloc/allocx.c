@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * allocx.c: jemalloc's non-standard allocation interface: mallocx,
  * rallocx, xallocx, sallocx, dallocx, sdallocx, nallocx.  The flags word
  * is decoded exactly as jemalloc encodes it (see malloc_np.h): bits 0-5

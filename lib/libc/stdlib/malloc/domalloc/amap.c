@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * amap.c: installing address map entries (see amap.h for the rules).
  */
 #include "amap.h"

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * amap.h: the address map, from a superpage to its descriptor.
  *
  * A two-level radix tree over the user address space (ARCH_LG_VADDR

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * arena.c: arena creation, choice and the allocation paths that bypass
  * thread caches (see arena.h for ownership and locking).
  */

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * arena.h: an arena, the unit of independent allocation state: a bin per
  * small size class, a page allocator with its decay state, statistics,
  * and the NUMA node it belongs to.

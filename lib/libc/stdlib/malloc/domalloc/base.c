@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * base.c: the metadata allocator (see base.h).  A bump pointer over the
  * current chunk; a request that does not fit starts a new chunk (the
  * tail of the old one is abandoned, which costs at most one request's

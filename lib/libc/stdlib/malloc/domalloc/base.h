@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * base.h: metadata memory.
  *
  * base_alloc() carves cache-line aligned blocks out of superpage-sized

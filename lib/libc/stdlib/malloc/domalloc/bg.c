@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * bg.c: the background purging threads (see bg.h).
  */
 #include <pthread.h>

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * bg.h: the background purging threads.
  *
  * Without them, decay advances only when the program calls into the

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * bin.c: small-object bins (see bin.h for what they own and how they
  * lock).
  */

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * bin.h: the bins of an arena, one per small size class.
  *
  * A bin hands out regions from its current slab, then from its list of

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * compat.c: compatibility entry points.
  *
  * - jemalloc 3's *allocm interface, which FreeBSD's libc still carries as

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * conf.c: parsing MALLOC_CONF and its other sources (see conf.h).  Runs
  * once under the init lock and never allocates.  One table describes
  * every option: its name, type, variable and limits; the parser, the

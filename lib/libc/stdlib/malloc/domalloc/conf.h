@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * conf.h: run-time options (MALLOC_CONF).
  *
  * Options are read once at initialisation from, in order (later wins):

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * config.h: build options as constant booleans.
  *
  * Code tests these with ordinary if statements so that every variant is

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * ctl.c: mallctl, mallctlnametomib, mallctlbymib and malloc_stats_print,
  * the tree walker, the typed helpers every handler calls, and the top of
  * the name space: version, epoch and the name space directories (see

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * ctl.h: the mallctl control plane.
  *
  * The name space is a static tree of struct ctl_node, split by name

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * ctl_arena.c: the arena.<i>.* (one arena, or all of them through
  * MALLCTL_ARENAS_ALL or its deprecated alias <narenas>) and arenas.*
  * (size classes, arena creation and lookup, defaults for new arenas)

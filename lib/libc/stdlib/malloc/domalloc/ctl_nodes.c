@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * ctl_nodes.c: stats.nodes.<n>.*, the per-NUMA-node statistics
  * (domalloc's own names).  Unlike the rest of stats.*, these are read
  * live, not from the epoch snapshot:

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * ctl_opt.c: the config.* (build-time settings) and opt.* (run-time
  * options, see conf.h) name spaces.  All read-only; the values do not
  * change after initialisation, so no locking.

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * ctl_print.c: malloc_stats_print, in text laid out like jemalloc's and
  * in JSON ("J").  Option letters, as in jemalloc: "J" JSON; "g" omit the
  * general information (version, build and run-time settings, size

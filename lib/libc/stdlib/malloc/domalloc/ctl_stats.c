@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * ctl_stats.c: the stats.* name space.  Every value is read from the
  * statistics snapshot (stats.h): taken when "epoch" is written, or
  * lazily by the first reader, so values read between two epoch writes

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * ctl_tcache.c: the tcache.* name space: explicit thread caches for
  * MALLOCX_TCACHE(tc).  tcache.create returns a new identifier; flush
  * returns a cache's objects to their arenas; destroy flushes it and

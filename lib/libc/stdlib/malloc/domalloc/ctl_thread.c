@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * ctl_thread.c: the thread.* name space: the calling thread's arena, its
  * byte counters (live values, see tsd.h for how they are derived and
  * when the *p targets are refreshed) and its cache.  Everything here

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * decay.c: the smooth decay curve (see decay.h).  The curve is a table
  * of DECAY_NEPOCHS fixed-point fractions built once by decay_boot().
  */

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * decay.h: time-based decay of unused dirty pages.
  *
  * Pages freed by the program stay resident for a while, so that a

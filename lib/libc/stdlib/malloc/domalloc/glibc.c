@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * glibc.c: glibc's malloc extensions with domalloc's meaning, for the
  * programs that call them: malloc_trim, mallinfo, mallinfo2, mallopt and
  * malloc_info.  Without them a preloaded domalloc left these calls to

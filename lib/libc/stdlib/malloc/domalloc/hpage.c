@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * hpage.c: the huge page policy (see hpage.h).
  */
 #include <stdatomic.h>

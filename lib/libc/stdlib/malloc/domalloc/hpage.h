@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * hpage.h: the huge page policy.
  *
  * opt.thp says what to do with transparent huge pages: "default" hugifies

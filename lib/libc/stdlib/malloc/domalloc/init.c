@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * init.c: start-up, fork handlers and exit-time statistics (see init.h).
  */
 #include <pthread.h>

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * init.h: allocator start-up and fork handling.
  *
  * malloc_init() is called by a constructor and lazily by the first

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * large.c: page-run and huge allocations (see large.h).
  */
 #include <string.h>

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * large.h: allocations of page runs (SC_LARGE_MIN up to below a
  * superpage) and of huge spans (a superpage and up), including growing
  * and shrinking them in place for realloc, rallocx and xallocx.

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * malloc.c: the standard allocation interface (C11, POSIX, the BSD and
  * glibc extensions): malloc, calloc, realloc, free, posix_memalign,
  * aligned_alloc, memalign, valloc, pvalloc, reallocarray,

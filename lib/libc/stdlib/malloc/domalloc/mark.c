@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * mark.c: the free marker's key (see mark.h).
  */
 #include "mark.h"

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * mark.h: the free marker, which tells a live object from one that is not.
  *
  * Word 0 (8 bytes) of every object in a runs superpage (small regions and

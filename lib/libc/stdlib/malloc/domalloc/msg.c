@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * msg.c: the message funnel and a small printf-style formatter that
  * never allocates (%s %c %d %i %u %x %p %% with the l, ll and z length
  * modifiers, and a field width with optional 0 flag).  Used for errors

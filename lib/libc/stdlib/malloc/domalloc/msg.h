@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * msg.h: diagnostics.  Every message the allocator prints goes through
  * malloc_message (public, replaceable by the program), prefixed with
  * "<domalloc>: ".  msg_fatal() is the single funnel for unrecoverable

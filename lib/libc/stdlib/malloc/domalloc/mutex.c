@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * mutex.c: the contended path of the allocator's lock, and the debug
  * lock-order checker (a per-thread record of the highest rank held).
  */

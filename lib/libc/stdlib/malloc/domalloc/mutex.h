@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * mutex.h: the allocator's own lock.
  *
  * A three-state futex lock (0 free, 1 held, 2 held with waiters) that

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * pa.c: the page allocator of one arena (see pa.h for what it owns and
  * how it locks): free spans, page runs inside superpages, huge spans,
  * growth, extent hooks, reset and destroy.  Purging and decay are in

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * pa.h: the page allocator of one arena.
  *
  * It owns the arena's superpages: free spans (dirty and clean, kept in

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * pa_check.c: the page allocator's invariant checker (DOMALLOC_DEBUG).
  *
  * pa_check_locked() walks every superpage the arena ever obtained,

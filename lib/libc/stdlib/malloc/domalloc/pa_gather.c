@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * pa_gather.c: gathering adjacent free spans of mixed states into one
  * dirty span for a request that no single dirty span fits (see pa_int.h
  * and pa.h).  Called from pa_span_take with the arena's page allocator

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * pa_int.h: the page allocator's own helpers, shared by its files (pa.c:
  * runs, spans, huge spans, reset; pa_gather.c: gathering adjacent free
  * spans; pa_purge.c: purging and decay; pa_check.c: the invariant

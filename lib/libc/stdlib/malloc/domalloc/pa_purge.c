@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * pa_purge.c: purging and decay of one arena's unused pages.
  *
  * It owns the path from dirty pages to muzzy or clean ones: picking

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * public.h: how public names are made.
  *
  * Every public function is defined once under its FreeBSD libc "strong"

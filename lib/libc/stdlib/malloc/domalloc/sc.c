@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * sc.c: builds the size class tables (see sc.h) and answers the
  * size-with-alignment question.  sc_boot() runs once under the init lock.
  */

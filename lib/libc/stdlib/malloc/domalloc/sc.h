@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * sc.h: size classes.
  *
  * A 16-byte quantum and four classes per doubling, as in jemalloc:

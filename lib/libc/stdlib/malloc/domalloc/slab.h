@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * slab.h: a slab, the page run that holds the regions of one small size
  * class, and its region bitmap (a set bit is a free region).
  *

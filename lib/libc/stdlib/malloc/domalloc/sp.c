@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * sp.c: bitmap operations over the pages of one superpage.  Pure
  * functions over caller-owned bitmaps; the caller holds the lock that
  * protects the bitmap.

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * sp.h: the superpage descriptor and page-run bitmaps.
  *
  * All memory domalloc hands out lives in superpage-aligned spans.  A span

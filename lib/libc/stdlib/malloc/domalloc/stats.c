@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * stats.c: collecting and merging arena statistics, and the snapshot the
  * stats.* mallctl names read (see stats.h for the epoch rule and the
  * locking).  The printer is in ctl_print.c.

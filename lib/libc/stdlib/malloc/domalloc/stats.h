@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * stats.h: statistics: collecting an arena's counters, merging arenas,
  * and the snapshot that the stats.* mallctl names read.
  *

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * tcache.c: thread cache fill, flush, garbage collection, the pool of
  * cache stacks reused across threads, and the table of explicit caches
  * (tcache.create) (see tcache.h).

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * tcache.h: per-thread caches of small (and small large) objects.
  *
  * A thread cache is an array of bins, one per size class up to

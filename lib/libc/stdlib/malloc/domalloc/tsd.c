@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * tsd.c: thread set-up and tear-down (see tsd.h).
  */
 #include <pthread.h>

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * tsd.h: per-thread allocator state.
  *
  * One initial-exec TLS block per thread, a fixed image when the thread

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * util.h: small helpers shared by every module: branch hints, bit
  * operations, rounding.  No state, no locking.
  */

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * Black-box tests of calloc(3): memory is zeroed for small, large and
  * huge sizes, including memory that was dirtied and freed just before,
  * the nmemb * size product is checked for overflow (NULL and ENOMEM),

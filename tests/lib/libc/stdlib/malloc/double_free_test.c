@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * Black-box tests that a free (or realloc) of a pointer that is not a live
  * allocation is caught before the block can be handed out a second time,
  * in the default build with default options: double frees that are not

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * Black-box tests of allocation failure under a real address-space
  * limit: in a forked child, RLIMIT_AS is set to the current size plus
  * 64 MiB, then huge, large or small blocks are allocated until the

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * Black-box tests of fork(2) in a program whose threads are busy in the
  * allocator: the child must be able to allocate and free every kind of
  * block (and free blocks inherited from the parent, and start threads of

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * Black-box tests of free(3), free_sized and free_aligned_sized: the
  * NULL no-op, sized frees with exact sizes, and misuse that the
  * allocator must detect: freeing memory it does not own (stack, static

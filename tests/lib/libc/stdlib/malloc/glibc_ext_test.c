@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * Black-box tests of glibc's malloc extensions as domalloc provides them
  * (lib/libc/stdlib/malloc/domalloc/glibc.c): mallinfo2 and mallinfo
  * report domalloc's own figures, malloc_trim returns unused pages,

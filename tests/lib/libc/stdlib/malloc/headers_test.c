@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * headers_test: a program may include glibc's <malloc.h> and domalloc's
  * <malloc_np.h> together (they used to disagree on malloc_usable_size's
  * parameter), and glibc's declarations of the extensions domalloc

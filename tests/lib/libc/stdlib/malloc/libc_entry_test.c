@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * Black-box tests of the glibc-internal entry points that domalloc
  * exports (__libc_malloc, __libc_calloc, __libc_realloc, __libc_free,
  * __libc_memalign, __libc_valloc, __libc_pvalloc, __posix_memalign):

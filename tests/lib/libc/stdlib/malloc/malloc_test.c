@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * Black-box tests of malloc(3): the result for size 0, usable size and
  * writability over the small and large size range, alignment, failure
  * with ENOMEM for impossible sizes, superpage alignment of huge blocks,

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * Shared helpers for the black-box ATF tests of the standard allocation
  * API in this directory.  This header owns: the prototypes of the non-ISO
  * entry points the tests call (taken from <malloc_np.h> when it exists),

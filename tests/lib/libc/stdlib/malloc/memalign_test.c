@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * Black-box tests of the aligned allocation functions: posix_memalign,
  * aligned_alloc, memalign, valloc and pvalloc, and the glibc-internal
  * names __posix_memalign and __libc_memalign.  Every power-of-two

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * Black-box test of time-based purging (dirty_decay_ms:1000 and
  * muzzy_decay_ms:0 in the program's own malloc_conf): right after about
  * 128 MiB of touched large blocks are freed, most of that memory is

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * Black-box tests that purges racing allocation and free in one arena
  * never hand out a page twice nor zero a live block.  Each test case runs
  * the helper purge_stress (see its header) for a few seconds in a child

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * purge_stress: a program that purge_race_test runs in a child process,
  * with the options of a test case in MALLOC_CONF, to race purges of one
  * arena against allocation and free in that arena.

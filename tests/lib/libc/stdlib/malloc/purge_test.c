@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * Black-box test that freed memory goes back to the kernel when the
  * program asks for immediate purging (dirty_decay_ms:0 in its own
  * malloc_conf; muzzy_decay_ms:0 too, so that pages are really released

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * Black-box tests of realloc(3) and reallocarray(3) with default
  * options: a NULL pointer behaves as malloc, contents survive growth and
  * shrinkage across every size class boundary and between the small,

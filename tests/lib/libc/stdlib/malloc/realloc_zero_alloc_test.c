@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * Black-box tests of realloc(p, 0) under the FreeBSD/jemalloc behaviour
  * selected by the zero_realloc:alloc option, set here through the
  * program's own malloc_conf: the old block is freed and a new minimal

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * retain_scenario.h: the address space scenario that retain_test (with
  * retain:false) and enomem_test (default options) share, run in a child
  * by mt_run_child.  Under an RLIMIT_AS of 300 MiB above the process's

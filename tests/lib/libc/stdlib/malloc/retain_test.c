@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * Black-box tests of retain:false (this program's malloc_conf): address
  * space that a purge leaves unused goes back to the system at once,
  * instead of staying mapped for reuse.

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * Black-box tests of every size class boundary up to 16 MiB: for each
  * class size c (16-byte quantum, then four classes per doubling) the
  * requests c - 1, c and c + 1 are allocated; the usable size must be the

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * Multi-threaded black-box stress of the allocator: threads allocating
  * and freeing random sizes (1 B to 64 KiB, some 1-4 MiB) with a pattern
  * checked before every free; objects handed from producer threads to

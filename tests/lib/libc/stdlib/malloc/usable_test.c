@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * Black-box tests of mt_usable(3): it is at least the request,
  * it equals the documented size class for a table of requests, it is 0
  * for NULL, it does not change while the object lives, and every one of

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * allocx_test: mallocx, rallocx, xallocx, sallocx, dallocx, sdallocx and
  * nallocx with every flag (MALLOCX_LG_ALIGN/ALIGN, ZERO, ARENA,
  * TCACHE_NONE), and jemalloc 3's allocm, rallocm, sallocm, dallocm and

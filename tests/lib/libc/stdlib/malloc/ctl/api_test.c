@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * api_test: a program written only against jemalloc's public interface,
  * as a user of FreeBSD's malloc writes it: <stdlib.h> and <malloc_np.h>,
  * nothing of domalloc's.  It checks the flag macros bit for bit against

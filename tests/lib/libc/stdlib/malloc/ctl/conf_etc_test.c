@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * conf_etc_test: the /etc/malloc.conf source of options, whose value is
  * the name the symbolic link points to.  The test makes the link, runs
  * the helper programs and removes it; it needs root, skips if a

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * conf_test: run-time options and where they come from.
  *
  * This program sets options through its own global malloc_conf and

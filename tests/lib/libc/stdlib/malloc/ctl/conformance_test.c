@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * conformance_test: differences from jemalloc 5.3 that its own tests and
  * a stress campaign found, each a test case that failed before its fix:
  * the thread's byte counters across in-place resizes, the version string

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * ctl_helper: a program the control plane tests run in a child process
  * with a chosen environment (MALLOC_CONF), linked with libdomalloc.a.
  *

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * ctl_test_util.h: helpers shared by the control plane tests in this
  * directory: typed mallctl reads and writes that fail the test case on an
  * error, a fresh explicit arena, the epoch, and a runner that executes the

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * mallctl_test: mallctl, mallctlnametomib and mallctlbymib: jemalloc's
  * error codes (EINVAL with a partial copy, ENOENT, EPERM, EFAULT),
  * names and MIBs, partial MIBs, and the names of each name space that

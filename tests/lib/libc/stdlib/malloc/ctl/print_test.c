@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * print_test: malloc_stats_print.  The text layout (banners, sections,
  * what each option letter omits, the short summary "s"), JSON ("J")
  * that python3's json module accepts, with the same numbers as mallctl

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * stats_test: the stats.* name space.  The epoch rule (values are a
  * snapshot refreshed by writing epoch; the first one is taken lazily),
  * per-arena counters that match exactly what a test allocated in a fresh

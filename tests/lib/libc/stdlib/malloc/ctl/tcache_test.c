@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * tcache_test: thread caches through mallctl: explicit caches
  * (tcache.create, flush, destroy and MALLOCX_TCACHE), the calling
  * thread's cache (thread.tcache.enabled, thread.tcache.flush,

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * walk_test: walks the whole mallctl tree (whitebox: it reads the node
  * tables from ctl_root) and drives every leaf through the public
  * interface: mallctlnametomib, then mallctlbymib with a probing oldlen,

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * zero_grow_test: with opt.zero (zero:true in this program's
  * malloc_conf) the bytes a block gains by growing in place are zero, as
  * in jemalloc, even where the pages it grows into held other data.

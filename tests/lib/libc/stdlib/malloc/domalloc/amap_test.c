@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * amap_test.c: the address map (amap.h) says which pointers are domalloc's
  * and finds their descriptors.  Whitebox.
  */

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * arena_test.c: explicit arenas: reset and destroy discard everything,
  * extent hooks supply and take back the memory.  Whitebox: drives
  * arena.c and pa.c directly.

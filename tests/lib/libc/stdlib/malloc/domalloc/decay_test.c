@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * decay_test.c: the decay curve (decay.h) and purging in the page
  * allocator.  Whitebox.
  */

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * numa_test.c: the NUMA logic on a simulated two-node topology: arena
  * placement, the page map windows that keep other nodes' objects out of
  * a thread's cache, migration between nodes, and node-bound explicit

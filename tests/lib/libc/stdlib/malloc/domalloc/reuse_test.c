@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * reuse_test.c: slabs, page runs and huge spans are reused, packed into
  * superpages and given back.  Whitebox: uses a fresh explicit arena per
  * test case (arenas.create) and no thread cache, so the layout it checks

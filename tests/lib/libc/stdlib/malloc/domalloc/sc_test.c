@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * sc_test.c: the size class geometry (sc.h) and the page bitmaps (sp.h).
  * Whitebox: checks the tables against the invariants written in sc.h.
  */

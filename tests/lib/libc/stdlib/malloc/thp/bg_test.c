@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * bg_test.c: with background_thread:true an idle process returns its
  * dirty pages on the decay schedule without calling the allocator; with
  * short decay times dirty pages go muzzy and then clean.

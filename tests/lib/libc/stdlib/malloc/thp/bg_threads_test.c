@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * bg_threads_test.c: max_background_threads:2 starts two background
  * threads (one per CPU at most), which share the arenas by index parity:
  * memory freed in an even and in an odd arena both goes back to the

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * thp_never_test.c: with thp:never no domalloc memory is backed by huge
  * pages, even where the system would give them.
  */

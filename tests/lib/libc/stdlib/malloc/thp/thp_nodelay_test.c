@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * thp_nodelay_test.c: with hugify_delay_ms:0, memory is hugified as soon as
  * it qualifies: the whole superpages of a huge allocation are advised
  * before they are touched, so they fault in as huge pages at once, and a

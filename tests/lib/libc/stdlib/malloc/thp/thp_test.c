@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * thp_test.c: with default options, domalloc's memory is laid out in
  * superpage-aligned mappings, a heap of small and medium objects ends up
  * backed by transparent huge pages once it has stayed (opt.hugify_delay_ms,

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
  * thp_util.h: helpers for the huge page and purging tests: resident set
  * size and huge page coverage of the mappings that hold given pointers,
  * read from /proc/self/smaps with open/read only (no stdio, so reading
