@@ -239,8 +239,37 @@ bindings_body()
 	    atf_fail "libc.so.6's malloc references are not bound to $lib"
 }
 
+atf_test_case valgrind_memcheck
+valgrind_memcheck_head()
+{
+	atf_set descr "memcheck with the documented option runs a program" \
+	    "that mixes mallocx, sdallocx and free on preloaded domalloc" \
+	    "with no error"
+	atf_set timeout 120
+}
+valgrind_memcheck_body()
+{
+	pl_setup
+	command -v valgrind >/dev/null 2>&1 ||
+	    atf_skip "valgrind is not installed"
+	tool=$objdir/tests/bench/sizedfree
+	[ -x "$tool" ] || atf_fail "$tool was not built"
+	# Without the option memcheck replaces malloc and free in the
+	# preloaded library but not mallocx, and a free of a mallocx block
+	# is an invalid free.  With it, domalloc serves everything.
+	atf_check -s exit:0 -o match:'median' -e empty \
+	    env LD_PRELOAD="$lib" valgrind -q --error-exitcode=9 \
+	    --soname-synonyms=somalloc=nouserintercepts \
+	    "$tool" n=2000 rounds=1
+	atf_check -s exit:0 -o match:'hello' -e empty \
+	    env LD_PRELOAD="$lib" valgrind -q --error-exitcode=9 \
+	    --soname-synonyms=somalloc=nouserintercepts \
+	    /bin/echo hello
+}
+
 atf_init_test_cases()
 {
+	atf_add_test_case valgrind_memcheck
 	atf_add_test_case true_clean
 	atf_add_test_case ls_clean
 	atf_add_test_case python_clean
