@@ -40,11 +40,18 @@
 # tc argument is often unused.  All programs are compiled with PUBLIC_INCS
 # (malloc_np.h) and linked with -pthread.
 
+# Tests of an allocator must not let the compiler reason about malloc
+# (clang deletes malloc/free pairs, an unused calloc, and assumes that
+# malloc(2^45) succeeds): the malloc family is no builtin for test
+# programs and fuzzers; helper programs (PROGS, which include the
+# benchmarks, whose code must stay as it was) ask for it per program.
 DM_KIND_CFLAGS.prog =	$(DM_CFLAGS_BASE) $(PUBLIC_INCS)
 DM_KIND_CFLAGS.shlib =	$(DM_CFLAGS_BASE) $(PUBLIC_INCS) -fPIC
-DM_KIND_CFLAGS.atf =	$(DM_CFLAGS_BASE) $(PUBLIC_INCS) -Wno-unused-parameter
+DM_KIND_CFLAGS.atf =	$(DM_CFLAGS_BASE) $(PUBLIC_INCS) -Wno-unused-parameter \
+			$(DOMALLOC_NO_BUILTIN)
 DM_KIND_CFLAGS.whitebox = $(DM_CFLAGS_BASE) $(DOMALLOC_INCS) \
-			-Wno-unused-parameter $(DOMALLOC_CFLAGS)
+			-Wno-unused-parameter $(DOMALLOC_CFLAGS) \
+			$(DOMALLOC_NO_BUILTIN)
 DM_KIND_LDFLAGS.shlib =	-shared
 DM_KIND_CFLAGS.atf_debug = $(DM_KIND_CFLAGS.atf)
 DM_KIND_LDADD.atf =	$(LDADD_DOMALLOC) -latf-c
@@ -54,7 +61,8 @@ DM_KIND_DPADD.atf =	$(LIBDOMALLOC_A)
 DM_KIND_DPADD.whitebox = $(LIBDOMALLOC_INTERNAL_A)
 DM_KIND_DPADD.atf_debug = $(LIBDOMALLOC_DEBUG_A)
 DM_KIND_SUFFIX.shlib =	.so
-DM_KIND_CFLAGS.fuzz =	$(DM_CFLAGS_BASE) $(PUBLIC_INCS) -fsanitize=fuzzer
+DM_KIND_CFLAGS.fuzz =	$(DM_CFLAGS_BASE) $(PUBLIC_INCS) -fsanitize=fuzzer \
+			$(DOMALLOC_NO_BUILTIN)
 DM_KIND_LDFLAGS.fuzz =	-fsanitize=fuzzer
 DM_KIND_LDADD.fuzz =	$(LDADD_DOMALLOC_FUZZ)
 DM_KIND_DPADD.fuzz =	$(LIBDOMALLOC_FUZZ_A)
