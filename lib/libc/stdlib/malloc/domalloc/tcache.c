@@ -217,10 +217,16 @@ tcache_check(struct tcache *tc)
 			sp = amap_lookup(p);
 			if (sp == NULL || sp->kind != SP_RUNS ||
 			    PMAP_CLASS(sp->pmap[sp_page(sp, p)].e) !=
-			    (int)ind || !mark_is_free(p))
+			    (int)ind)
+				msg_fatal("tcache_check: bin %u: %s (%p: span "
+				    "%p, kind %d, class %d)", ind, "every "
+				    "object is of the bin's class", p,
+				    (void *)sp, sp == NULL ? -1 : sp->kind,
+				    sp == NULL ? -1 :
+				    PMAP_CLASS(sp->pmap[sp_page(sp, p)].e));
+			if (!mark_is_free(p))
 				msg_fatal("tcache_check: bin %u: %s (%p)", ind,
-				    "every object is a marked free object of "
-				    "the bin's class", p);
+				    "every object carries the free marker", p);
 			if (i < TCACHE_GROW_SLOTS)
 				copy[i] = (uintptr_t)p;
 		}
