@@ -10,6 +10,7 @@
 
 #include "alloc.h"
 #include "arena.h"
+#include "bg.h"
 #include "conf.h"
 #include "init.h"
 #include "large.h"
@@ -63,6 +64,7 @@ alloc_generic(size_t size, size_t align, unsigned flags, struct arena *arena)
 
 	if (unlikely(!malloc_init()))
 		return (alloc_oom(size));
+	bg_poll();
 	tsd = alloc_tsd();
 	/*
 	 * Every allocation slow path (a cache refill, a large allocation)

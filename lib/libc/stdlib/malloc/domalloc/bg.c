@@ -24,6 +24,7 @@ static _Atomic int bg_state;		/* of the set of threads */
 static _Atomic bool bg_stop;		/* asks the threads to exit */
 static _Atomic unsigned bg_nrunning;	/* threads alive */
 static _Atomic unsigned bg_nt;		/* threads sharing the arenas */
+_Atomic bool bg_wanted;			/* a tick asked for a start */
 
 /* How many threads a start makes: the option, at most one per CPU. */
 static unsigned
@@ -137,6 +138,14 @@ bg_maybe_start(struct pa *pa)
 	    (!opt_background_thread_set &&
 	    (pa->stats.ndirty * PAGE >= BG_AUTO_DIRTY ||
 	    pa->nhpend >= BG_AUTO_HPEND)))
+		atomic_store_explicit(&bg_wanted, true, memory_order_relaxed);
+}
+
+void
+bg_start_wanted(void)
+{
+	if (atomic_exchange(&bg_wanted, false) &&
+	    atomic_load(&bg_state) == BG_OFF)
 		bg_start();
 }
 

@@ -17,6 +17,13 @@
  * hugify what is due.  background_thread:false means never.  A BSD libc
  * build (DOMALLOC_LIBC) never starts any, as FreeBSD's libc malloc does
  * not.
+ * A start on demand is only asked for where the decay tick sees the need
+ * (bg_wanted): the tick runs inside cache flushes and refills, and
+ * pthread_create allocates, which there would enter the calling thread's
+ * cache in the middle of its own change (a flush found its objects' pages
+ * already given back).  The threads are made at the next entry to an
+ * allocation slow path (bg_poll), where no allocator state of the thread
+ * is half changed.
  * Synchronization: the thread set's state and counts are atomic; each
  * thread takes the page allocator locks one arena at a time, like any
  * other caller.
@@ -24,7 +31,10 @@
 #ifndef BG_H
 #define	BG_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
+
+#include "util.h"
 
 struct pa;
 
@@ -33,8 +43,23 @@ struct pa;
 #define	BG_MAX_THREADS	64
 
 void	bg_boot(void);
-/* From the decay tick: start the thread if the policy wants it now. */
+extern _Atomic bool bg_wanted;
+
+/* From the decay tick: ask for the threads if the policy wants them now. */
 void	bg_maybe_start(struct pa *pa);
+/* Start the threads asked for (bg_poll). */
+void	bg_start_wanted(void);
+
+/*
+ * At the entry of an allocation slow path, with nothing of the calling
+ * thread's caches half changed: start the threads a tick asked for.
+ */
+DM_INLINE void
+bg_poll(void)
+{
+	if (unlikely(atomic_load_explicit(&bg_wanted, memory_order_relaxed)))
+		bg_start_wanted();
+}
 bool	bg_running(void);
 /* Background threads alive now. */
 unsigned bg_count(void);

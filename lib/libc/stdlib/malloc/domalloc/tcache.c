@@ -10,6 +10,7 @@
 #include "amap.h"
 #include "arena.h"
 #include "base.h"
+#include "bg.h"
 #include "bin.h"
 #include "conf.h"
 #include "large.h"
@@ -306,6 +307,8 @@ tcache_alloc_slow(struct tcache *tc, unsigned ind)
 	void *p;
 	unsigned n;
 
+	/* Before the bin is read: the start may allocate from it (bg.h). */
+	bg_poll();
 	if (tb->ncached == 0) {
 		tcache_event(tc);
 		/* Shrunk as free-only (tcache_dalloc_slow): allocates now. */
