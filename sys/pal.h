@@ -76,6 +76,8 @@ bool		 pal_collapse(void *addr, size_t size);
 
 /* Time, in nanoseconds of a monotonic clock. */
 uint64_t	 pal_clock_ns(void);
+/* Wall-clock time (CLOCK_REALTIME), nanoseconds since the epoch. */
+uint64_t	 pal_realtime_ns(void);
 /*
  * 64 unpredictable bits for secrets chosen once per process (the free
  * marker, alloc.c): from the kernel's per-exec random bytes where there

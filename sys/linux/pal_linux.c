@@ -325,6 +325,15 @@ pal_clock_ns(void)
 	return ((uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec);
 }
 
+uint64_t
+pal_realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ((uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec);
+}
+
 /* splitmix64's finaliser: every input bit moves every output bit. */
 static uint64_t
 pal_mix(uint64_t x)

@@ -15,6 +15,7 @@
 #include "init.h"
 #include "large.h"
 #include "msg.h"
+#include "prof.h"
 #include "slab.h"
 #include "tcache.h"
 #include "tsd.h"
@@ -62,10 +63,14 @@ alloc_generic(size_t size, size_t align, unsigned flags, struct arena *arena)
 	unsigned ind;
 	void *p;
 
+	bool cached;
+
 	if (unlikely(!malloc_init()))
 		return (alloc_oom(size));
 	bg_poll();
 	tsd = alloc_tsd();
+	if (opt_prof)
+		prof_poll();
 	/*
 	 * Every allocation slow path (a cache refill, a large allocation)
 	 * checks the node: it costs a vDSO call, small beside the refill.
@@ -77,11 +82,23 @@ alloc_generic(size_t size, size_t align, unsigned flags, struct arena *arena)
 	if (usize == 0)
 		return (alloc_oom(size));
 	ind = sc_index(usize);
-	if (arena == NULL && (flags & ALLOC_NOCACHE) == 0 &&
-	    ind < tsd->tc.nhbins && align <= PAGE) {
+	cached = arena == NULL && (flags & ALLOC_NOCACHE) == 0 &&
+	    ind < tsd->tc.nhbins && align <= PAGE;
+	if (opt_prof && ((flags & ALLOC_SAMPLE) ||
+	    prof_sample_due(tsd, usize, ind, cached))) {
+		p = prof_alloc(tsd, size, usize, align, flags, arena);
+		if (p == NULL)
+			return (alloc_oom(size));
+		if (unlikely(opt_zero || opt_junk))
+			alloc_fill(p, usize, (flags & ALLOC_ZERO) != 0);
+		return (p);
+	}
+	if (cached) {
 		p = tcache_alloc_slow(&tsd->tc, ind);
 		if (p != NULL && (flags & ALLOC_ZERO))
 			memset(p, 0, usize);
+		if (opt_prof && p != NULL)
+			prof_stage(tsd, ind);
 	} else {
 		if (arena == NULL)
 			arena = tsd_arena(tsd);
@@ -131,6 +148,10 @@ alloc_freed(const void *p, unsigned ind, const char *fn)
 		for (i = tc->bins[ind].ncached; i-- > 0; )
 			if (tc->bins[ind].stack[i] == p)
 				alloc_freed_here(p, fn);
+		for (i = tc->sbins != NULL ? tc->sbins[ind].ncached : 0;
+		    i-- > 0; )
+			if (tc->sbins[ind].stack[i] == p)
+				alloc_freed_here(p, fn);
 	}
 	for (i = 0; i < tc->nremote; i++)
 		if (tc->remote[i] == p)
@@ -156,7 +177,7 @@ alloc_lookup(const void *p, unsigned *ind, const char *fn)
 	case SP_HUGE:
 		if ((uintptr_t)p != sp->addr)
 			goto inner;
-		*ind = sc_index(sp->usize);
+		*ind = sp->sampled ? PROF_IND : sc_index(sp->usize);
 		return (sp);
 	case SP_RUNS:
 		break;
@@ -166,8 +187,15 @@ alloc_lookup(const void *p, unsigned *ind, const char *fn)
 	e = sp->pmap[sp_page(sp, p)].e;
 	if (e == 0)
 		goto unallocated;
-	if (PMAP_CLASS(e) < 0)
+	if (PMAP_CLASS(e) < 0) {
+		/* A sampled object: its first page says so (prof.h). */
+		if ((e & PMAP_SAMPLED) && opt_prof &&
+		    ((uintptr_t)p & (PAGE - 1)) == 0) {
+			*ind = PROF_IND;
+			return (sp);
+		}
 		goto inner;
+	}
 	*ind = (unsigned)PMAP_CLASS(e);
 	off = (e >> 16) + (uint32_t)((uintptr_t)p & (PAGE - 1));
 	if (!sc_divides(*ind, off))
@@ -201,6 +229,8 @@ alloc_usize(const void *p, struct sp *sp, unsigned ind)
 {
 	if (ind < SC_NBINS)
 		return (sc_size[ind]);
+	if (ind == PROF_IND)
+		return (prof_usize(p, "free"));
 	return (large_usize(sp, p));
 }
 
@@ -218,6 +248,10 @@ free_validated(void *p, struct sp *sp, unsigned ind, unsigned flags)
 	if (tsd->state == TSD_UNINIT)
 		flags |= ALLOC_NOCACHE;
 	tsd = alloc_tsd();
+	if (ind == PROF_IND) {
+		prof_free(p, sp);
+		return;
+	}
 
 	if (opt_junk & JUNK_FREE)
 		memset(p, 0x5a, alloc_usize(p, sp, ind));
@@ -259,6 +293,9 @@ alloc_resize(struct sp *sp, void *p, size_t oldusize, size_t usize,
 {
 	struct tsd *tsd;
 
+	/* A sampled object moves: a new size is a new sample (prof.h). */
+	if (prof_is_sampled(sp, p))
+		return (false);
 	if (!large_resize(sp, p, oldusize, usize, zero || opt_zero, movable))
 		return (false);
 	/* thread.allocated / deallocated: the new size in, the old out. */

@@ -47,6 +47,7 @@ extern _Atomic size_t alloc_zero_reallocs;
 /* Flags for the generic paths. */
 #define	ALLOC_ZERO	0x1
 #define	ALLOC_NOCACHE	0x2
+#define	ALLOC_SAMPLE	0x4	/* sampled already (allocx.c, prof.h) */
 
 void	*alloc_slow(size_t size);
 void	*alloc_generic(size_t size, size_t align, unsigned flags,

@@ -26,6 +26,7 @@
 #include "init.h"
 #include "large.h"
 #include "msg.h"
+#include "prof.h"
 #include "public.h"
 #include "tcache.h"
 #include "tsd.h"
@@ -133,6 +134,10 @@ allocx_alloc(const struct allocx_req *r, size_t size)
 	ind = sc_index(usize);
 	if (!allocx_tc_serves(r, ind))
 		return (alloc_generic(size, r->align, r->aflags, r->arena));
+	/* Each allocation from an explicit cache passes here: counted. */
+	if (opt_prof && prof_sample_due(allocx_tsd(), usize, ind, false))
+		return (alloc_generic(size, r->align,
+		    r->aflags | ALLOC_SAMPLE, r->arena));
 	p = tcache_alloc_slow(r->tc, ind);
 	if (p == NULL)
 		return (alloc_oom(size));
@@ -337,3 +342,11 @@ DM_ALIAS(__sallocx, sallocx);
 DM_ALIAS(__dallocx, dallocx);
 DM_ALIAS(__sdallocx, sdallocx);
 DM_ALIAS(__nallocx, nallocx);
+
+/* This file's functions on the allocation paths, for prof_bt.c. */
+const void *const allocx_prof_fns[] = {
+	(const void *)allocx_alloc,
+	(const void *)allocx_mallocx_flags,
+	(const void *)allocx_tc_realloc,
+	NULL
+};

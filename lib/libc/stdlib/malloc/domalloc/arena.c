@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "prof.h"
 #include "base.h"
 #include "conf.h"
 #include "large.h"
@@ -208,6 +209,7 @@ arena_reset(struct arena *arena)
 	if (arena->ind < narenas_auto ||
 	    atomic_load_explicit(&arena->destroyed, memory_order_acquire))
 		return (false);
+	prof_arena_reset(arena);
 	arena_bins_reset(arena);
 	arena_lstats_reset(arena);
 	pa_reset(&arena->pa);
@@ -221,6 +223,7 @@ arena_destroy_begin(struct arena *arena)
 	    atomic_exchange_explicit(&arena->destroyed, true,
 	    memory_order_acq_rel))
 		return (false);
+	prof_arena_reset(arena);
 	arena_bins_reset(arena);
 	arena_lstats_reset(arena);
 	return (true);

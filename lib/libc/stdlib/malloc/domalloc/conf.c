@@ -14,6 +14,7 @@
 #include "conf.h"
 #include "config.h"
 #include "msg.h"
+#include "prof.h"
 #include "pal.h"
 #include "sc.h"
 
@@ -143,6 +144,24 @@ static const struct conf_opt conf_opts[] = {
 	{ "percpu_arena", CT_ENUM, &opt_percpu_arena, 0, 0,
 	    conf_percpu_arena_names, 0, 0 },
 	{ "utrace", CT_BOOL, &opt_utrace, 0, 0, NULL, 0, 0 },
+	{ "prof", CT_BOOL, &opt_prof, 0, 0, NULL, 0, 0 },
+	{ "prof_active", CT_BOOL, &opt_prof_active, 0, 0, NULL, 0, 0 },
+	{ "prof_thread_active_init", CT_BOOL, &opt_prof_thread_active_init,
+	    0, 0, NULL, 0, 0 },
+	{ "prof_prefix", CT_STR, opt_prof_prefix, 0, 0, NULL,
+	    sizeof(opt_prof_prefix), 0 },
+	{ "lg_prof_sample", CT_SIZE, &opt_lg_prof_sample, 0, 62, NULL, 0,
+	    0 },
+	{ "lg_prof_interval", CT_INT64, &opt_lg_prof_interval, -1, 62, NULL,
+	    0, 0 },
+	{ "prof_gdump", CT_BOOL, &opt_prof_gdump, 0, 0, NULL, 0, 0 },
+	{ "prof_final", CT_BOOL, &opt_prof_final, 0, 0, NULL, 0, 0 },
+	{ "prof_leak", CT_BOOL, &opt_prof_leak, 0, 0, NULL, 0, 0 },
+	{ "prof_accum", CT_BOOL, &opt_prof_accum, 0, 0, NULL, 0, 0 },
+	{ "prof_recent_alloc_max", CT_INT64, &opt_prof_recent_alloc_max, -1,
+	    INT64_MAX, NULL, 0, 0 },
+	{ "prof_format", CT_ENUM, &opt_prof_format, 0, 0, prof_format_names,
+	    0, 0 },
 };
 
 #define	CONF_NOPTS	(sizeof(conf_opts) / sizeof(conf_opts[0]))

@@ -251,14 +251,16 @@ static const struct ctl_node ctl_top[] = {
 	CTL_DIR("config", ctl_config_children),
 	CTL_DIR("domalloc", ctl_domalloc_children),
 	CTL_LEAF("epoch", ctl_epoch),
+	CTL_DIR("experimental", ctl_experimental_children),
 	CTL_DIR("opt", ctl_opt_children),
+	CTL_DIR("prof", ctl_prof_children),
 	CTL_DIR("stats", ctl_stats_children),
 	CTL_DIR("tcache", ctl_tcache_children),
 	CTL_DIR("thread", ctl_thread_children),
 	CTL_LEAF("version", ctl_version),
 	/*
 	 * Not provided: max_background_threads (there is at most one),
-	 * prof.* (no heap profiling), experimental.*.
+	 * experimental names other than prof_recent.
 	 */
 	CTL_END
 };

@@ -75,6 +75,10 @@ extern const struct ctl_node ctl_stats_children[];
 extern const struct ctl_node ctl_stats_nodes_children[];
 extern const struct ctl_node ctl_tcache_children[];
 extern const struct ctl_node ctl_thread_children[];
+extern const struct ctl_node ctl_prof_children[];
+extern const struct ctl_node ctl_thread_prof_children[];
+extern const struct ctl_node ctl_experimental_children[];
+extern const struct ctl_node ctl_stats_prof_children[];
 
 /*
  * Primitive checks, as jemalloc's READ, WRITE, READONLY, WRITEONLY and

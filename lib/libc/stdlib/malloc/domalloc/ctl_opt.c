@@ -15,6 +15,7 @@
 #include "conf.h"
 #include "config.h"
 #include "ctl.h"
+#include "prof.h"
 
 /* config.*: how this build was configured. */
 
@@ -78,7 +79,7 @@ ctl_config_prof(const size_t *mib, size_t miblen, void *oldp,
 {
 	(void)mib;
 	(void)miblen;
-	return (ctl_ro_bool(false, oldp, oldlenp, newp, newlen));
+	return (ctl_ro_bool(true, oldp, oldlenp, newp, newlen));
 }
 
 static int
@@ -87,7 +88,7 @@ ctl_config_prof_libgcc(const size_t *mib, size_t miblen, void *oldp,
 {
 	(void)mib;
 	(void)miblen;
-	return (ctl_ro_bool(false, oldp, oldlenp, newp, newlen));
+	return (ctl_ro_bool(true, oldp, oldlenp, newp, newlen));
 }
 
 static int
@@ -216,6 +217,7 @@ static const struct ctl_enum ctl_enum_metadata_thp = { conf_metadata_thp_names, 
 static const struct ctl_enum ctl_enum_numa = { conf_numa_names, &opt_numa };
 static const struct ctl_enum ctl_enum_percpu_arena = { conf_percpu_arena_names, &opt_percpu_arena };
 static const struct ctl_enum ctl_enum_thp = { conf_thp_names, &opt_thp };
+static const struct ctl_enum ctl_enum_prof_format = { prof_format_names, &opt_prof_format };
 static const struct ctl_enum ctl_enum_zero_realloc = { conf_zero_realloc_names, &opt_zero_realloc };
 
 const struct ctl_node ctl_opt_children[] = {
@@ -228,6 +230,8 @@ const struct ctl_node ctl_opt_children[] = {
 	CTL_LEAF_DATA("dss", ctl_opt_enum, &ctl_enum_dss),
 	CTL_LEAF_DATA("hugify_delay_ms", ctl_opt_i64, &opt_hugify_delay_ms),
 	CTL_LEAF_DATA("junk", ctl_opt_enum, &ctl_enum_junk),
+	CTL_LEAF_DATA("lg_prof_interval", ctl_opt_i64, &opt_lg_prof_interval),
+	CTL_LEAF_DATA("lg_prof_sample", ctl_opt_size, &opt_lg_prof_sample),
 	CTL_LEAF_DATA("lg_tcache_nslots_mul", ctl_opt_i64,
 	    &opt_lg_tcache_nslots_mul),
 	CTL_LEAF_DATA("max_background_threads", ctl_opt_size,
@@ -237,6 +241,18 @@ const struct ctl_node ctl_opt_children[] = {
 	CTL_LEAF_DATA("narenas", ctl_opt_unsigned, &narenas_auto),
 	CTL_LEAF_DATA("numa", ctl_opt_enum, &ctl_enum_numa),
 	CTL_LEAF_DATA("percpu_arena", ctl_opt_enum, &ctl_enum_percpu_arena),
+	CTL_LEAF_DATA("prof", ctl_opt_bool, &opt_prof),
+	CTL_LEAF_DATA("prof_accum", ctl_opt_bool, &opt_prof_accum),
+	CTL_LEAF_DATA("prof_active", ctl_opt_bool, &opt_prof_active),
+	CTL_LEAF_DATA("prof_final", ctl_opt_bool, &opt_prof_final),
+	CTL_LEAF_DATA("prof_format", ctl_opt_enum, &ctl_enum_prof_format),
+	CTL_LEAF_DATA("prof_gdump", ctl_opt_bool, &opt_prof_gdump),
+	CTL_LEAF_DATA("prof_leak", ctl_opt_bool, &opt_prof_leak),
+	CTL_LEAF_DATA("prof_prefix", ctl_opt_chars, opt_prof_prefix),
+	CTL_LEAF_DATA("prof_recent_alloc_max", ctl_opt_i64,
+	    &opt_prof_recent_alloc_max),
+	CTL_LEAF_DATA("prof_thread_active_init", ctl_opt_bool,
+	    &opt_prof_thread_active_init),
 	CTL_LEAF_DATA("retain", ctl_opt_bool, &opt_retain),
 	CTL_LEAF_DATA("stats_print", ctl_opt_bool, &opt_stats_print),
 	CTL_LEAF_DATA("stats_print_opts", ctl_opt_chars, opt_stats_print_opts),

@@ -495,6 +495,7 @@ const struct ctl_node ctl_stats_children[] = {
 	    offsetof(struct stats_global, metadata)),
 	CTL_LEAF("metadata_thp", ctl_stats_metadata_thp),
 	CTL_DIR("nodes", ctl_stats_nodes_children),
+	CTL_DIR("prof", ctl_stats_prof_children),
 	CTL_LEAF_ARG("resident", ctl_glob_field,
 	    offsetof(struct stats_global, resident)),
 	CTL_LEAF_ARG("retained", ctl_glob_field,

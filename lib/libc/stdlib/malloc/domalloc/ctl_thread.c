@@ -184,8 +184,8 @@ static const struct ctl_node ctl_thread_tcache_children[] = {
 };
 
 /*
- * Not provided: thread.peak.* (would need a counter on the fast paths)
- * and thread.prof.* (no heap profiling).
+ * Not provided: thread.peak.* (would need a counter on the fast paths).
+ * thread.prof.* is in ctl_prof.c.
  */
 const struct ctl_node ctl_thread_children[] = {
 	CTL_LEAF("allocated", ctl_thread_allocated),
@@ -195,6 +195,7 @@ const struct ctl_node ctl_thread_children[] = {
 	CTL_LEAF("deallocatedp", ctl_thread_deallocatedp),
 	CTL_LEAF("idle", ctl_thread_idle),
 	CTL_LEAF("numa_node", ctl_thread_numa_node),
+	CTL_DIR("prof", ctl_thread_prof_children),
 	CTL_DIR("tcache", ctl_thread_tcache_children),
 	CTL_END
 };

@@ -18,6 +18,7 @@
 #include "msg.h"
 #include "mutex.h"
 #include "pal.h"
+#include "prof.h"
 #include "sc.h"
 #include "stats.h"
 #include "tcache.h"
@@ -63,6 +64,7 @@ malloc_init_hard(void)
 		mutex_unlock(&init_lock);
 		return (false);
 	}
+	prof_boot();
 	tsd_boot_key();
 	atomic_store_explicit(&malloc_ready, true, memory_order_release);
 	init_busy = false;
@@ -94,6 +96,7 @@ malloc_prefork(void)
 	stats_prefork();
 	arena_prefork();
 	tcache_prefork();
+	prof_prefork();
 	base_prefork();
 }
 
@@ -103,6 +106,7 @@ malloc_postfork_parent(void)
 	if (!atomic_load_explicit(&malloc_ready, memory_order_acquire))
 		return;
 	base_postfork_parent();
+	prof_postfork_parent();
 	tcache_postfork_parent();
 	arena_postfork_parent();
 	stats_postfork_parent();
@@ -116,6 +120,7 @@ malloc_postfork_child(void)
 	if (!atomic_load_explicit(&malloc_ready, memory_order_acquire))
 		return;
 	base_postfork_child();
+	prof_postfork_child();
 	tcache_postfork_child();
 	arena_postfork_child();
 	stats_postfork_child();

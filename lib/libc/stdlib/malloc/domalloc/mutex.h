@@ -22,6 +22,8 @@ enum mutex_rank {
 	RANK_INIT = 1,		/* malloc_init_hard */
 	RANK_CTL,		/* control plane */
 	RANK_ARENAS,		/* arena creation, arena table */
+	RANK_PROF_DUMP,		/* prof.c: one dump at a time */
+	RANK_PROF,		/* prof.c: stacks, samples, threads */
 	RANK_BIN,		/* arena->bins[i].lock */
 	RANK_PA,		/* arena->pa.lock (page allocator) */
 	RANK_TCACHES,		/* pool of cache stacks */

@@ -16,7 +16,9 @@
  * pmap[] is what free() reads on its fast path, two 32-bit words per page.
  * The entry, e:
  *   bits 0-4   0, but for pages that always take the slow path (huge
- *              spans, inner pages of a large run: PMAP_SLOW);
+ *              spans, inner pages of a large run: PMAP_SLOW; the first
+ *              page of a sampled object: PMAP_SLOW | PMAP_SAMPLED,
+ *              prof.h);
  *   bits 5-10  0 = no allocation starts here; otherwise 63 - size class
  *              (= class ^ 63) of the regions in this page (classes up to
  *              62: every class a superpage's runs can hold);
@@ -106,6 +108,8 @@ struct sp {
 	bool			in_lru;		/* on the arena's dirty LRU */
 	bool			hugified;	/* MADV_HUGEPAGE given */
 	bool			hpending;	/* waits on pa->hpend */
+	bool			sampled;	/* SP_HUGE: a heap profile
+						   sample (prof.h) */
 	uint8_t			bucket;		/* list it is on */
 	bool			dmap_valid;	/* SP_FREE: dirtymap exact */
 	uint16_t		nused;		/* SP_RUNS: pages in use */

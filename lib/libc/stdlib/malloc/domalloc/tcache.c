@@ -17,6 +17,7 @@
 #include "mark.h"
 #include "msg.h"
 #include "mutex.h"
+#include "prof.h"
 #include "tcache.h"
 #include "tsd.h"
 
@@ -84,6 +85,10 @@ tcache_boot(void)
 		tcache_cap[i] = (uint16_t)DM_MAX(slots, n);
 		tcache_stack_bytes += tcache_cap[i] * sizeof(void *);
 	}
+	/* prof:true: staging bins and their stacks after the stacks. */
+	if (opt_prof)
+		tcache_stack_bytes += tcache_nhbins * (sizeof(struct tbin) +
+		    PROF_STAGE * sizeof(void *));
 }
 
 bool
@@ -124,6 +129,15 @@ tcache_create(struct tcache *tc, struct arena *arena)
 		tc->bins[i].max = tcache_max[i];
 		tc->bins[i].magic = sc_magic32(i);
 		mem += tcache_cap[i];
+	}
+	if (opt_prof) {
+		tc->sbins = (struct tbin *)(void *)mem;
+		mem = (void **)(tc->sbins + tcache_nhbins);
+		for (i = 0; i < tcache_nhbins; i++) {
+			memset(&tc->sbins[i], 0, sizeof(tc->sbins[i]));
+			tc->sbins[i].stack = mem;
+			mem += PROF_STAGE;
+		}
 	}
 	tc->nhbins = tcache_nhbins;
 	return (true);
@@ -400,11 +414,60 @@ tcache_nfree(const struct tcache *tc, unsigned i)
 	return (tb->ncached + tb->nmalloc + tc->nflushed[i] - tc->nfilled[i]);
 }
 
+unsigned
+tcache_stage(struct tcache *tc, unsigned ind, unsigned n)
+{
+	struct tbin *tb = &tc->bins[ind], *sb = &tc->sbins[ind];
+	unsigned m;
+
+	m = DM_MIN(n, DM_MIN(tb->ncached, PROF_STAGE - sb->ncached));
+	if (m == 0)
+		return (0);
+	/* The top m, in the order the bin would have popped them. */
+	memcpy(sb->stack + sb->ncached, tb->stack + tb->ncached - m,
+	    m * sizeof(void *));
+	tb->ncached -= m;
+	if (tb->lowwater > tb->ncached)
+		tb->lowwater = tb->ncached;
+	tb->nmalloc += m;
+	sb->ncached += m;
+	sb->lowwater = 0;
+	return (m);
+}
+
+void
+tcache_unstage(struct tcache *tc)
+{
+	struct tbin *tb, *sb;
+	unsigned i, m, cap;
+
+	if (tc->sbins == NULL)
+		return;
+	for (i = 0; i < tc->nhbins; i++) {
+		sb = &tc->sbins[i];
+		if ((m = sb->ncached) == 0)
+			continue;
+		tb = &tc->bins[i];
+		cap = DM_MAX(tb->max, tcache_cap[i]);
+		if (tb->ncached + m > cap)
+			tcache_bin_flush(tc, i, tb->ncached + m - cap);
+		memcpy(tb->stack + tb->ncached, sb->stack,
+		    m * sizeof(void *));
+		tb->ncached += m;
+		tb->nmalloc -= m;
+		sb->ncached = sb->lowwater = 0;
+		/* Over max now perhaps: the next free flushes the excess. */
+		if (tb->ncached > tb->max)
+			tcache_bin_flush(tc, i, tb->ncached - tb->max);
+	}
+}
+
 void
 tcache_flush(struct tcache *tc)
 {
 	unsigned i;
 
+	tcache_unstage(tc);
 	for (i = 0; i < tc->nhbins; i++)
 		tcache_bin_flush(tc, i, tc->bins[i].ncached);
 	tcache_remote_flush(tc);
@@ -469,6 +532,7 @@ tcache_destroy(struct tcache *tc)
 		tc->deallocated_before += tcache_nfree(tc, i) * sc_size[i];
 	}
 	tc->nhbins = 0;
+	tc->sbins = NULL;
 	memset(tc->bins, 0, sizeof(tc->bins));
 	memset(tc->nfilled, 0, sizeof(tc->nfilled));
 	memset(tc->nflushed, 0, sizeof(tc->nflushed));

@@ -107,6 +107,13 @@ struct tcache {
 	void		*mem;		/* the stacks */
 	size_t		memsize;
 	struct arena	*arena;		/* where fills come from */
+	/*
+	 * With prof:true, the bins malloc's fast path pops from (prof.h):
+	 * at most PROF_STAGE objects each, moved from bins[] on the slow
+	 * path; NULL otherwise.  Their objects count as popped from bins[]
+	 * (nmalloc) and go back there (tcache_unstage) before any flush.
+	 */
+	struct tbin	*sbins;
 	unsigned	nremote;
 	void		*remote[TCACHE_NREMOTE];	/* other nodes' objects */
 };
@@ -154,6 +161,10 @@ void	 tcache_destroy(struct tcache *tc);
 void	*tcache_alloc_slow(struct tcache *tc, unsigned ind);
 void	 tcache_dalloc_slow(struct tcache *tc, unsigned ind, void *p);
 void	 tcache_flush(struct tcache *tc);
+/* Move up to n objects of bin ind to its staging bin; returns how many. */
+unsigned tcache_stage(struct tcache *tc, unsigned ind, unsigned n);
+/* Put every staged object back in its bin. */
+void	 tcache_unstage(struct tcache *tc);
 /* Explicit caches; false if none can be made or ind names none. */
 bool	 tcache_explicit_create(struct arena *arena, unsigned *indp);
 struct tcache *tcache_explicit_get(unsigned ind);

@@ -35,16 +35,28 @@ tsd_boot_key(void)
 	return (tsd_key_ok);
 }
 
+/*
+ * Point malloc's size map at the bins it pops from: the cache's, or with
+ * prof:true its staging bins (prof.h).  After every cache create and
+ * destroy: staging bins live in the cache's stack memory.
+ */
+static void
+tsd_route(struct tsd *tsd)
+{
+	struct tbin *bins = tsd->tc.sbins != NULL ? tsd->tc.sbins :
+	    tsd->tc.bins;
+	unsigned i;
+
+	for (i = 0; i < SC_LUT_N; i++)
+		tsd->bin_of[i] = &bins[sc_lut[i]];
+}
+
 struct tsd *
 tsd_boot(struct tsd *tsd)
 {
-	unsigned i;
-
 	if (tsd->state != TSD_UNINIT)
 		return (tsd);
 	tsd->state = TSD_BOOTING;
-	for (i = 0; i < SC_LUT_N; i++)
-		tsd->bin_of[i] = &tsd->tc.bins[sc_lut[i]];
 	tsd->node = pal_getnode();
 	tcache_set_win(&tsd->tc, tsd->node);
 	if (tsd->arena == NULL)
@@ -53,6 +65,7 @@ tsd_boot(struct tsd *tsd)
 	if (tsd->tcache_enabled && !tcache_create(&tsd->tc, tsd->arena))
 		tsd->tcache_enabled = false;
 	tsd->tc.arena = tsd->arena;
+	tsd_route(tsd);
 	/* Registering may allocate; the thread is usable by now. */
 	if (tsd_key_ok)
 		pthread_setspecific(tsd_key, tsd);
@@ -66,7 +79,10 @@ tsd_cleanup(struct tsd *tsd)
 	if (tsd->state != TSD_NOMINAL)
 		return;
 	tcache_destroy(&tsd->tc);
+	tsd_route(tsd);
 	tsd->tcache_enabled = false;
+	if (opt_prof)
+		prof_thread_cleanup(tsd);
 	if (tsd->arena != NULL)
 		atomic_fetch_sub_explicit(&tsd->arena->nthreads, 1,
 		    memory_order_relaxed);
@@ -132,8 +148,10 @@ tsd_tcache_set_enabled(struct tsd *tsd, bool on)
 	if (on) {
 		if (tcache_create(&tsd->tc, tsd->arena))
 			tsd->tcache_enabled = true;
+		tsd_route(tsd);
 	} else {
 		tcache_destroy(&tsd->tc);
+		tsd_route(tsd);
 		tsd->tc.arena = tsd->arena;
 		tsd->tcache_enabled = false;
 	}
@@ -150,6 +168,9 @@ tsd_stats_refresh(struct tsd *tsd)
 	d = tsd->large_deallocated + tc->deallocated_before;
 	for (i = 0; i < tc->nhbins; i++) {
 		a += tc->bins[i].nmalloc * sc_size[i];
+		/* Staged objects count as popped but are not handed out. */
+		if (tc->sbins != NULL)
+			a -= tc->sbins[i].ncached * sc_size[i];
 		d += tcache_nfree(tc, i) * sc_size[i];
 	}
 	tsd->stat_allocated = a;

@@ -31,6 +31,7 @@
 
 #include <stdint.h>
 
+#include "prof.h"
 #include "tcache.h"
 
 enum tsd_state {
@@ -73,6 +74,7 @@ struct tsd {
 	/* thread.allocatedp, thread.deallocatedp: see tsd_stats_refresh. */
 	uint64_t	stat_allocated;
 	uint64_t	stat_deallocated;
+	struct prof_tsd	prof;		/* heap profiling (prof.h) */
 };
 
 extern __thread struct tsd tsd_tls __attribute__((tls_model("initial-exec")));

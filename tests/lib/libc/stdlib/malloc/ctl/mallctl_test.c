@@ -46,7 +46,9 @@ ATF_TC_BODY(version_epoch_config, tc)
 	ATF_CHECK(ct_bool("config.stats"));
 	ATF_CHECK(ct_bool("config.fill"));
 	ATF_CHECK(ct_bool("config.xmalloc"));
-	ATF_CHECK(!ct_bool("config.prof"));
+	/* Heap profiling is always built in, off unless prof:true. */
+	ATF_CHECK(ct_bool("config.prof"));
+	ATF_CHECK(!ct_bool("opt.prof"));
 	ATF_CHECK(!ct_bool("config.lazy_lock"));
 	ATF_CHECK_STREQ(ct_str("config.malloc_conf"), "");
 }

@@ -34,6 +34,7 @@
 #define	A_NOALL	0x10	/* with MALLCTL_ARENAS_ALL: EFAULT */
 #define	A_AUTO	0x20	/* void action that fails (EFAULT) on arena 0 */
 #define	A_SKIP	0x40	/* reading acts (creates): probe specially */
+#define	A_PROF	0x80	/* ENOENT unless prof:true (this test runs without) */
 
 struct leaf_type {
 	const char	*name;	/* "<i>" for an index */
@@ -98,7 +99,11 @@ static struct leaf_type types[] = {
 	{ "opt.dirty_decay_ms", Z, A_R, false },
 	{ "opt.dss", P, A_R, false },
 	{ "opt.hugify_delay_ms", Z, A_R, false },
+	{ "experimental.prof_recent.alloc_dump", 2 * P, A_WO | A_PROF, false },
+	{ "experimental.prof_recent.alloc_max", Z, A_R | A_W | A_PROF, false },
 	{ "opt.junk", P, A_R, false },
+	{ "opt.lg_prof_interval", Z, A_R, false },
+	{ "opt.lg_prof_sample", Z, A_R, false },
 	{ "opt.lg_tcache_nslots_mul", Z, A_R, false },
 	{ "opt.max_background_threads", Z, A_R, false },
 	{ "opt.metadata_thp", P, A_R, false },
@@ -106,7 +111,26 @@ static struct leaf_type types[] = {
 	{ "opt.narenas", U, A_R, false },
 	{ "opt.numa", P, A_R, false },
 	{ "opt.percpu_arena", P, A_R, false },
+	{ "opt.prof", B, A_R, false },
+	{ "opt.prof_accum", B, A_R, false },
+	{ "opt.prof_active", B, A_R, false },
+	{ "opt.prof_final", B, A_R, false },
+	{ "opt.prof_format", P, A_R, false },
+	{ "opt.prof_gdump", B, A_R, false },
+	{ "opt.prof_leak", B, A_R, false },
+	{ "opt.prof_prefix", P, A_R, false },
+	{ "opt.prof_recent_alloc_max", Z, A_R, false },
+	{ "opt.prof_thread_active_init", B, A_R, false },
 	{ "opt.retain", B, A_R, false },
+	{ "prof.active", B, A_R | A_W | A_PROF, false },
+	{ "prof.dump", P, A_WO | A_PROF, false },
+	{ "prof.dump_pprof", P, A_WO | A_PROF, false },
+	{ "prof.gdump", B, A_R | A_W | A_PROF, false },
+	{ "prof.interval", Q, A_R | A_PROF, false },
+	{ "prof.lg_sample", Z, A_R | A_PROF, false },
+	{ "prof.prefix", P, A_WO | A_PROF, false },
+	{ "prof.reset", Z, A_WO | A_PROF, false },
+	{ "prof.thread_active_init", B, A_R | A_W | A_PROF, false },
 	{ "opt.stats_print", B, A_R, false },
 	{ "opt.stats_print_opts", P, A_R, false },
 	{ "opt.tcache", B, A_R, false },
@@ -175,6 +199,12 @@ static struct leaf_type types[] = {
 	{ "stats.nodes.<i>.active", Z, A_R, false },
 	{ "stats.nodes.<i>.kernel", Z, A_R, false },
 	{ "stats.nodes.<i>.resident", Z, A_R, false },
+	{ "stats.prof.bt_ns", Q, A_R | A_PROF, false },
+	{ "stats.prof.contexts", Q, A_R | A_PROF, false },
+	{ "stats.prof.dumps", Q, A_R | A_PROF, false },
+	{ "stats.prof.live", Q, A_R | A_PROF, false },
+	{ "stats.prof.metadata", Z, A_R | A_PROF, false },
+	{ "stats.prof.samples", Q, A_R | A_PROF, false },
 	{ "stats.resident", Z, A_R, false },
 	{ "stats.retained", Z, A_R, false },
 	{ "stats.zero_reallocs", Z, A_R, false },
@@ -188,6 +218,8 @@ static struct leaf_type types[] = {
 	{ "thread.deallocatedp", P, A_R, false },
 	{ "thread.idle", 0, A_V, false },
 	{ "thread.numa_node", U, A_R, false },
+	{ "thread.prof.active", B, A_R | A_W | A_PROF, false },
+	{ "thread.prof.name", P, A_R | A_W | A_PROF, false },
 	{ "thread.tcache.enabled", B, A_R | A_W, false },
 	{ "thread.tcache.flush", 0, A_V, false },
 	{ "version", P, A_R, false },
@@ -230,6 +262,16 @@ check_leaf(const char *name, const char *pattern, bool all)
 	    strerror(err));
 	ATF_CHECK_MSG(miblen == dots, "%s: miblen %zu", name, miblen);
 
+	if (t->access & A_PROF) {
+		/* Without prof:true, as in jemalloc: no such name to use. */
+		len = sizeof(buf);
+		ATF_CHECK_EQ_MSG(mallctlbymib(mib, miblen, buf, &len, NULL,
+		    0), ENOENT, "%s: read without prof:true", name);
+		ATF_CHECK_EQ_MSG(mallctlbymib(mib, miblen, NULL, NULL, buf,
+		    t->size), ENOENT, "%s: write without prof:true", name);
+		nchecked++;
+		return;
+	}
 	if (t->access & A_SKIP) {
 		/* Reading acts; only check that writes of junk fail. */
 		len = sizeof(buf);
