@@ -321,6 +321,46 @@ alloc_check_size(const void *p, struct sp *sp, unsigned ind, size_t size,
 		    "%p", fn, align, p);
 }
 
+/*
+ * prof:true: malloc's size map points at the staging bins (prof.h), and
+ * the sized fast path, which compares the object's bin with it, sends
+ * every sized free here.  Do what it would have done, against the
+ * thread's own bin (the same checks: start of a region of the class
+ * size maps to, room, no free marker).  False: take the full path.
+ */
+static bool
+free_sized_staged(void *p, size_t size)
+{
+	struct tsd *tsd = tsd_get();
+	const struct pmap_ent *pe;
+	const struct sp *sp;
+	struct tbin *tb;
+	uintptr_t a;
+	uint32_t x;
+
+	if (tsd->tc.sbins == NULL || size > SC_LUT_MAX)
+		return (false);
+	sp = tsd->sp_last;
+	if ((a = (uintptr_t)p - sp->addr) >= SUPERPAGE) {
+		sp = amap_lookup(p);
+		if (sp == NULL || (a = (uintptr_t)p - sp->addr) >= SUPERPAGE)
+			return (false);
+		tsd->sp_last = sp;
+	}
+	pe = &sp->pmap[a >> LG_PAGE];
+	tb = (struct tbin *)((char *)tsd->tc.bins +
+	    TCACHE_BIN_OFF(pe->e, tsd->tc.nodexor));
+	if (tb != &tsd->tc.bins[sc_lut[(size + SC_QUANTUM - 1) >>
+	    SC_LG_QUANTUM]])
+		return (false);
+	x = (uint32_t)(uintptr_t)p * tb->magic + pe->k;
+	if (x >= tb->magic || tb->ncached >= tb->max || mark_is_free(p))
+		return (false);
+	mark_free(p);
+	tb->stack[tb->ncached++] = p;
+	return (true);
+}
+
 void
 free_sized_slow(void *p, size_t size, size_t align, const char *fn)
 {
@@ -328,6 +368,8 @@ free_sized_slow(void *p, size_t size, size_t align, const char *fn)
 	unsigned ind;
 
 	if (p == NULL)
+		return;
+	if (opt_prof && align == 0 && free_sized_staged(p, size))
 		return;
 	sp = alloc_lookup(p, &ind, fn);
 	if (config_safety)

@@ -55,7 +55,7 @@ struct prof_tdata;
 /* Page map flag of a sampled object's first page (with PMAP_SLOW). */
 #define	PMAP_SAMPLED	0x04u
 /* Objects a staging bin holds at most. */
-#define	PROF_STAGE	32
+#define	PROF_STAGE	64
 
 struct prof_tsd {
 	int64_t			countdown;	/* bytes to the next sample */
