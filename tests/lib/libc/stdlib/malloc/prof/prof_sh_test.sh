@@ -4,7 +4,7 @@
 #
 # prof_sh_test: heap profiles read by jeprof and go tool pprof.
 #
-# prof_sites (prof_sites.c) holds about 64 MiB at each of three sites
+# prof_sites (prof_sites.c) holds about 128 MiB at each of three sites
 # (48-byte, 3,072-byte and 1 MiB objects) and frees what a fourth site
 # allocated.  It is run with prof:true,lg_prof_sample:16,prof_final:true,
 # built three ways: linked with libdomalloc.a (prof_sites_a), plain under
@@ -63,14 +63,14 @@ check_sites()
 		split("site_small site_mid site_big", live, " ")
 		for (i = 1; i <= 3; i++) {
 			x = v[live[i]] + 0
-			if (x < 64 * 0.9 || x > 64 * 1.1) {
-				printf "%s: %.2f MiB, want 64 +- 10%%\n",
+			if (x < 128 * 0.9 || x > 128 * 1.1) {
+				printf "%s: %.2f MiB, want 128 +- 10%%\n",
 				    live[i], x
 				bad = 1
 			}
 		}
-		if (v["site_freed"] + 0 > 192 * 0.01) {
-			printf "site_freed: %.2f MiB of 192\n",
+		if (v["site_freed"] + 0 > 384 * 0.01) {
+			printf "site_freed: %.2f MiB of 384\n",
 			    v["site_freed"]
 			bad = 1
 		}
@@ -155,7 +155,7 @@ atf_test_case leak_report
 leak_report_head()
 {
 	atf_set descr "prof_leak:true: the leak summary at exit counts the" \
-	    "~192 MiB still live in at least 3 contexts"
+	    "~384 MiB still live in at least 3 contexts"
 	atf_set timeout 300
 }
 leak_report_body()
@@ -168,8 +168,8 @@ leak_report_body()
 	    run.err >leak.out
 	read -r bytes objs ctxs <leak.out ||
 	    atf_fail "no summary line: $(head -c 300 run.err)"
-	[ "$bytes" -gt $((170 << 20)) ] && [ "$bytes" -lt $((215 << 20)) ] ||
-	    atf_fail "leak bytes $bytes, want about 192 MiB"
+	[ "$bytes" -gt $((340 << 20)) ] && [ "$bytes" -lt $((430 << 20)) ] ||
+	    atf_fail "leak bytes $bytes, want about 384 MiB"
 	[ "$objs" -gt 0 ] && [ "$ctxs" -ge 3 ] ||
 	    atf_fail "objects $objs, contexts $ctxs"
 }

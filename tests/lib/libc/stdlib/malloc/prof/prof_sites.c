@@ -8,7 +8,7 @@
  * profile comes from the options in MALLOC_CONF (prof_final writes it at
  * exit).
  *
- * Live at exit, each about 64 MiB: site_small (48-byte objects),
+ * Live at exit, each about 128 MiB: site_small (48-byte objects),
  * site_mid (3,072-byte objects: malloc(3000)), site_big (1 MiB objects).
  * site_freed allocates 256 MiB in 64-byte and 1 MiB objects and frees
  * all of it again.  Each site's function is distinct and not inlined, so
@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define	SITE_BYTES	(64u << 20)
+#define	SITE_BYTES	(128u << 20)
 
 static void **keep;
 static size_t nkeep;
