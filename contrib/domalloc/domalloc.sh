@@ -10,6 +10,9 @@
 # the command's arguments, environment and exit status pass through intact.
 # The script itself exits 125 only when it cannot do its job (bad usage, no
 # library); 126 and 127 come from the shell when the command cannot run.
+# With --prof it does not replace itself: it runs the command with heap
+# profiling on, waits for it, and prints jeprof's top allocation sites of
+# each process's final dump; the command's exit status is still passed on.
 #
 # Library search order: $DOMALLOC_LIB; the build tree relative to this
 # script (../../obj/lib/libdomalloc/libdomalloc.so, following symbolic links
@@ -21,7 +24,7 @@ prog=${0##*/}
 usage()
 {
 	cat <<USAGE
-usage: $prog [--stats] [--] command [argument ...]
+usage: $prog [--stats] [--prof[=DIR]] [--] command [argument ...]
        $prog -h | --help
 
 Run command with libdomalloc.so first in LD_PRELOAD.
@@ -29,6 +32,11 @@ Run command with libdomalloc.so first in LD_PRELOAD.
   --stats, -s   print a short domalloc statistics summary to standard error
                 when each process of the command exits (appends
                 stats_print:true,stats_print_opts:s to MALLOC_CONF)
+  --prof[=DIR]  profile the heap (prof:true,prof_final:true, dumps in DIR,
+                by default a new directory under \${TMPDIR:-/tmp}); when
+                the command exits, print jeprof's top allocation sites of
+                what each of its processes still held (MALLOC_CONF can
+                change the rate, e.g. lg_prof_sample:16)
   --help, -h    show this text and exit
 
 The library is taken from \$DOMALLOC_LIB if that is set, else from the build
@@ -118,6 +126,7 @@ find_lib()
 }
 
 stats=false
+prof=
 while [ $# -gt 0 ]; do
 	case $1 in
 	-h|--help)
@@ -126,6 +135,15 @@ while [ $# -gt 0 ]; do
 		;;
 	-s|--stats)
 		stats=true
+		shift
+		;;
+	--prof)
+		prof=auto
+		shift
+		;;
+	--prof=*)
+		prof=${1#--prof=}
+		[ -n "$prof" ] || die "--prof=: empty directory"
 		shift
 		;;
 	--)
@@ -163,4 +181,49 @@ if [ "$stats" = true ]; then
 	export MALLOC_CONF
 fi
 
-exec "$@"
+[ -n "$prof" ] || exec "$@"
+
+# --prof: the dumps go to $prof; the user's MALLOC_CONF comes last, so it
+# can change the rate or the format.
+if [ "$prof" = auto ]; then
+	prof=$(mktemp -d "${TMPDIR:-/tmp}/domalloc-prof.XXXXXX") ||
+	    die "cannot make a directory for the profiles"
+else
+	mkdir -p -- "$prof" || die "cannot make $prof"
+fi
+prof=$(cd -P -- "$prof" && pwd -P) || die "cannot use $prof"
+_opts=prof:true,prof_final:true,prof_prefix:$prof/domalloc
+MALLOC_CONF=$_opts${MALLOC_CONF:+,$MALLOC_CONF}
+export MALLOC_CONF
+"$@"
+status=$?
+# Each process that exited wrote <prefix>.<pid>.<seq>.f.heap; the first
+# line of its MAPPED_LIBRARIES is the program it ran.  Processes that held
+# nothing at exit (their totals line is "t*: 0: 0") are only counted.
+_n=0
+_empty=0
+for _dump in "$prof"/domalloc.*.f.heap; do
+	[ -f "$_dump" ] || continue
+	_n=$((_n + 1))
+	if sed -n 2p "$_dump" | grep -q '^ *t\*: 0: 0 '; then
+		_empty=$((_empty + 1))
+		continue
+	fi
+	_bin=$(sed -n '/^MAPPED_LIBRARIES:/{n;p;q;}' "$_dump" |
+	    awk '{ print $NF }')
+	printf '%s: heap profile %s (%s)\n' "$prog" "$_dump" "$_bin" >&2
+	if ! command -v jeprof >/dev/null 2>&1; then
+		printf '%s: jeprof not found (Debian package libjemalloc-dev)\n' \
+		    "$prog" >&2
+		continue
+	fi
+	LD_PRELOAD= MALLOC_CONF= jeprof --text --nodecount=10 "$_bin" \
+	    "$_dump" 2>/dev/null | sed -n '/^Total:/,$p' >&2
+done
+if [ "$_n" -eq 0 ]; then
+	printf '%s: no heap profile was written in %s\n' "$prog" "$prof" >&2
+elif [ "$_empty" -gt 0 ]; then
+	printf '%s: %d of %d processes held no sampled memory at exit\n' \
+	    "$prog" "$_empty" "$_n" >&2
+fi
+exit "$status"

@@ -136,6 +136,35 @@ stats_body()
 	    "$wrapper" "$prog" bindings
 }
 
+atf_test_case prof
+prof_head()
+{
+	atf_set descr "--prof runs the command with heap profiling, keeps" \
+	    "the dumps and prints jeprof's top sites of what each process" \
+	    "held at exit; the command's exit status passes through"
+	atf_set timeout 300
+}
+prof_body()
+{
+	sh_setup
+	sites=$objdir/tests/lib/libc/stdlib/malloc/prof/prof_sites
+	[ -x "$sites" ] || atf_fail "$sites was not built"
+	command -v jeprof >/dev/null 2>&1 ||
+	    atf_fail "jeprof is not installed (make deps installs it)"
+	atf_check -s exit:0 -o match:'objects live' -e save:prof.err \
+	    "$wrapper" --prof="$PWD/p" -- "$sites"
+	grep -q '^domalloc.sh: heap profile .*/domalloc\.[0-9]*\.0\.f\.heap' \
+	    prof.err || atf_fail "no profile line: $(head -c 300 prof.err)"
+	for s in site_small site_mid site_big; do
+		grep -Eq " $s\$" prof.err ||
+		    atf_fail "$s not among the top sites:" \
+		    "$(head -c 600 prof.err | tr '\n' '|')"
+	done
+	ls p/domalloc.*.f.heap >/dev/null 2>&1 || atf_fail "no dump kept in p/"
+	atf_check -s exit:3 -o empty -e ignore \
+	    "$wrapper" --prof="$PWD/q" sh -c 'exit 3'
+}
+
 atf_test_case stats_conf
 stats_conf_head()
 {
@@ -280,6 +309,7 @@ atf_init_test_cases()
 	atf_add_test_case sets_preload
 	atf_add_test_case prepends
 	atf_add_test_case stats
+	atf_add_test_case prof
 	atf_add_test_case stats_conf
 	atf_add_test_case stats_short
 	atf_add_test_case domalloc_lib
