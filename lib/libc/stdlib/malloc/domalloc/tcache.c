@@ -245,6 +245,20 @@ tcache_check(struct tcache *tc)
 			if (i < TCACHE_GROW_SLOTS)
 				copy[i] = (uintptr_t)p;
 		}
+		/* Staged objects (prof.h): bounded, and free-marked too. */
+		if (tc->sbins != NULL) {
+			if (tc->sbins[ind].ncached > DM_MIN(PROF_STAGE,
+			    tcache_max[ind]))
+				msg_fatal("tcache_check: bin %u: %s (%u)", ind,
+				    "staged <= min(PROF_STAGE, starting "
+				    "capacity)", tc->sbins[ind].ncached);
+			for (i = 0; i < tc->sbins[ind].ncached; i++)
+				if (!mark_is_free(tc->sbins[ind].stack[i]))
+					msg_fatal("tcache_check: bin %u: %s "
+					    "(%p)", ind, "every staged object "
+					    "carries the free marker",
+					    tc->sbins[ind].stack[i]);
+		}
 		/* (Bins made larger by the options: the first slots only.) */
 		n = DM_MIN(tb->ncached, TCACHE_GROW_SLOTS);
 		tcache_check_sort(copy, n);
@@ -420,7 +434,13 @@ tcache_stage(struct tcache *tc, unsigned ind, unsigned n)
 	struct tbin *tb = &tc->bins[ind], *sb = &tc->sbins[ind];
 	unsigned m;
 
-	m = DM_MIN(n, DM_MIN(tb->ncached, PROF_STAGE - sb->ncached));
+	/*
+	 * At most the bin's starting capacity in all, so that tcache_unstage
+	 * can always put them back (a 5 KiB class holds 20, not 64).
+	 */
+	m = DM_MIN(PROF_STAGE, tcache_max[ind]);
+	m = sb->ncached >= m ? 0 : m - sb->ncached;
+	m = DM_MIN(n, DM_MIN(tb->ncached, m));
 	if (m == 0)
 		return (0);
 	/* The top m, in the order the bin would have popped them. */
@@ -449,6 +469,8 @@ tcache_unstage(struct tcache *tc)
 			continue;
 		tb = &tc->bins[i];
 		cap = DM_MAX(tb->max, tcache_cap[i]);
+		/* m <= tcache_max[i] <= cap (tcache_stage). */
+		DM_ASSERT(m <= cap);
 		if (tb->ncached + m > cap)
 			tcache_bin_flush(tc, i, tb->ncached + m - cap);
 		memcpy(tb->stack + tb->ncached, sb->stack,
