@@ -305,6 +305,31 @@ alloc_resize(struct sp *sp, void *p, size_t oldusize, size_t usize,
 	return (true);
 }
 
+void *
+alloc_resized_prof(void *p, size_t size, size_t align, unsigned flags,
+    struct arena *arena, const char *fn)
+{
+	struct sp *sp;
+	size_t usize;
+	unsigned ind;
+	void *q;
+
+	/*
+	 * As jemalloc counts every reallocation: without this, buffers
+	 * grown in place would be sampled at the size they started with.
+	 */
+	sp = alloc_lookup(p, &ind, fn);
+	usize = alloc_usize(p, sp, ind);
+	if (!prof_sample_due(alloc_tsd(), usize, ind, false))
+		return (p);
+	q = alloc_generic(size, align, flags | ALLOC_SAMPLE, arena);
+	if (q == NULL)
+		return (p);	/* the resized object is still good */
+	memcpy(q, p, usize);
+	free_validated(p, sp, ind, flags & ALLOC_NOCACHE);
+	return (q);
+}
+
 void
 alloc_check_size(const void *p, struct sp *sp, unsigned ind, size_t size,
     size_t align, const char *fn)
@@ -403,7 +428,8 @@ alloc_realloc(void *p, size_t size, size_t align, unsigned flags,
 		    (arena == NULL || arena == sp->arena) &&
 		    alloc_resize(sp, p, oldusize, usize,
 		    (flags & ALLOC_ZERO) != 0, true))
-			return (p);
+			return (opt_prof ? alloc_resized_prof(p, size, align,
+			    flags, arena, fn) : p);
 	}
 	q = alloc_generic(size, align, flags, arena);
 	if (q == NULL)

@@ -84,6 +84,7 @@ arena_init(struct arena *a, unsigned ind, bool reuse)
 	else
 		pa_init(&a->pa, a, opt_dirty_decay_ms, opt_muzzy_decay_ms);
 	memset(a->lstats, 0, sizeof(a->lstats));
+	atomic_store_explicit(&a->prof_allocated, 0, memory_order_relaxed);
 	a->next_free = NULL;
 	a->ind = ind;
 	/*

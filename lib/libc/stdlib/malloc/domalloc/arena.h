@@ -43,6 +43,12 @@ struct arena {
 	_Atomic bool		destroyed;	/* arena.<i>.destroy done */
 	struct arena		*next_free;	/* destroyed, for reuse */
 	struct arena_lstats	lstats[SC_NSIZES - SC_NBINS];
+	/*
+	 * Bytes (usable sizes) of the live sampled objects on pages of
+	 * their own (prof.c; huge ones count in lstats): counted as large,
+	 * as jemalloc counts its promoted samples.
+	 */
+	_Atomic uint64_t	prof_allocated;
 };
 
 extern struct arena *_Atomic arenas[ARENA_LIMIT];

@@ -155,18 +155,24 @@ prof_draw(struct prof_tsd *pt)
 {
 	size_t lg = atomic_load_explicit(&prof_lg_sample,
 	    memory_order_relaxed);
-	double u, r;
+	double u, r, d;
 	uint64_t w;
 
-	if (lg == 0)
+	if (lg == 0) {
+		pt->last_wait = 1;
 		return (1);
+	}
 	/* u uniform on (0, 1], 53 bits. */
 	u = (double)((prof_prng(pt) >> 11) + 1) * (1.0 / 9007199254740992.0);
 	r = (double)((uint64_t)1 << lg);
-	/* floor(ln u / ln(1 - 1/R)) + 1, and ln(1 - 1/R) ~ -1/R - ... */
-	w = (uint64_t)(prof_ln(u) / prof_ln(1.0 - 1.0 / r)) + 1;
-	if (w > ((uint64_t)1 << 62))
-		w = (uint64_t)1 << 62;
+	/*
+	 * floor(ln u / ln(1 - 1/R)) + 1.  ln(1 - 1/R) by its series: for R
+	 * above 2^53, 1 - 1/R is 1 in a double.  The quotient may pass
+	 * 2^64 at large R: clamp it before the conversion.
+	 */
+	d = prof_ln(u) / prof_ln1m(1.0 / r);
+	w = d < (double)((uint64_t)1 << 62) ? (uint64_t)d + 1 :
+	    (uint64_t)1 << 62;
 	pt->last_wait = w;
 	return ((int64_t)w);
 }
@@ -181,7 +187,7 @@ prof_prob(size_t usize)
 
 	if (lg == 0)
 		return (1);
-	return (prof_one_minus_exp((double)usize * prof_ln(1.0 - 1.0 / r)));
+	return (prof_one_minus_exp((double)usize * prof_ln1m(1.0 / r)));
 }
 
 static void
@@ -192,16 +198,20 @@ prof_tsd_boot(struct prof_tsd *pt)
 	pt->countdown = prof_draw(pt);
 }
 
-/* One sampling event: count it towards lg_prof_interval. */
+/*
+ * One sampling event: count the bytes allocated since the last one (the
+ * count drawn, plus what the sampled allocation went past it) towards
+ * lg_prof_interval.  left: the count after them (zero or less).
+ */
 static void
-prof_event(struct prof_tsd *pt)
+prof_event(struct prof_tsd *pt, int64_t left)
 {
-	uint64_t acc;
+	uint64_t acc, bytes = pt->last_wait + (uint64_t)-left;
 
 	if (opt_lg_prof_interval < 0)
 		return;
-	acc = atomic_fetch_add_explicit(&prof_interval_acc, pt->last_wait,
-	    memory_order_relaxed) + pt->last_wait;
+	acc = atomic_fetch_add_explicit(&prof_interval_acc, bytes,
+	    memory_order_relaxed) + bytes;
 	if (acc >= ((uint64_t)1 << opt_lg_prof_interval)) {
 		atomic_store_explicit(&prof_interval_acc, 0,
 		    memory_order_relaxed);
@@ -231,7 +241,7 @@ prof_sample_due(struct tsd *tsd, size_t usize, unsigned ind, bool cached)
 	pt->countdown -= (int64_t)usize;
 	if (pt->countdown > 0)
 		return (false);
-	prof_event(pt);
+	prof_event(pt, pt->countdown);
 	pt->countdown = prof_draw(pt);
 	return (true);
 }
@@ -264,7 +274,7 @@ prof_stage(struct tsd *tsd, unsigned ind)
 		 * the sample, and the count starts again after it.
 		 */
 		pt->armed |= (uint64_t)1 << ind;
-		prof_event(pt);
+		prof_event(pt, pt->countdown - (int64_t)usize);
 		pt->countdown = prof_draw(pt);
 	}
 }
@@ -342,13 +352,19 @@ prof_tdata_get(struct prof_tsd *pt)
 	return (td);
 }
 
-/* Take a dead thread's record off the list once nothing refers to it. */
+/*
+ * Take a dead thread's record off the list once nothing counts in it.
+ * Samples taken before a prof.reset still point at it (they no longer
+ * count): their frees come here after it went to the free list, or
+ * after another thread took it, and must leave it alone.
+ */
 static void
 prof_tdata_maybe_free(struct prof_tdata *td)
 {
 	struct prof_tdata **pp;
 
-	if (!td->dead || td->c.inuse.objs != 0 || td->c.accum.objs != 0)
+	if (!td->listed || !td->dead || td->c.inuse.objs != 0 ||
+	    td->c.accum.objs != 0)
 		return;
 	for (pp = &prof_threads; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == td) {
@@ -480,6 +496,8 @@ prof_alloc(struct tsd *tsd, size_t size, size_t usize, size_t align,
 			sp->pmap[pidx + k] = PMAP_SLOW_ENT;
 		if (zero && dirty)
 			memset(p, 0, usize);
+		atomic_fetch_add_explicit(&arena->prof_allocated, usize,
+		    memory_order_relaxed);
 		pa_decay_tick(&arena->pa);
 	} else {
 		p = large_alloc(arena, usize, align, zero);
@@ -549,6 +567,8 @@ prof_free_unrecorded(void *p, struct sp *sp, unsigned npages, size_t usize)
 		large_free(sp, p);
 		return;
 	}
+	atomic_fetch_sub_explicit(&arena->prof_allocated, usize,
+	    memory_order_relaxed);
 	pa_run_free(&arena->pa, sp, sp_page(sp, p), npages);
 	pa_decay_tick(&arena->pa);
 }
@@ -678,6 +698,10 @@ prof_arena_reset(struct arena *arena)
 			if (s->npages == 0 &&
 			    (sp = amap_lookup((void *)s->addr)) != NULL)
 				sp->sampled = false;
+			if (s->npages != 0)
+				atomic_fetch_sub_explicit(
+				    &arena->prof_allocated, s->usize,
+				    memory_order_relaxed);
 			if (s->recent != NULL) {
 				s->recent->s = NULL;
 				s->recent->released = true;
@@ -932,9 +956,26 @@ prof_active_get(void)
 	return (atomic_load_explicit(&prof_on, memory_order_relaxed));
 }
 
+/*
+ * Objects staged while sampling was off were not counted: put the
+ * calling thread's back in its cache when sampling turns on, so that
+ * its next allocations are counted (other threads' staged objects, at
+ * most PROF_STAGE per class, go uncounted).
+ */
+static void
+prof_unstage_self(void)
+{
+	struct tsd *tsd = tsd_get();
+
+	if (tsd->state == TSD_NOMINAL)
+		tcache_unstage(&tsd->tc);
+}
+
 void
 prof_active_set(bool on)
 {
+	if (on && !atomic_load_explicit(&prof_on, memory_order_relaxed))
+		prof_unstage_self();
 	atomic_store_explicit(&prof_on, on, memory_order_relaxed);
 }
 
@@ -999,6 +1040,9 @@ prof_thread_name_set(const char *name)
 	for (i = 0; name[i] != '\0'; i++)
 		if (name[i] < 0x20 || name[i] == 0x7f)
 			return (EFAULT);
+	/* A thread's first call into the allocator may be this one. */
+	if (tsd->state == TSD_UNINIT)
+		tsd_boot(tsd);
 	if (tsd->state != TSD_NOMINAL)
 		return (EAGAIN);
 	mutex_lock(&prof_lock);
@@ -1026,6 +1070,8 @@ prof_thread_active_set(bool on)
 
 	if (!pt->booted)
 		prof_tsd_boot(pt);
+	if (on && !pt->active)
+		prof_unstage_self();
 	pt->active = on;
 }
 

@@ -20,7 +20,11 @@
  * object after the staged ones, the class is armed and its next slow-path
  * allocation is the sample.  Frees go to the thread's cache as always.
  * Every allocation is thus counted in the order the count sees them, and
- * no fast path tests anything.
+ * no fast path tests anything.  A reallocation counts as an allocation
+ * of its new size, in place too (alloc_resized_prof: a grown buffer that
+ * is the sample moves to pages of its own), as in jemalloc; xallocx does
+ * not count.  Turning sampling on (prof.active, thread.prof.active)
+ * puts the calling thread's staged objects (staged uncounted) back.
  *
  * A sampled object gets pages of its own (a run of whole pages, or its
  * huge span), so that free reaches the profiler: its first page's map

@@ -42,6 +42,28 @@ prof_ln(double x)
 	return (2 * s + e * PROF_LN2);
 }
 
+/*
+ * ln(1 - x) for 0 <= x <= 1/2: by its series when x is small, where
+ * 1 - x would round to 1 (x = 2^-lg_prof_sample below 2^-53 does).
+ */
+static inline double
+prof_ln1m(double x)
+{
+	double sum, term;
+	int k;
+
+	if (x >= 1.0 / 64)
+		return (prof_ln(1 - x));
+	/* -(x + x^2/2 + ...): x^11 < 2^-66, so ten terms are enough. */
+	sum = 0;
+	term = x;
+	for (k = 1; k <= 10; k++) {
+		sum -= term / k;
+		term *= x;
+	}
+	return (sum);
+}
+
 /* exp(x); x below -700 gives 0. */
 static inline double
 prof_exp(double x)

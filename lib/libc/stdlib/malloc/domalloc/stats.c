@@ -77,6 +77,8 @@ stats_collect(struct arena *a, unsigned ind, struct stats_arena *out)
 			out->large_allocated += (out->lmalloc[i] -
 			    out->ldalloc[i]) * sc_size[SC_NBINS + i];
 	}
+	out->large_allocated += atomic_load_explicit(&a->prof_allocated,
+	    memory_order_relaxed);
 	pa_stats_read(&a->pa, &out->pa);
 	mutex_lock(&a->pa.lock);
 	out->dirty_decay_ms = a->pa.decay.ms;

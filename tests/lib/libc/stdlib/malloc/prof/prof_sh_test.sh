@@ -185,12 +185,19 @@ python3_sites_body()
 {
 	prof_setup
 	py=$(command -v python3) || atf_fail "python3 is not installed"
+	# The interpreter itself, not a wrapper script (pyenv's shims run
+	# several processes, each leaving a final dump, none of them python).
+	py=$("$py" -c 'import sys; print(sys.executable)') ||
+	    atf_fail "python3 does not run"
 	mkdir -p out
+	# The list is gone by the final dump (python frees it as it ends):
+	# read the last interval dump, taken while it is alive.
 	PYTHONMALLOC=malloc LD_PRELOAD=$lib \
-	    MALLOC_CONF="$conf,prof_prefix:$PWD/out/py" \
+	    MALLOC_CONF="$conf,lg_prof_interval:22,prof_prefix:$PWD/out/py" \
 	    "$py" -c 'x = [str(i) * 4 for i in range(300000)]' ||
 	    atf_fail "python3 failed"
-	heap=$(ls out/py.*.f.heap | head -n 1)
+	heap=$(ls out/py.*.i*.heap | sort -t. -k3,3n | tail -n 1)
+	[ -s "$heap" ] || atf_fail "no interval dump in out/: $(ls out)"
 	jeprof --text "$py" "$heap" >jeprof.out 2>jeprof.err ||
 	    atf_fail "jeprof failed: $(head -c 300 jeprof.err)"
 	# The top of the in-use profile is python's, not only malloc.
