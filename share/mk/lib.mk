@@ -42,7 +42,9 @@ DM_LIBS :=		$(LIBDOMALLOC_SO) $(LIBDOMALLOC_A) \
 DM_ALLOC_CFLAGS =	$(DM_CFLAGS_BASE) $(DOMALLOC_INCS) \
 			$(DOMALLOC_OBJ_CFLAGS) $(DOMALLOC_CFLAGS) $(CFLAGS)
 
-all: $(DM_LIBS)
+# make (all) builds what is installed; the test archives are for make test.
+all: $(LIBDOMALLOC_SO) $(LIBDOMALLOC_A)
+test-build: $(DM_LIBS)
 
 ifeq ($(strip $(DOMALLOC_SRCS)),)
 $(DM_LIBS):
