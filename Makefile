@@ -49,6 +49,7 @@ include share/mk/lib.mk
 include share/mk/prog.mk
 include share/mk/test.mk
 include share/mk/install.mk
+include share/mk/deb.mk
 
 # Header dependencies written by the compiler (-MMD -MP).
 -include $(DM_ALL_OBJS:.o=.d)

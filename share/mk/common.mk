@@ -10,7 +10,7 @@
 # `make help': the targets and the variables people set.
 help:
 	@echo "Targets:"
-	@echo "  all (default)  libdomalloc.so, libdomalloc.a and domalloc.pc"
+	@echo "  all (default)  libdomalloc.so and libdomalloc.a"
 	@echo "  test, check    build, run the kyua suite, end with 'N passed, N failed'"
 	@echo "  test-build     build everything test runs (test archives, programs)"
 	@echo "  run            run a program under domalloc (CMD=\"...\")"
