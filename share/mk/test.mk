@@ -18,8 +18,9 @@
 #
 # `make test-build' builds everything the suite runs (all, the test
 # archives, the test, benchmark and helper programs, the Kyuafiles);
-# `make test' builds it with `make -k test-build', runs kyua on the whole tree with
-# the configuration variables top and objdir, prints kyua's verbose report
+# `make test' builds it with `make -k test-build', runs kyua on the whole
+# tree with the configuration variables top and objdir, prints kyua's
+# verbose report
 # of broken and failed test cases, and ends with the line
 # "N passed, N failed" (", N skipped" is added when some were skipped).
 # See share/mk/runtests.sh.  Settings:
