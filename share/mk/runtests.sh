@@ -155,7 +155,7 @@ case $kyua_status in
 	failed=$((failed + 1)) ;;
 esac
 if [ "$build_status" -ne 0 ]; then
-	echo "make test: the build failed (make -k all: exit status" \
+	echo "make test: the build failed (make -k test-build: exit status" \
 	    "$build_status); see the errors above"
 	[ "$placeholders" -gt 0 ] || failed=$((failed + 1))
 fi
