@@ -96,7 +96,10 @@ run_body()
 	[ -n "$date" ] && [ -n "$reps" ] && [ -n "$commit" ] ||
 	    atf_fail "cannot read date, runs and commit from latest.md"
 	tr '\n' ' ' < section | tr -s ' ' > flat
-	grep -q "Full run of $date (\`make bench BENCH_FLAGS=\"--reps $reps\"\`, $reps interleaved repetitions, medians) of domalloc at commit $commit:" flat ||
+	want="Full run of $date (\`make bench BENCH_FLAGS=\"--reps $reps\"\`,"
+	want="$want $reps interleaved repetitions, medians) of domalloc"
+	want="$want at commit $commit:"
+	grep -qF "$want" flat ||
 	    atf_fail "README does not say: full run of $date, $reps" \
 	    "repetitions, commit $commit"
 }

@@ -154,8 +154,9 @@ deb_body()
 	set -- deb/domalloc_*.deb
 	[ -f "$1" ] || atf_fail "make deb made no package"
 	pkg=$1
-	release=$(sed -n 's/^#define[[:space:]]*DOMALLOC_VERSION[[:space:]]*"domalloc \(.*\)"/\1/p' \
+	release=$(awk '$2 == "DOMALLOC_VERSION" { gsub(/"/, "", $4); print $4 }' \
 	    "$top/lib/libc/stdlib/malloc/domalloc/config.h")
+	[ -n "$release" ] || atf_fail "no DOMALLOC_VERSION in config.h"
 	atf_check -s exit:0 -o inline:"domalloc $release\n" \
 	    dpkg-deb -W --showformat='${Package} ${Version}\n' "$pkg"
 	dpkg-deb -f "$pkg" Depends | grep -q 'libc6' ||
