@@ -183,6 +183,13 @@ deps_per_goal_body()
 	do
 		grep -q " $p " deps.bench || atf_fail "make bench: no $p"
 	done
+	# make DEPS=no and make DEPS_PKGS= (the old opt-out) pass DEPS=no on.
+	for v in DEPS=no DEPS_PKGS=; do
+		make -C "$top" --no-print-directory -n deps test "$v" |
+		    grep 'deps[.]sh' > deps.off
+		grep -q "DEPS='no'" deps.off && ! grep -q "DEPS='yes'" deps.off ||
+		    atf_fail "make $v: deps.sh is not told DEPS=no"
+	done
 	# DEPS=no: a missing package is named, nothing is installed.
 	atf_check -s exit:0 -o empty -e match:'DEPS=no: not installing' \
 	    env DEPS=no sh "$top/share/mk/deps.sh" 'for a test' \
