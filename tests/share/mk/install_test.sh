@@ -142,7 +142,8 @@ deb_head()
 {
 	atf_set descr "make deb builds domalloc_<version>_<arch>.deb with" \
 	    "the installed files; extracted, its library runs a program" \
-	    "under LD_PRELOAD; dpkg --root installs and removes it"
+	    "under LD_PRELOAD and its archive links a static one;" \
+	    "dpkg --root installs and removes it"
 	atf_set require.progs "cc dpkg dpkg-deb dpkg-gencontrol dpkg-shlibdeps"
 	atf_set timeout 180
 }
@@ -181,6 +182,12 @@ deb_body()
 	atf_check -s exit:0 -o ignore -e match:'Begin domalloc statistics' \
 	    env LD_PRELOAD="$PWD/x/usr/lib/libdomalloc.so.1" \
 	    MALLOC_CONF=stats_print:true,stats_print_opts:s ./plain
+	# Its (stripped) static library links a static program.
+	write_prog
+	atf_check -s exit:0 -o ignore -e ignore cc -static -Ix/usr/include \
+	    -o sprog prog.c -Wl,--whole-archive x/usr/lib/libdomalloc.a \
+	    -Wl,--no-whole-archive -pthread
+	atf_check -s exit:0 -o match:'^domalloc ' ./sprog
 
 	# Installed into a scratch root with its own, empty, dpkg database
 	# (libc6 is not in it: --force-depends), then removed.
