@@ -9,9 +9,11 @@
 # under obj/, mirroring the source path.  Paths are relative to this
 # directory; make must run here (make -C works).
 #
-# Targets: all (default), test, deps, clean, install.  A fragment may add
-# targets of its own (declare them .PHONY) and may add prerequisites to
-# all, clean and install.  `make V=1' shows full command lines.
+# Targets: all (default: what is installed), test-build (everything the
+# test suite runs), test, deps, clean, install, uninstall; `make help'
+# lists them all.  A fragment may add targets of its own (declare them
+# .PHONY) and may add prerequisites to all, test-build, clean and install.
+# `make V=1' shows full command lines.
 #
 # Reading order, which is what makes fragments order-independent:
 #   1. Makefile.inc: tools, flags, output paths, empty lists.
@@ -47,6 +49,7 @@ include share/mk/lib.mk
 include share/mk/prog.mk
 include share/mk/test.mk
 include share/mk/install.mk
+include share/mk/deb.mk
 
 # Header dependencies written by the compiler (-MMD -MP).
 -include $(DM_ALL_OBJS:.o=.d)

@@ -17,9 +17,14 @@
 # Library search order: $DOMALLOC_LIB; the build tree relative to this
 # script (../../obj/lib/libdomalloc/libdomalloc.so, following symbolic links
 # to the script); /usr/local/lib/libdomalloc.so; /usr/lib/libdomalloc.so.
+# An installed copy (make install, the Debian package) has installed_lib
+# set to the library it was installed with, and looks nowhere else after
+# $DOMALLOC_LIB.
 #
 
 prog=${0##*/}
+# Set by `make install' (share/mk/install.mk); empty in the source tree.
+installed_lib=
 
 usage()
 {
@@ -104,6 +109,12 @@ find_lib()
 		    die "DOMALLOC_LIB names no file: $DOMALLOC_LIB"
 		abspath "$DOMALLOC_LIB" ||
 		    die "cannot resolve DOMALLOC_LIB: $DOMALLOC_LIB"
+		return
+	fi
+	if [ -n "$installed_lib" ]; then
+		[ -f "$installed_lib" ] ||
+		    die "cannot find $installed_lib (installed with it)"
+		printf '%s\n' "$installed_lib"
 		return
 	fi
 	_tried=

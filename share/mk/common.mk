@@ -5,21 +5,26 @@
 # lookup of per-program variables (CFLAGS.<name> ...), the gate that makes
 # compilations wait for `make deps', and the always-present phony targets.
 
-.PHONY: all clean deps test install help FORCE
+.PHONY: all test-build clean deps test install uninstall help FORCE
 
 # `make help': the targets and the variables people set.
 help:
 	@echo "Targets:"
-	@echo "  all (default)  the libraries, test and benchmark programs"
+	@echo "  all (default)  libdomalloc.so and libdomalloc.a"
 	@echo "  test, check    build, run the kyua suite, end with 'N passed, N failed'"
+	@echo "  test-build     build everything test runs (test archives, programs)"
 	@echo "  run            run a program under domalloc (CMD=\"...\")"
 	@echo "  bench          benchmarks against glibc, jemalloc, mimalloc, tcmalloc"
 	@echo "  bench-quick    every workload once, small sizes"
 	@echo "  bench-thp      the huge page and memory return suite"
 	@echo "  fuzz           the fuzzers for FUZZ_SECONDS each (tests/fuzz)"
 	@echo "  numa-vm        NUMA placement in a two-node virtual machine"
-	@echo "  install        libraries, header, manual pages under DESTDIR/PREFIX"
-	@echo "  deps           install the missing Debian packages (as root)"
+	@echo "  install        libraries, headers, manual pages and their links,"
+	@echo "                 domalloc.sh, domalloc.pc under DESTDIR/PREFIX"
+	@echo "  uninstall      remove what install put there"
+	@echo "  deb            a Debian package, obj/deb/domalloc_*.deb"
+	@echo "  deps           install the missing Debian packages of the goals"
+	@echo "  deps-list      the Debian packages of each goal"
 	@echo "  clean          remove obj/"
 	@echo "Variables:"
 	@echo "  CC, CFLAGS     compiler and optimisation flags (default cc, -O2 -g)"
@@ -28,7 +33,7 @@ help:
 	@echo "  KYUA_FLAGS, KYUA_PARALLELISM  more kyua options; programs at once"
 	@echo "  BENCH_FLAGS    options for tests/bench/run-bench"
 	@echo "  FUZZ_SECONDS, FUZZ_CC  fuzz run length (600); fuzzer compiler"
-	@echo "  DEPS_PKGS=     install no Debian packages"
+	@echo "  DEPS=no        install no Debian packages (DEPS_PKGS= does too)"
 	@echo "  DESTDIR, PREFIX  where install puts things (PREFIX /usr/local)"
 FORCE:
 

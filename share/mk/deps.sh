@@ -3,12 +3,20 @@
 #
 # share/mk/deps.sh: install the Debian packages named as arguments that are
 # not installed yet (as root, with apt-get), or print them (as anyone
-# else).  Quiet when nothing is missing; one dpkg-query call in that case.
-# Exit status: 0 unless an installation as root failed.
+# else, or with DEPS=no in the environment).
+#
+# Usage: deps.sh WHY package ...
+# WHY says what the packages are for ("for make test"); it is printed once,
+# with the list, before anything is installed.  Quiet when nothing is
+# missing; one dpkg-query call in that case.  Exit status: 0 unless an
+# installation as root failed.
 
+why=${1:-}
+[ $# -gt 0 ] && shift
 [ $# -gt 0 ] || exit 0
 if ! command -v dpkg-query >/dev/null 2>&1; then
-	echo "deps: no dpkg-query; make sure these are installed: $*" >&2
+	echo "deps: no dpkg-query; make sure these are installed" \
+	    "($why): $*" >&2
 	exit 0
 fi
 
@@ -23,13 +31,17 @@ for pkg in "$@"; do
 done
 [ -n "$missing" ] || exit 0
 
+if [ "${DEPS:-yes}" = no ]; then
+	echo "deps: DEPS=no: not installing, $why:$missing" >&2
+	exit 0
+fi
 if [ "$(id -u)" -ne 0 ]; then
-	echo "deps: missing Debian packages:$missing" >&2
+	echo "deps: missing Debian packages, $why:$missing" >&2
 	echo "deps: as root run: apt-get install$missing" >&2
 	exit 0
 fi
 
-echo "deps: installing$missing"
+echo "deps: installing, $why:$missing"
 export DEBIAN_FRONTEND=noninteractive
 # A fresh machine may have no package lists yet: update and retry once.
 # $missing is a list of names, split on purpose.

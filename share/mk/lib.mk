@@ -7,6 +7,7 @@
 #   LIBDOMALLOC_SYM_MAPS Symbol.map files naming the exported symbols
 # Output, under $(LIBDOMALLOC_DIR):
 #   libdomalloc.so	shared, exports only the listed names, unversioned
+#			names, soname libdomalloc.so.N (a link beside it)
 #   libdomalloc.a	one object, global symbols = the listed names
 #   libdomalloc_internal.a every object as compiled, hidden names intact
 #   libdomalloc_debug.a	as libdomalloc.a, from objects compiled with
@@ -42,7 +43,9 @@ DM_LIBS :=		$(LIBDOMALLOC_SO) $(LIBDOMALLOC_A) \
 DM_ALLOC_CFLAGS =	$(DM_CFLAGS_BASE) $(DOMALLOC_INCS) \
 			$(DOMALLOC_OBJ_CFLAGS) $(DOMALLOC_CFLAGS) $(CFLAGS)
 
-all: $(DM_LIBS)
+# make (all) builds what is installed; the test archives are for make test.
+all: $(LIBDOMALLOC_SO) $(LIBDOMALLOC_A)
+test-build: $(DM_LIBS)
 
 ifeq ($(strip $(DOMALLOC_SRCS)),)
 $(DM_LIBS):
@@ -90,6 +93,7 @@ $(LIBDOMALLOC_SO): $(DOMALLOC_OBJS) $(LIBDOMALLOC_VERS)
 	$(Q)$(CC) $(LIBDOMALLOC_LDFLAGS) \
 	    -Wl,--version-script=$(LIBDOMALLOC_VERS) $(LDFLAGS) \
 	    -o $@ $(DOMALLOC_OBJS) $(LIBDOMALLOC_LDADD)
+	@ln -sf $(@F) $(@D)/$(LIBDOMALLOC_SONAME)
 
 # ld -r joins the objects, so that names hidden across files can become
 # local; objcopy then localizes them and everything not exported.

@@ -135,7 +135,8 @@ $(error allocator sources also used by a program: \
 endif
 DM_ALL_OBJS +=	$(DM_PROG_OBJS)
 
-all: $(DM_C_OUTPUTS)
+# Every program here is a test, benchmark or helper: make test builds them.
+test-build: $(DM_C_OUTPUTS)
 
 $(DM_PROG_OBJS): $(OBJDIR)/%.o: %.c $(DM_FLAGS_STAMP) | $(DM_DEPS_GATE)
 	$(call dm_msg,CC,$<)

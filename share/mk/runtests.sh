@@ -9,7 +9,7 @@
 # KYUA_FLAGS in the environment, and TESTS: kyua test filters (test
 # programs or program:case, relative to obj/tests), or empty for all.
 # BUILD_STATUS is the exit status of
-# `make -k all'.
+# `make -k test-build'.
 #
 # 1. If the build failed, every test program that is missing or out of
 #    date (`make -q' says so) is replaced by a placeholder atf-sh program
@@ -20,7 +20,12 @@
 # 2. kyua runs obj/tests/Kyuafile with a fresh results file
 #    (obj/tests/results.db), its log in obj/tests/kyua.log and no
 #    configuration file, setting test_suites.<suite>.top and .objdir.
-# 3. For broken or failed test cases, kyua's verbose report is printed.
+#    kyua's own closing count ("N/N passed (N failed)", which counts
+#    skipped cases as passed) is left out of its output: the summary
+#    below is the one count.
+# 3. For broken or failed test cases, kyua's verbose report is printed
+#    without its closing summary section (another count): it ends with
+#    the list of those cases ("===> Failed tests", "===> Broken tests").
 # 4. The last line is "N passed, N failed" (plus ", N skipped" if any):
 #    passed counts passed and expected failures, failed counts failed and
 #    broken test cases, plus one for a kyua error and one for a failed
@@ -103,15 +108,21 @@ fi
 if [ -f "$testdir/Kyuafile" ]; then
 	jobs=${KYUA_PARALLELISM:-$(getconf _NPROCESSORS_ONLN 2>/dev/null ||
 	    echo 1)}
-	# KYUA_FLAGS and TESTS are split into words on purpose.
+	# KYUA_FLAGS and TESTS are split into words on purpose.  kyua's
+	# output goes through sed, which drops its closing count; its exit
+	# status comes back through a file.
+	rm -f "$testdir/kyua.status"
 	# shellcheck disable=SC2086
-	run_kyua --variable=parallelism="$jobs" \
+	{ run_kyua --variable=parallelism="$jobs" \
 	    --variable=test_suites."$suite".top="$top" \
 	    --variable=test_suites."$suite".objdir="$objdir" \
 	    ${KYUA_FLAGS:-} \
 	    test --kyuafile="$testdir/Kyuafile" --results-file="$results" \
 	    ${TESTS:-}
-	kyua_status=$?
+	    echo $? > "$testdir/kyua.status"; } |
+	    sed -u '/^[0-9][0-9]*\/[0-9][0-9]* passed ([0-9][0-9]* failed)$/d'
+	kyua_status=$(cat "$testdir/kyua.status" 2>/dev/null || echo 3)
+	rm -f "$testdir/kyua.status"
 else
 	echo "make test: $testdir/Kyuafile was not generated"
 	kyua_status=3
@@ -133,7 +144,7 @@ skipped=$(count "'skipped'")
 if [ "$failed" -gt 0 ]; then
 	echo
 	run_kyua report --verbose --results-file="$results" \
-	    --results-filter=broken,failed
+	    --results-filter=broken,failed | sed '/^===> Summary$/,$d'
 fi
 
 echo
@@ -144,7 +155,7 @@ case $kyua_status in
 	failed=$((failed + 1)) ;;
 esac
 if [ "$build_status" -ne 0 ]; then
-	echo "make test: the build failed (make -k all: exit status" \
+	echo "make test: the build failed (make -k test-build: exit status" \
 	    "$build_status); see the errors above"
 	[ "$placeholders" -gt 0 ] || failed=$((failed + 1))
 fi

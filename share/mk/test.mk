@@ -16,8 +16,11 @@
 # programs with their metadata.  They are generated from a manifest that
 # is rewritten only when the lists or the metadata change.
 #
-# `make test' builds with `make -k all', runs kyua on the whole tree with
-# the configuration variables top and objdir, prints kyua's verbose report
+# `make test-build' builds everything the suite runs (all, the test
+# archives, the test, benchmark and helper programs, the Kyuafiles);
+# `make test' builds it with `make -k test-build', runs kyua on the whole
+# tree with the configuration variables top and objdir, prints kyua's
+# verbose report
 # of broken and failed test cases, and ends with the line
 # "N passed, N failed" (", N skipped" is added when some were skipped).
 # See share/mk/runtests.sh.  Settings:
@@ -48,7 +51,7 @@ $(error listed both as a shell test and as a C program: \
 	$(call dm_dups,$(DM_SH_TESTS) $(DM_C_OUTPUTS)))
 endif
 
-all: $(DM_SH_TESTS) $(DM_KYUAFILE)
+test-build: all $(DM_SH_TESTS) $(DM_KYUAFILE)
 
 $(DM_SH_TESTS): $(OBJDIR)/%: %.sh | $(DM_DEPS_GATE)
 	$(call dm_msg,GEN,$@)
@@ -75,13 +78,20 @@ $(DM_KYUAFILE): $(DM_KYUA_MANIFEST) share/mk/kyuafile.awk
 # The recipe is marked + (it runs a sub-make, which must share the job
 # slots), and make runs such lines even under -n: so under -n the test
 # target only says what it would do.
+#
+# The summary line is the last line runtests.sh writes to standard output.
+# When the suite fails, the recipe fails (make test exits 2) and GNU make
+# then adds its own "make: *** [...] Error 1" on standard error: make
+# reports every failed recipe (only a recipe whose failure is ignored, -,
+# and silent goes unreported, and then make exits 0), so that line cannot
+# be avoided without lying about the status.
 ifneq ($(findstring n,$(DM_SHORT_FLAGS)),)
 test:
-	@echo "make test: would build (make -k all), then run" \
+	@echo "make test: would build (make -k test-build), then run" \
 	    "share/mk/runtests.sh: kyua on $(OBJDIR)/tests/Kyuafile"
 else
-test: $(filter all,$(MAKECMDGOALS))
-	+@status=0; $(MAKE) --no-print-directory -k all || status=$$?; \
+test: $(filter all test-build,$(MAKECMDGOALS)) | deps
+	+@status=0; $(MAKE) --no-print-directory -k test-build || status=$$?; \
 	MAKE='$(MAKE)' OBJDIR='$(OBJDIR)' KYUA='$(KYUA)' \
 	OUTPUTS='$(DM_LIBS) $(filter-out $(addprefix $(OBJDIR)/, \
 	    $(DM_ATF_TESTS)),$(DM_C_OUTPUTS))' \

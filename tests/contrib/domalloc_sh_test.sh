@@ -9,7 +9,8 @@
 # there), extend MALLOC_CONF for --stats so the statistics summary appears,
 # honour DOMALLOC_LIB, find the build tree's library by itself (also through
 # a symbolic link to the script), and fail with status 125 and a message
-# naming the problem when there is no library or no command.
+# naming the problem when there is no library or no command.  A copy that
+# make install wrote (installed_lib set) uses its library and no other.
 #
 
 # Set $wrapper, $lib (the configured build's library, with its directory
@@ -282,6 +283,35 @@ build_tree_body()
 	    env PATH="$(pwd)/bin:$PATH" domalloc printenv LD_PRELOAD
 }
 
+atf_test_case installed_copy
+installed_copy_head()
+{
+	atf_set descr "the copy make install writes (installed_lib set)" \
+	    "preloads that library, DOMALLOC_LIB still first, and fails" \
+	    "with status 125 when it is gone"
+}
+installed_copy_body()
+{
+	sh_setup
+	mkdir -p inst/bin
+	sed "s|^installed_lib=\$|installed_lib=$lib|" "$wrapper" \
+	    > inst/bin/domalloc
+	chmod 755 inst/bin/domalloc
+	grep -q "^installed_lib=$lib\$" inst/bin/domalloc ||
+	    atf_fail "the wrapper has no installed_lib= line to set"
+	unset DOMALLOC_LIB
+	atf_check -s exit:0 -o inline:"$lib\n" -e empty \
+	    inst/bin/domalloc printenv LD_PRELOAD
+	cp "$lib" other.so
+	atf_check -s exit:0 -o inline:"$(pwd -P)/other.so\n" -e empty \
+	    env DOMALLOC_LIB=other.so inst/bin/domalloc printenv LD_PRELOAD
+	sed "s|^installed_lib=\$|installed_lib=$(pwd)/gone.so|" "$wrapper" \
+	    > inst/bin/domalloc
+	atf_check -s exit:125 -o empty -e match:"gone.so" \
+	    inst/bin/domalloc touch ran
+	atf_check -s exit:1 test -e ran
+}
+
 atf_test_case usage
 usage_head()
 {
@@ -315,5 +345,6 @@ atf_init_test_cases()
 	atf_add_test_case domalloc_lib
 	atf_add_test_case missing_lib
 	atf_add_test_case build_tree
+	atf_add_test_case installed_copy
 	atf_add_test_case usage
 }

@@ -19,11 +19,13 @@ spdx_body()
 	grep -q 'SPDX-License-Identifier: BSD-2-Clause' "$top/LICENSE" ||
 	    atf_fail "no BSD-2-Clause LICENSE at the top of the tree"
 	missing=
-	for f in $(cd "$top" && find lib sys contrib tests share .ci \
+	for f in $(cd "$top" && find lib sys contrib tests share .ci debian \
 	    Makefile Makefile.inc -type f \( -name '*.[ch]' -o \
 	    -name '*.sh' -o -name '*.py' -o -name '*.awk' -o -name '*.mk' \
 	    -o -name 'Makefile*' -o -name '*.map' -o -name '*.[357]' -o \
-	    -name 'run' -o -name 'run-*' \) -not -path 'tests/fuzz/corpus/*'); do
+	    -name 'run' -o -name 'run-*' -o -path 'debian/rules' -o \
+	    -path 'debian/control' \) -not -path 'tests/fuzz/corpus/*' \
+	    -not -path 'debian/build/*'); do
 		head -5 "$top/$f" | grep -q 'SPDX-License-Identifier: BSD-2-Clause' ||
 		    missing="$missing $f"
 	done
