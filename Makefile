@@ -47,6 +47,8 @@ include share/mk/lib.mk
 include share/mk/prog.mk
 include share/mk/test.mk
 include share/mk/install.mk
+# Fragments of their own (read last; each says what it builds).
+include share/mk/libc.mk
 
 # Header dependencies written by the compiler (-MMD -MP).
 -include $(DM_ALL_OBJS:.o=.d)
