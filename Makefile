@@ -49,6 +49,7 @@ include share/mk/test.mk
 include share/mk/install.mk
 # Fragments of their own (read last; each says what it builds).
 include share/mk/libc.mk
+include share/mk/musl.mk
 
 # Header dependencies written by the compiler (-MMD -MP).
 -include $(DM_ALL_OBJS:.o=.d)
