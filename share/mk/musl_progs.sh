@@ -17,7 +17,9 @@
 #     (lite_malloc.o) but is not what __libc_malloc_impl names;
 #   - sizes: file size stripped, and text, data and bss of each build;
 #   - time: sqlite3 running 1e6 INSERT statements in one transaction into
-#     an in-memory database, best of 3 wall-clock runs per build.
+#     an in-memory database, with sqlite's lookaside cache and without it
+#     (-lookaside 0 0), best of 3 runs per build, CPU time (user + sys,
+#     steadier than wall-clock time on a shared machine) and wall time.
 # Prints a report; exits 1 if an output or symbol check failed.  Scratch
 # files go to dir/run.
 set -u
@@ -141,20 +143,41 @@ for p in busybox sqlite3; do
 done
 
 say "== time: sqlite3, 1e6 INSERT statements, one transaction, in memory"
-say "   (best of 3 wall-clock runs; the script: $run/insert.sql)"
-for v in $variants; do
-	best=
-	for i in 1 2 3; do
-		t0=$(date +%s.%N)
-		"$dir/$v/sqlite3" < "$run/insert.sql" > "$run/ins.$v" 2>&1 ||
-		    bad "sqlite3 $v: insert run failed"
-		t1=$(date +%s.%N)
-		best=$(echo "$t0 $t1 ${best:-999999}" |
-		    awk '{ d = $2 - $1; print (d < $3 ? d : $3) }')
+say "   (the script: $run/insert.sql; best of 3 runs, CPU = user + sys;"
+say "   'lookaside 0 0': sqlite's own small-object cache off, so every"
+say "   small allocation reaches malloc)"
+# $(measure prog args...): "cpu wall" seconds of one run, stdin insert.sql.
+measure() {
+	python3 - "$run/insert.sql" "$run/ins.out" "$@" <<'PY'
+import resource, subprocess, sys, time
+t = time.time()
+with open(sys.argv[1]) as i, open(sys.argv[2], "w") as o:
+	rc = subprocess.run(sys.argv[3:], stdin=i, stdout=o).returncode
+w = time.time() - t
+r = resource.getrusage(resource.RUSAGE_CHILDREN)
+print("%.3f %.3f" % (r.ru_utime + r.ru_stime, w) if rc == 0 else "fail")
+PY
+}
+for mode in default lookaside; do
+	for v in $variants; do
+		args=
+		[ $mode = lookaside ] && args="-lookaside 0 0"
+		best=
+		for i in 1 2 3; do
+			# $args is two words or none, split on purpose.
+			# shellcheck disable=SC2086
+			m=$(measure "$dir/$v/sqlite3" $args)
+			[ "$m" != fail ] || { bad "sqlite3 $v: run failed"; break; }
+			# The run with the least CPU time, and its wall time.
+			best=$(echo "$m ${best:-999999 999999}" | awk '{
+			    if ($1 < $3) print $1, $2; else print $3, $4 }')
+		done
+		eval "cpu_${mode}_$v=\${best%% *}"
+		say "sqlite3 $v $mode: CPU ${best%% *} s, wall ${best#* } s;" \
+		    "prints $(cat "$run/ins.out")"
 	done
-	eval "best_$v=$best"
-	say "sqlite3 $v: $(printf '%.2f' "$best") s; prints $(cat "$run/ins.$v")"
+	eval "ng=\$cpu_${mode}_ng dom=\$cpu_${mode}_dom"
+	say "sqlite3 $mode: mallocng CPU / domalloc CPU =" \
+	    "$(echo "$ng $dom" | awk '{ printf "%.2f", $1 / $2 }')"
 done
-say "ng/dom: $(echo "$best_ng $best_dom" | awk '{ printf "%.2f", $1 / $2 }')" \
-    "(musl's mallocng takes that many times domalloc's time)"
 exit $fail
