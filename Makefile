@@ -49,7 +49,10 @@ include share/mk/lib.mk
 include share/mk/prog.mk
 include share/mk/test.mk
 include share/mk/install.mk
+# Fragments of their own (read last; each says what it builds).
 include share/mk/deb.mk
+include share/mk/libc.mk
+include share/mk/musl.mk
 
 # Header dependencies written by the compiler (-MMD -MP).
 -include $(DM_ALL_OBJS:.o=.d)

@@ -10,6 +10,12 @@
  * /sys with open/read, never stdio, so nothing here allocates.  Locks are
  * futex(2) based.  Locking: pal_caps is written once by pal_init() under
  * the allocator's init lock and only read afterwards.
+ *
+ * Only calls that glibc and musl both have are used (the musl build of
+ * share/mk/musl.mk compiles this file against musl's headers): the secure
+ * environment test is getauxval(AT_SECURE) rather than glibc's
+ * secure_getenv, and the futex constants have a fallback for a libc
+ * installation without the kernel's <linux/futex.h>.
  */
 #include <sys/auxv.h>
 #include <sys/mman.h>
@@ -25,7 +31,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#if __has_include(<linux/futex.h>)
 #include <linux/futex.h>
+#else
+#define	FUTEX_WAIT_PRIVATE	128	/* FUTEX_WAIT | FUTEX_PRIVATE_FLAG */
+#define	FUTEX_WAKE_PRIVATE	129	/* FUTEX_WAKE | FUTEX_PRIVATE_FLAG */
+#endif
 
 #include "pal.h"
 
@@ -389,7 +400,10 @@ pal_write_err(const char *s, size_t len)
 const char *
 pal_getenv(const char *name)
 {
-	return (secure_getenv(name));
+	/* What secure_getenv does, without needing glibc for it. */
+	if (getauxval(AT_SECURE) != 0)
+		return (NULL);
+	return (getenv(name));
 }
 
 ssize_t

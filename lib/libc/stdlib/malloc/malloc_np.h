@@ -81,10 +81,11 @@ extern const char	*malloc_conf;
 extern void		(*malloc_message)(void *, const char *);
 
 /*
- * glibc's <malloc.h> declares it with a pointer to non-const; so does
- * this header on glibc, so that a program can include both.
+ * glibc's <malloc.h> declares it with a pointer to non-const, and so does
+ * musl's (which defines no macro to test for); so does this header on
+ * Linux, so that a program can include both.
  */
-#if defined(__GLIBC__)
+#if defined(__GLIBC__) || defined(__linux__)
 size_t	malloc_usable_size(void *);
 #else
 size_t	malloc_usable_size(const void *);

@@ -1,0 +1,104 @@
+#! /usr/bin/env atf-sh
+# SPDX-License-Identifier: BSD-2-Clause
+#
+# musl_test: the part of the musl suite (`make test-musl') that `make
+# test' runs, so the musl build keeps working (share/mk/musl.mk builds the
+# programs first: the musl-smoke prerequisite of test).
+#
+# libc_a checks musl's libc.a as built: its malloc member is domalloc's
+# one object, whose global names are all in Symbol.musl.map and include
+# musl's entry points, and no member of musl's own mallocng is there.
+# musl_programs runs every test case of the ATF programs named in
+# $smoke (allocation, misuse, ctl, threads, thread exit, fork), compiled
+# by musl-gcc -static, one by one with a time limit, and fails unless
+# each passes (or skips, saying why).  Nothing is shared between cases.
+
+smoke="malloc_test free_test double_free_test thread_exit_test fork_test
+    ctl/mallctl_test"
+
+setup()
+{
+	atf_config_has top || atf_fail "configuration variable top is not set"
+	atf_config_has objdir ||
+	    atf_fail "configuration variable objdir is not set"
+	top=$(atf_config_get top)
+	objdir=$(atf_config_get objdir)
+	musl=$objdir/musl
+}
+
+atf_test_case libc_a
+libc_a_head()
+{
+	atf_set descr "musl's libc.a holds domalloc as its malloc: one" \
+	    "object, only Symbol.musl.map names global, no mallocng"
+	atf_set require.progs nm ar
+}
+libc_a_body()
+{
+	setup
+	a=$musl/root/lib/libc.a
+	[ -f "$a" ] || atf_fail "$a was not built (make libc-musl)"
+	ar t "$a" > members
+	grep -qx 'domalloc\.l\{0,1\}o' members ||
+	    atf_fail "no domalloc object in $a"
+	# mallocng's objects all define or use its __malloc_context.
+	if nm "$a" 2>/dev/null | grep -q ' __malloc_context$'; then
+		atf_fail "$a holds mallocng"
+	fi
+	sed -n 's/^[[:space:]]*\([A-Za-z_][A-Za-z0-9_]*\);[[:space:]]*$/\1/p' \
+	    "$top/lib/libc/stdlib/malloc/Symbol.musl.map" | sort -u > allowed
+	m=$(grep -x 'domalloc\.l\{0,1\}o' members | head -n 1)
+	ar p "$a" "$m" > dm.o
+	nm -g --defined-only dm.o | awk 'NF == 3 { print $3 }' |
+	    sort -u > names
+	comm -23 names allowed > extra
+	[ ! -s extra ] || { cat extra; atf_fail "names outside the map"; }
+	for n in __libc_malloc_impl __libc_free __libc_realloc \
+	    __malloc_atfork __malloc_donate aligned_alloc mallctl; do
+		grep -qx "$n" names || atf_fail "domalloc does not define $n"
+	done
+}
+
+atf_test_case musl_programs
+musl_programs_head()
+{
+	atf_set descr "the musl-built ATF programs of the smoke list pass" \
+	    "every test case"
+	atf_set timeout 900
+}
+musl_programs_body()
+{
+	setup
+	t=$musl/t/tests/lib/libc/stdlib/malloc
+	n=0
+	bad=
+	for p in $smoke; do
+		prog=$t/$p
+		[ -x "$prog" ] || atf_fail "$prog was not built (make test-musl)"
+		file "$prog" 2>/dev/null | grep -q 'statically linked' ||
+		    atf_fail "$prog is not a static program"
+		cases=$("$prog" -l | sed -n 's/^ident: //p')
+		[ -n "$cases" ] || atf_fail "$prog lists no test cases"
+		for c in $cases; do
+			mkdir -p "work.$n" && rm -f "res.$n"
+			(cd "work.$n" && timeout 300 "$prog" -r "../res.$n" \
+			    -v objdir="$musl/t" -v top="$top" "$c" \
+			    > ../out.$n 2>&1)
+			r=$(head -n 1 "res.$n" 2>/dev/null)
+			case $r in
+			passed|skipped*|expected_*) ;;
+			*) bad="$bad $p:$c"
+			   echo "$p:$c: ${r:-no result}"; cat "out.$n" ;;
+			esac
+			n=$((n + 1))
+		done
+	done
+	echo "$n test cases run"
+	[ -z "$bad" ] || atf_fail "failed on musl:$bad"
+}
+
+atf_init_test_cases()
+{
+	atf_add_test_case libc_a
+	atf_add_test_case musl_programs
+}
