@@ -137,6 +137,12 @@ $(MUSL_STAMP): $(MUSL_DIR)/configure.stamp $(MUSL_DM_OBJ)
 	$(Q)$(MUSL_MAKE) -s -j2 -C $(MUSL_BUILD) install > \
 	    $(MUSL_BUILD)/make.log 2>&1 || { tail -n 30 \
 	    $(MUSL_BUILD)/make.log; exit 1; }
+	@# Static programs get a PT_GNU_EH_FRAME header, as gcc gives
+	@# dynamic ones: the heap profiler's unwinder finds its tables
+	@# through it (libc_musl.c: _dl_find_object).
+	$(Q)sed -i '/^\*link:$$/{n;s/-nostdlib/-nostdlib --eh-frame-hdr/;}' \
+	    $(MUSL_ROOT)/lib/musl-gcc.specs
+	@grep -q -- '--eh-frame-hdr' $(MUSL_ROOT)/lib/musl-gcc.specs
 	@touch $@
 
 # ---------------------------------------------------------------------
@@ -288,13 +294,16 @@ MUSL_TEST_CFLAGS =	-std=c11 -D_GNU_SOURCE $(WARNS) -Wno-unused-parameter \
 MUSL_TEST_PROGS :=	$(addprefix $(MUSL_T)/,$(MUSL_ATF_TESTS) \
 			$(MUSL_TEST_HELPERS))
 
+# prof_sites for musl_test:prof_jeprof (heap profiling on musl).
+MUSL_SMOKE_PROGS :=	$(MUSL_MT)/prof/prof_sites
+
 .PHONY: test-musl musl-smoke
 test-musl: $(MUSL_TEST_PROGS) $(MUSL_T)/tests/Kyuafile
 	+@MAKE=make OBJDIR='$(MUSL_T)' KYUA='$(KYUA)' \
 	    KYUA_TEST_SUITE=domalloc KYUA_PARALLELISM='$(KYUA_PARALLELISM)' \
 	    KYUA_FLAGS='$(KYUA_FLAGS)' TESTS='$(TESTS)' \
 	    $(SHELL) share/mk/runtests.sh 0
-musl-smoke: $(addprefix $(MUSL_T)/,$(MUSL_SMOKE_TESTS))
+musl-smoke: $(addprefix $(MUSL_T)/,$(MUSL_SMOKE_TESTS) $(MUSL_SMOKE_PROGS))
 test: musl-smoke
 
 # Built with musl-gcc; it does not contain the allocator, so a new

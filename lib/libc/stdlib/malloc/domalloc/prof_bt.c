@@ -19,7 +19,12 @@
  * before constructors run (the C library's own start-up) are therefore
  * sampled with one pseudo frame, prof_before_constructors, until this
  * file's constructor (which runs after the runtime's) says the unwinder
- * is ready.  Sampling itself starts with the first allocation.
+ * is ready.  Sampling itself starts with the first allocation.  That
+ * constructor also asks libgcc whether it can find the unwind tables of
+ * this very file (_Unwind_Find_FDE): where it cannot (a static program
+ * linked without --eh-frame-hdr and without frame registration, as some
+ * musl-gcc setups), unwinding would abort, so samples keep one pseudo
+ * frame, prof_no_unwind_tables, for the life of the process.
  *
  * The allocator's own frames are cut off: the frames up to the outermost
  * one (within the first PROF_BT_SKIP) whose function is one of the entry
@@ -56,17 +61,35 @@ void	*alloc_generic(size_t, size_t, unsigned, struct arena *);
 void	*alloc_realloc(void *, size_t, size_t, unsigned, struct arena *,
 	    const char *);
 extern const void *const allocx_prof_fns[];
+/* A libc's own entry points around ours (musl's glue), if linked. */
+extern void *__libc_malloc_impl(size_t) __attribute__((weak));
+extern void *__libc_realloc(void *, size_t) __attribute__((weak));
 
 #define	PROF_BT_SKIP	24	/* allocator frames looked at, at most */
 #define	PROF_BT_NFNS	40
 
 static uintptr_t	prof_bt_fns[PROF_BT_NFNS];
 static unsigned		prof_bt_nfns;
-static bool		prof_bt_ready;
+/* 0: before constructors, 1: unwinding works, 2: no unwind tables. */
+static int		prof_bt_state;
 
-/* The pseudo frame of samples taken before constructors ran. */
+/* libgcc's lookup of an address's unwind table entry (unwind-dw2-fde.h). */
+struct dwarf_eh_bases {
+	void	*tbase;
+	void	*dbase;
+	void	*func;
+};
+const void *_Unwind_Find_FDE(void *, struct dwarf_eh_bases *);
+
+/* The pseudo frames of samples taken without a backtrace. */
 void __attribute__((noinline, used))
 prof_before_constructors(void)
+{
+	__asm__ volatile("" ::: "memory");
+}
+
+void __attribute__((noinline, used))
+prof_no_unwind_tables(void)
 {
 	__asm__ volatile("" ::: "memory");
 }
@@ -74,7 +97,10 @@ prof_before_constructors(void)
 __attribute__((constructor)) static void
 prof_bt_constructor(void)
 {
-	prof_bt_ready = true;
+	struct dwarf_eh_bases bases;
+
+	prof_bt_state = _Unwind_Find_FDE((char *)(uintptr_t)prof_bt_capture +
+	    1, &bases) != NULL ? 1 : 2;
 }
 
 static void
@@ -108,6 +134,8 @@ prof_bt_boot(void)
 	prof_bt_add((const void *)alloc_realloc);
 	prof_bt_add((const void *)prof_alloc);
 	prof_bt_add((const void *)prof_bt_capture);
+	prof_bt_add((const void *)__libc_malloc_impl);
+	prof_bt_add((const void *)__libc_realloc);
 	for (i = 0; allocx_prof_fns[i] != NULL; i++)
 		prof_bt_add(allocx_prof_fns[i]);
 }
@@ -156,8 +184,10 @@ prof_bt_capture(uintptr_t *frames, unsigned max)
 	struct prof_bt_walk w;
 	unsigned i, n;
 
-	if (!prof_bt_ready || max == 0) {
-		frames[0] = (uintptr_t)prof_before_constructors + 1;
+	if (prof_bt_state != 1 || max == 0) {
+		frames[0] = prof_bt_state == 0 ?
+		    (uintptr_t)prof_before_constructors + 1 :
+		    (uintptr_t)prof_no_unwind_tables + 1;
 		return (1);
 	}
 	w.frames = buf;

@@ -11,7 +11,11 @@
 # musl_programs runs every test case of the ATF programs named in
 # $smoke (allocation, misuse, ctl, threads, thread exit, fork), compiled
 # by musl-gcc -static, one by one with a time limit, and fails unless
-# each passes (or skips, saying why).  Nothing is shared between cases.
+# each passes (or skips, saying why).  prof_jeprof runs prof_sites built
+# by musl-gcc -static under prof:true and checks jeprof's attribution, as
+# prof/prof_sh_test does for the glibc builds: heap profiling, unwinder
+# included, works in a static musl program.  Nothing is shared between
+# cases.
 
 smoke="malloc_test free_test double_free_test thread_exit_test fork_test
     ctl/mallctl_test"
@@ -97,8 +101,40 @@ musl_programs_body()
 	[ -z "$bad" ] || atf_fail "failed on musl:$bad"
 }
 
+atf_test_case prof_jeprof
+prof_jeprof_head()
+{
+	atf_set descr "heap profiling in a static musl program: jeprof" \
+	    "attributes three 128 MiB sites within 10%"
+	atf_set timeout 300
+}
+prof_jeprof_body()
+{
+	setup
+	prog=$musl/t/tests/lib/libc/stdlib/malloc/prof/prof_sites
+	[ -x "$prog" ] || atf_fail "$prog was not built (make musl-smoke)"
+	command -v jeprof >/dev/null 2>&1 ||
+	    atf_fail "jeprof is not installed (make deps installs it)"
+	mkdir out
+	MALLOC_CONF="prof:true,lg_prof_sample:16,prof_final:true,prof_prefix:$PWD/out/p" \
+	    "$prog" >run.out 2>run.err || atf_fail "prof_sites failed:" \
+	    "$(head -c 300 run.err)"
+	heap=$(ls out/p.*.f.heap 2>/dev/null | head -n 1)
+	[ -s "$heap" ] || atf_fail "no final dump: $(ls out)"
+	jeprof --text "$prog" "$heap" >jeprof.out 2>jeprof.err ||
+	    atf_fail "jeprof failed: $(head -c 300 jeprof.err)"
+	awk '$6 ~ /^site_(small|mid|big)$/ {
+		n++
+		if ($4 < 128 * 0.9 || $4 > 128 * 1.1) {
+			printf "%s: %s MiB\n", $6, $4; bad = 1
+		}
+	    } END { if (n != 3) { print n " sites"; bad = 1 }; exit bad }' \
+	    jeprof.out >check.out || atf_fail "$(tr '\n' ' ' <check.out)"
+}
+
 atf_init_test_cases()
 {
 	atf_add_test_case libc_a
 	atf_add_test_case musl_programs
+	atf_add_test_case prof_jeprof
 }
