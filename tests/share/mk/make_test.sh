@@ -196,8 +196,33 @@ deps_per_goal_body()
 	    domalloc-no-such-package
 }
 
+atf_test_case help
+help_head()
+{
+	atf_set descr "make help names every goal a user runs and the" \
+	    "variables README and the manual tell them to set"
+}
+help_body()
+{
+	make_setup
+	atf_check -s exit:0 -o save:help.out -e empty \
+	    make -s -C "$top" DEPS=no help
+	for t in all test check test-build run bench bench-quick bench-thp \
+	    fuzz numa-vm install uninstall deb deps deps-list clean \
+	    libc-musl musl-progs test-musl; do
+		grep -Eq "^  ([a-z-]+, )?$t[ ,]" help.out ||
+		    atf_fail "make help does not list the goal $t"
+	done
+	for v in CC CFLAGS V=1 TESTS KYUA_FLAGS BENCH_FLAGS FUZZ_SECONDS \
+	    DEPS=no DESTDIR PREFIX; do
+		grep -q "$v" help.out ||
+		    atf_fail "make help does not name the variable $v"
+	done
+}
+
 atf_init_test_cases()
 {
+	atf_add_test_case help
 	atf_add_test_case noop
 	atf_add_test_case dry_run
 	atf_add_test_case summary_last
