@@ -101,6 +101,51 @@ static_archive_jeprof_body()
 	jeprof_sites "$dir/prof_sites_a" "$heap"
 }
 
+atf_test_case jeprof_outputs
+jeprof_outputs_head()
+{
+	atf_set descr "jeprof --collapsed, --svg and --base (the difference" \
+	    "of two dumps) read domalloc's dumps"
+	atf_set timeout 300
+}
+jeprof_outputs_body()
+{
+	prof_setup
+	command -v dot >/dev/null 2>&1 ||
+	    atf_fail "dot is not installed (graphviz; make deps installs it)"
+	# Two interval dumps while the sites grow: the later minus the
+	# earlier holds only what was allocated in between.
+	mkdir -p out
+	MALLOC_CONF="$conf,lg_prof_interval:26,prof_prefix:$PWD/out/p" \
+	    "$dir/prof_sites_a" >run.out 2>run.err ||
+	    atf_fail "prof_sites_a failed: $(head -c 300 run.err)"
+	heap=$(ls out/p.*.f.heap | head -n 1)
+	jeprof --collapsed "$dir/prof_sites_a" "$heap" >coll.out \
+	    2>jeprof.err || atf_fail "jeprof --collapsed failed"
+	for s in site_small site_mid site_big; do
+		# (hold, inlined into the sites, may follow as the leaf.)
+		grep -Eq ";main[^;]*;$s(<[0-9a-f]*>)?(;[^ ]*)? [0-9]+$" \
+		    coll.out || atf_fail "--collapsed has no main;$s stack:" \
+		    "$(head -c 300 coll.out | tr '\n' '|')"
+	done
+	jeprof --svg "$dir/prof_sites_a" "$heap" >prof.svg 2>jeprof.err ||
+	    atf_fail "jeprof --svg failed: $(head -c 300 jeprof.err)"
+	grep -q '<svg' prof.svg && grep -q site_big prof.svg ||
+	    atf_fail "--svg wrote no graph of site_big"
+	first=$(ls out/p.*.i*.heap | sort -t. -k3,3n | head -n 1)
+	[ -s "$first" ] || atf_fail "no interval dump: $(ls out)"
+	jeprof --text --base="$first" "$dir/prof_sites_a" "$heap" \
+	    >base.out 2>jeprof.err || atf_fail "jeprof --base failed"
+	# site_small ran first (128 MiB > 2^26 bytes: it is in the first
+	# interval dump at least in part), site_big last (not at all).
+	big=$(awk '$6 == "site_big" { print $4 }' base.out)
+	small=$(awk '$6 == "site_small" { print $4 }' base.out)
+	awk -v b="${big:-0}" -v s="${small:-0}" 'BEGIN {
+		exit !(b > 128 * 0.9 && b < 128 * 1.1 && s < 128 * 0.9) }' ||
+	    atf_fail "--base: site_big ${big:-none} MiB (want 128)," \
+	    "site_small ${small:-none} MiB (want less than in full)"
+}
+
 atf_test_case preload_jeprof
 preload_jeprof_head()
 {
@@ -208,6 +253,7 @@ python3_sites_body()
 atf_init_test_cases()
 {
 	atf_add_test_case static_archive_jeprof
+	atf_add_test_case jeprof_outputs
 	atf_add_test_case preload_jeprof
 	atf_add_test_case full_static_jeprof
 	atf_add_test_case pprof_proto
