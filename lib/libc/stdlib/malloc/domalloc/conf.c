@@ -52,6 +52,7 @@ bool		opt_background_thread_set = false;
 size_t		opt_max_background_threads = 4;
 unsigned	opt_percpu_arena = PERCPU_ARENA_DISABLED;
 bool		opt_utrace = false;
+unsigned	opt_lg_page = 0;	/* 0: the kernel's (geom.h) */
 
 const char *const conf_junk_names[] = { "false", "alloc", "free", "true",
 	NULL };
@@ -143,6 +144,7 @@ static const struct conf_opt conf_opts[] = {
 	{ "percpu_arena", CT_ENUM, &opt_percpu_arena, 0, 0,
 	    conf_percpu_arena_names, 0, 0 },
 	{ "utrace", CT_BOOL, &opt_utrace, 0, 0, NULL, 0, 0 },
+	{ "lg_page", CT_UINT, &opt_lg_page, 12, 16, NULL, 0, 0 },
 };
 
 #define	CONF_NOPTS	(sizeof(conf_opts) / sizeof(conf_opts[0]))

@@ -228,6 +228,7 @@ const struct ctl_node ctl_opt_children[] = {
 	CTL_LEAF_DATA("dss", ctl_opt_enum, &ctl_enum_dss),
 	CTL_LEAF_DATA("hugify_delay_ms", ctl_opt_i64, &opt_hugify_delay_ms),
 	CTL_LEAF_DATA("junk", ctl_opt_enum, &ctl_enum_junk),
+	CTL_LEAF_DATA("lg_page", ctl_opt_unsigned, &opt_lg_page),
 	CTL_LEAF_DATA("lg_tcache_nslots_mul", ctl_opt_i64,
 	    &opt_lg_tcache_nslots_mul),
 	CTL_LEAF_DATA("max_background_threads", ctl_opt_size,

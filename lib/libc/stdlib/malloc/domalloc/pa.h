@@ -67,6 +67,7 @@
 
 #include "decay.h"
 #include "mutex.h"
+#include "geom.h"
 #include "sp.h"
 
 /*
@@ -77,7 +78,13 @@
  * doubling up to a superpage.
  */
 #define	PA_RUNB_EXACT	32
-#define	PA_NRUNB	48
+/*
+ * The bucket of a run of 2^L pages is 4 L + 11 (pa.c), so the longest
+ * run of the largest superpage (geom.h) needs this many.
+ */
+#define	PA_NRUNB	(4 * GEOM_LG_SP_NPAGES_MAX + 12)
+_Static_assert(PA_RUNB_EXACT == 32 && PA_NRUNB >= 4 * 9 + 12,
+    "the run buckets cover a superpage of 512 pages and more");
 
 #define	PA_NFREEB	112	/* buckets by span length */
 

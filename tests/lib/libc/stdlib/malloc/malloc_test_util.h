@@ -75,6 +75,24 @@ int	 __posix_memalign(void **, size_t, size_t);
 #define	MT_SMALL_MAX	((size_t)14336)
 #define	MT_LARGE_MAX	((size_t)1835008)	/* 1.75 MiB */
 
+#ifdef MT_HAVE_MALLOC_NP
+/*
+ * The lg_page option in force (0: none, the kernel's page; geom.h): a
+ * larger page brings a superpage of 2^(2 lg - 3) bytes, 32 MiB or 512 MiB,
+ * on this 4 KiB machine.
+ */
+static inline unsigned
+mt_lg_page_forced(void)
+{
+	unsigned lg = 0;
+	size_t len = sizeof(lg);
+
+	if (mallctl("opt.lg_page", &lg, &len, NULL, 0) != 0)
+		return (0);
+	return (lg);
+}
+#endif
+
 /* Monotonic time in seconds. */
 static inline double
 mt_now(void)

@@ -99,6 +99,7 @@ static struct leaf_type types[] = {
 	{ "opt.dss", P, A_R, false },
 	{ "opt.hugify_delay_ms", Z, A_R, false },
 	{ "opt.junk", P, A_R, false },
+	{ "opt.lg_page", U, A_R, false },
 	{ "opt.lg_tcache_nslots_mul", Z, A_R, false },
 	{ "opt.max_background_threads", Z, A_R, false },
 	{ "opt.metadata_thp", P, A_R, false },

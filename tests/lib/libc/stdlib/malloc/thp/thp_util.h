@@ -18,8 +18,26 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <malloc_np.h>
+
 #define	MIB	((size_t)1 << 20)
 #define	SUPERPAGE_SZ	((size_t)2 << 20)
+
+/*
+ * domalloc's superpage: 2 MiB, or the larger one a forced lg_page brings
+ * (2^(2 lg - 3) bytes, geom.h); 0 lg from opt.lg_page means none forced.
+ */
+static inline size_t
+thp_superpage(unsigned *lgp)
+{
+	unsigned lg = 0;
+	size_t len = sizeof(lg);
+
+	if (mallctl("opt.lg_page", &lg, &len, NULL, 0) != 0)
+		lg = 0;
+	*lgp = lg;
+	return (lg > 12 ? (size_t)1 << (2 * lg - 3) : SUPERPAGE_SZ);
+}
 
 static char thp_buf[1 << 22];
 
