@@ -111,6 +111,12 @@ geom_boot(void)
 		    "is not a power of two", pal_caps.page_size);
 	lg_kernel = util_lg_floor(pal_caps.page_size);
 	lg_page = opt_lg_page != 0 ? opt_lg_page : lg_kernel;
+	if (lg_page < lg_kernel) {
+		/* A page below the kernel's cannot be had: refused. */
+		msg_warn("MALLOC_CONF: lg_page:%u is below the kernel's page "
+		    "of %zu bytes, which is used", lg_page, pal_caps.page_size);
+		lg_page = lg_kernel;
+	}
 	why = geom_compute(&geom, lg_page, lg_kernel, pal_superpage_kernel());
 	if (why != NULL)
 		msg_fatal("unsupported geometry: %s (page %zu bytes, lg_page "

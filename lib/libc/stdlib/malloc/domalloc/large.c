@@ -51,6 +51,12 @@ large_alloc(struct arena *arena, size_t usize, size_t align, bool zero)
 			memset(p, 0, usize);
 	} else {
 		npages = large_npages(usize);
+		/*
+		 * From 2 MiB on, 2 MiB aligned as a huge span would be with
+		 * 2 MiB superpages (domalloc(3)), in a larger superpage too.
+		 */
+		if (ind >= SC_HUGE_IND && align < GEOM_AMAP)
+			align = GEOM_AMAP;
 		sp = pa_run_alloc(&arena->pa, npages,
 		    align > PAGE ? align >> LG_PAGE : 1, &pidx, &dirty);
 		if (sp == NULL)

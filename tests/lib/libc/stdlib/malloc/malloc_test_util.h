@@ -93,6 +93,20 @@ mt_lg_page_forced(void)
 }
 #endif
 
+#ifdef MT_HAVE_MALLOC_NP
+/*
+ * domalloc's superpage: 2 MiB here, unless lg_page brings a larger one;
+ * allocations from there on are huge spans of their own.
+ */
+static inline size_t
+mt_superpage(void)
+{
+	unsigned lg = mt_lg_page_forced();
+
+	return (lg > 12 ? (size_t)1 << (2 * lg - 3) : 2 * MT_MIB);
+}
+#endif
+
 /* Monotonic time in seconds. */
 static inline double
 mt_now(void)
