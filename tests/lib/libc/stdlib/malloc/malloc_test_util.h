@@ -95,6 +95,21 @@ mt_lg_page_forced(void)
 
 #ifdef MT_HAVE_MALLOC_NP
 /*
+ * Skip a test whose address space budget is set for 2 MiB superpages when
+ * lg_page brings larger ones (whole superpages are mapped and kept).
+ */
+static inline void
+mt_need_2m_superpages(void)
+{
+	unsigned lg = mt_lg_page_forced();
+
+	if (lg > 12)
+		atf_tc_skip("lg_page:%u brings superpages of %zu MiB; this "
+		    "test's address space budget is set for 2 MiB ones", lg,
+		    ((size_t)1 << (2 * lg - 3)) >> 20);
+}
+
+/*
  * domalloc's superpage: 2 MiB here, unless lg_page brings a larger one;
  * allocations from there on are huge spans of their own.
  */

@@ -84,9 +84,9 @@ ATF_TC_BODY(page_map_classes, tc)
 	e = sp_pmap_of(sp, p)->e;
 	ATF_CHECK_EQ(sc_size[PMAP_CLASS(e)], 112);
 	free(p);
-	p = malloc(64 * 1024);
+	p = malloc(256 * 1024);		/* 4 pages or more */
 	sp = amap_lookup(p);
-	ATF_CHECK_EQ(sc_size[PMAP_CLASS(sp_pmap_of(sp, p)->e)], 64 * 1024);
+	ATF_CHECK_EQ(sc_size[PMAP_CLASS(sp_pmap_of(sp, p)->e)], 256 * 1024);
 	/* Inner pages of a large run send free to the slow path. */
 	ATF_CHECK_EQ(sp_pmap_of(sp, p + PAGE)->e, PMAP_SLOW);
 	free(p);

@@ -116,7 +116,8 @@ ATF_TC_BODY(divisibility32, tc)
 		m = sc_magic32(i);
 		pe = pmap_ent(i, 0, 0, start);
 		ATF_REQUIRE_EQ(PMAP_CLASS(pe.e), (int)i);
-		for (off = 0; off < (1u << 16) + PAGE; off++) {
+		/* free's offsets are below GEOM_PMAP + SC_SMALL_MAX (sp.h). */
+		for (off = 0; off < (1u << 16) + GEOM_PMAP; off++) {
 			x = (uint32_t)(start + off) * m + pe.k;
 			ATF_REQUIRE_EQ_MSG(x < m, off % sc_size[i] == 0,
 			    "class %u offset %u", i, off);

@@ -133,6 +133,7 @@ ATF_TC_BODY(burst_returns_when_idle, tc)
 {
 	size_t base, peak, after, n, i;
 
+	thp_need_small_superpages();
 	free(malloc(1));
 	base = thp_rss();
 	for (n = 0; n < 4096; n++) {

@@ -39,6 +39,23 @@ thp_superpage(unsigned *lgp)
 	return (lg > 12 ? (size_t)1 << (2 * lg - 3) : SUPERPAGE_SZ);
 }
 
+/*
+ * The huge page tests measure memory by the 2 MiB huge page over time
+ * and sizes set for 2 MiB superpages; with the 512 MiB superpages of
+ * lg_page:16 (one superpage is more than their whole heap) they skip.
+ */
+static inline void
+thp_need_small_superpages(void)
+{
+	unsigned lg;
+	size_t sp = thp_superpage(&lg);
+
+	if (sp > ((size_t)32 << 20))
+		atf_tc_skip("lg_page:%u: superpages of %zu MiB, larger than "
+		    "this test's heap; it is set for 2 MiB superpages", lg,
+		    sp >> 20);
+}
+
 static char thp_buf[1 << 22];
 
 static inline size_t
