@@ -11,7 +11,8 @@
 
 #include "pal.h"
 
-#define	PAL_HPAGE_PMD_SIZE	"/sys/kernel/mm/transparent_hugepage/hpage_pmd_size"
+#define	PAL_HPAGE_PMD_SIZE						\
+	"/sys/kernel/mm/transparent_hugepage/hpage_pmd_size"
 
 size_t
 pal_superpage_kernel(void)

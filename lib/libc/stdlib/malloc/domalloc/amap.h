@@ -6,8 +6,9 @@
  * A two-level radix tree over the user address space (ARCH_LG_VADDR
  * bits) with one entry per GEOM_AMAP (2 MiB, the smallest superpage):
  * a larger superpage has geom.amap_per_sp entries, all pointing at its
- * descriptor, so a lookup shifts by a constant (geom.h).  Root slots always point at a leaf:
- * the shared zero leaf until a real one is installed, so a lookup is two
+ * descriptor, so a lookup shifts by a constant (geom.h).  Root slots
+ * always point at a leaf: the shared zero leaf until a real one is
+ * installed, so a lookup is two
  * dependent loads and never a NULL test on the root.  A NULL result
  * means the address was never handed out by domalloc, which is how
  * free() recognises foreign pointers.

@@ -647,7 +647,8 @@ pa_run_alloc_locked(struct pa *pa, size_t npages, size_t align_pages,
 			pa->stats.ndirty += sp->nsdirty;
 		} else if (nd != 0) {
 			/* Which pages are resident is not known: all may be. */
-			memset(sp->dirtymap, 0xff, SP_NWORDS * sizeof(uint64_t));
+			memset(sp->dirtymap, 0xff,
+			    SP_NWORDS * sizeof(uint64_t));
 			sp->nsdirty = SP_NPAGES;
 			pa->stats.ndirty += SP_NPAGES;
 		} else {

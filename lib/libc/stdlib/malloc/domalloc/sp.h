@@ -142,7 +142,7 @@ struct sp {
 	uint64_t		*dirtymap;
 	uint64_t		*purging;	/* purge in flight */
 	struct slab		**slab;
-	uint8_t			*rclass;	/* class of a run starting here */
+	uint8_t			*rclass;	/* class of a run here */
 	/* Per GEOM_PMAP bytes: geom.npmap entries (hot). */
 	struct pmap_ent		pmap[];
 };
