@@ -116,6 +116,15 @@ int		 pal_node_of(const void *addr);
 void		 pal_simulate_topology(unsigned nnodes, unsigned ncpus,
 		    const uint8_t *cpu_node);
 
+/*
+ * Geometry (sys/<os>/pal_<os>_geom.c).  The kernel's transparent huge page
+ * size in bytes, as the kernel states it, or 0 when it does not (no THP,
+ * or no way to ask): the core then takes the architecture's default
+ * (ARCH_LG_SUPERPAGE_OF, arch.h).  pal_caps.page_size is the kernel's
+ * base page.  May read a file; does not allocate; call after pal_init().
+ */
+size_t		 pal_superpage_kernel(void);
+
 /* Read a small text file into buf (NUL-terminated); -1 on error. */
 ssize_t		 pal_read_file(const char *path, char *buf, size_t len);
 

@@ -4,6 +4,10 @@
 #   ATF_TESTS_SH	atf-sh scripts: tests/d/n.sh is installed as the
 #			executable obj/tests/d/n, its first line replaced by
 #			a #! line naming atf-sh
+#   ATF_TESTS_GEN	test programs whose files a fragment makes itself,
+#			in a target of TEST_ALSO (tests/d/n is the file
+#			obj/tests/d/n): listed in the Kyuafile like the rest
+#   TEST_ALSO		targets `make test' builds besides test-build (after it)
 #   TEST_METADATA.<name> kyua metadata for one test program, as words
 #			key=value (timeout=300 is_exclusive=true
 #			required_programs="nm objdump"); <name> is the path
@@ -38,7 +42,7 @@ TESTS ?=
 
 DM_SH_TESTS :=		$(addprefix $(OBJDIR)/,$(call dm_uniq,$(ATF_TESTS_SH)))
 DM_ATF_TESTS :=		$(call dm_uniq,$(ATF_TESTS_C) $(ATF_TESTS_C_WHITEBOX) \
-			$(DM_ATF_DEBUG_TWINS) $(ATF_TESTS_SH))
+			$(DM_ATF_DEBUG_TWINS) $(ATF_TESTS_SH) $(ATF_TESTS_GEN))
 DM_KYUA_MANIFEST :=	$(OBJDIR)/tests/.kyuafiles
 DM_KYUAFILE :=		$(OBJDIR)/tests/Kyuafile
 
@@ -91,7 +95,8 @@ test:
 	    "share/mk/runtests.sh: kyua on $(OBJDIR)/tests/Kyuafile"
 else
 test: $(filter all test-build,$(MAKECMDGOALS)) | deps
-	+@status=0; $(MAKE) --no-print-directory -k test-build || status=$$?; \
+	+@status=0; $(MAKE) --no-print-directory -k test-build $(TEST_ALSO) || \
+	    status=$$?; \
 	MAKE='$(MAKE)' OBJDIR='$(OBJDIR)' KYUA='$(KYUA)' \
 	OUTPUTS='$(DM_LIBS) $(filter-out $(addprefix $(OBJDIR)/, \
 	    $(DM_ATF_TESTS)),$(DM_C_OUTPUTS))' \

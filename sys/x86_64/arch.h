@@ -3,8 +3,8 @@
  *
  * arch.h (x86-64): compile-time facts about the architecture.
  *
- * The core sizes its tables from these constants; pal_init() checks at
- * run time that the kernel agrees (a 4 KiB base page and 2 MiB
+ * The page and superpage sizes are read at run time (geom.h); these are
+ * the defaults when the kernel does not say (a 4 KiB base page and 2 MiB
  * superpages on every x86-64 system).  No locking: constants only.
  */
 #ifndef ARCH_H
@@ -12,6 +12,11 @@
 
 #define	ARCH_LG_PAGE		12
 #define	ARCH_LG_SUPERPAGE	21
+/*
+ * The huge page of a kernel with pages of 2^lg bytes, when the kernel
+ * does not say (geom.c): always 2 MiB here.
+ */
+#define	ARCH_LG_SUPERPAGE_OF(lg)	21
 #define	ARCH_LG_VADDR		47	/* user virtual address bits */
 #define	ARCH_CACHELINE		64
 

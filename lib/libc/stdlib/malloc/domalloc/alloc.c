@@ -184,10 +184,10 @@ alloc_lookup(const void *p, unsigned *ind, const char *fn)
 	default:
 		goto unallocated;
 	}
-	e = sp->pmap[sp_page(sp, p)].e;
+	e = sp_pmap_of(sp, p)->e;
 	if (e == 0)
 		goto unallocated;
-	if (PMAP_CLASS(e) < 0) {
+	if (sp_class_at(sp, p, e) < 0) {
 		/* A sampled object: its first page says so (prof.h). */
 		if ((e & PMAP_SAMPLED) && opt_prof &&
 		    ((uintptr_t)p & (PAGE - 1)) == 0) {
@@ -196,8 +196,12 @@ alloc_lookup(const void *p, unsigned *ind, const char *fn)
 		}
 		goto inner;
 	}
-	*ind = (unsigned)PMAP_CLASS(e);
-	off = (e >> 16) + (uint32_t)((uintptr_t)p & (PAGE - 1));
+	*ind = (unsigned)sp_class_at(sp, p, e);
+	if (*ind >= SC_HUGE_IND)
+		goto large;	/* a run that starts at p (sp.h) */
+	/* The offset in the slab: the granule's, then within it (sp.h). */
+	off = ((e >> 16) << GEOM_LG_PMAP) +
+	    (uint32_t)((uintptr_t)p & (GEOM_PMAP - 1));
 	if (!sc_divides(*ind, off))
 		goto inner;
 	if (*ind < SC_NBINS) {
@@ -213,6 +217,7 @@ alloc_lookup(const void *p, unsigned *ind, const char *fn)
 			    "free in its slab (double free, or never "
 			    "allocated)", fn, p);
 	}
+large:
 	if (mark_is_free(p))
 		alloc_freed(p, *ind, fn);
 	return (sp);
@@ -259,7 +264,7 @@ free_validated(void *p, struct sp *sp, unsigned ind, unsigned flags)
 		mark_free(p);
 	if ((flags & ALLOC_NOCACHE) == 0 && ind < tsd->tc.nhbins &&
 	    sp->kind == SP_RUNS) {
-		if (PMAP_WIN(sp->pmap[sp_page(sp, p)].e) != tsd->tc.win)
+		if (PMAP_WIN(sp_pmap_of(sp, p)->e) != tsd->tc.win)
 			tcache_remote(&tsd->tc, p);
 		else
 			tcache_dalloc_slow(&tsd->tc, ind, p);
@@ -372,7 +377,7 @@ free_sized_staged(void *p, size_t size)
 			return (false);
 		tsd->sp_last = sp;
 	}
-	pe = &sp->pmap[a >> LG_PAGE];
+	pe = &sp->pmap[a >> GEOM_LG_PMAP];
 	tb = (struct tbin *)((char *)tsd->tc.bins +
 	    TCACHE_BIN_OFF(pe->e, tsd->tc.nodexor));
 	if (tb != &tsd->tc.bins[sc_lut[(size + SC_QUANTUM - 1) >>

@@ -131,7 +131,11 @@ free_fast_impl(void *p, bool sized, size_t size, const char *fn)
 	uint32_t x;
 	size_t n;
 
-	/* a < SUPERPAGE also keeps the page index inside pmap[]. */
+	/*
+	 * a < SUPERPAGE also keeps the page map index inside pmap[]; the
+	 * run-time superpage is compared in memory and the index shift is
+	 * the constant granule (geom.h), so the geometry costs nothing here.
+	 */
 	sp = tsd->sp_last;
 	a = (uintptr_t)p - sp->addr;
 	if (unlikely(a >= SUPERPAGE)) {
@@ -140,7 +144,7 @@ free_fast_impl(void *p, bool sized, size_t size, const char *fn)
 			goto slow;
 		tsd->sp_last = sp;
 	}
-	pe = &sp->pmap[a >> LG_PAGE];
+	pe = &sp->pmap[a >> GEOM_LG_PMAP];
 	/*
 	 * Unused entries (0, PMAP_SLOW) and other nodes' objects land on
 	 * bins with max 0 and magic 0 (tcache.h).

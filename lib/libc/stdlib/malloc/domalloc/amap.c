@@ -15,7 +15,7 @@ amap_leaf_t *_Atomic	amap_root[AMAP_ROOT_N];
  * slot, so that the statistics do not count the rest as resident.
  * Updated with atomics (amap_set runs under different arenas' locks).
  */
-#define	AMAP_LEAF_PAGES	(sizeof(amap_leaf_t) / PAGE)
+#define	AMAP_LEAF_PAGES	(sizeof(amap_leaf_t) / GEOM_PMAP)
 static _Atomic uint64_t	amap_touched[AMAP_ROOT_N][AMAP_LEAF_PAGES / 64];
 static _Atomic size_t	amap_nleaves;
 static _Atomic size_t	amap_ntouched;
@@ -55,8 +55,8 @@ amap_leaf(uintptr_t a)
 static void
 amap_touch(uintptr_t a)
 {
-	size_t i = ((a >> LG_SUPERPAGE) & (AMAP_LEAF_N - 1)) *
-	    sizeof(struct sp *) / PAGE;
+	size_t i = ((a >> GEOM_LG_AMAP) & (AMAP_LEAF_N - 1)) *
+	    sizeof(struct sp *) / GEOM_PMAP;
 	uint64_t bit = (uint64_t)1 << (i & 63);
 	_Atomic uint64_t *w = &amap_touched[a >> AMAP_ROOT_SHIFT][i >> 6];
 
@@ -74,7 +74,7 @@ amap_untouched(void)
 	size_t t = atomic_load_explicit(&amap_ntouched, memory_order_relaxed);
 
 	return ((n * AMAP_LEAF_PAGES - DM_MIN(t, n * AMAP_LEAF_PAGES)) *
-	    PAGE);
+	    GEOM_PMAP);
 }
 
 bool
@@ -84,15 +84,16 @@ amap_set(uintptr_t addr, size_t nsp, struct sp *sp)
 	size_t i;
 	uintptr_t a;
 
+	nsp *= geom.amap_per_sp;
 	for (i = 0; i < nsp; i++) {
-		a = addr + (i << LG_SUPERPAGE);
+		a = addr + (i << GEOM_LG_AMAP);
 		if ((a >> AMAP_ROOT_SHIFT) >= AMAP_ROOT_N)
 			return (false);
 		leaf = amap_leaf(a);
 		if (leaf == NULL)
 			return (false);
 		atomic_store_explicit(
-		    &(*leaf)[(a >> LG_SUPERPAGE) & (AMAP_LEAF_N - 1)], sp,
+		    &(*leaf)[(a >> GEOM_LG_AMAP) & (AMAP_LEAF_N - 1)], sp,
 		    memory_order_release);
 		amap_touch(a);
 	}

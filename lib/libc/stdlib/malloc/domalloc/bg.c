@@ -18,13 +18,10 @@
 #define	BG_MIN_SLEEP_NS	((uint64_t)10 * 1000 * 1000)
 #define	BG_MAX_SLEEP_NS	((uint64_t)1000 * 1000 * 1000)
 
-enum { BG_OFF = 0, BG_STARTING, BG_RUNNING };
 
-static _Atomic int bg_state;		/* of the set of threads */
 static _Atomic bool bg_stop;		/* asks the threads to exit */
 static _Atomic unsigned bg_nrunning;	/* threads alive */
 static _Atomic unsigned bg_nt;		/* threads sharing the arenas */
-_Atomic bool bg_wanted;			/* a tick asked for a start */
 
 /* How many threads a start makes: the option, at most one per CPU. */
 static unsigned
@@ -88,7 +85,7 @@ bg_main(void *arg)
 		nanosleep(&ts, NULL);
 	}
 	if (atomic_fetch_sub(&bg_nrunning, 1) == 1)
-		atomic_store(&bg_state, BG_OFF);
+		atomic_store(&pa_bg_state, PA_BG_OFF);
 	return (NULL);
 }
 
@@ -98,10 +95,10 @@ bg_start(void)
 	pthread_attr_t attr;
 	pthread_t t;
 	unsigned k, nt;
-	int expect = BG_OFF;
+	int expect = PA_BG_OFF;
 
-	if (DOMALLOC_LIBC || !atomic_compare_exchange_strong(&bg_state,
-	    &expect, BG_STARTING))
+	if (DOMALLOC_LIBC || !atomic_compare_exchange_strong(&pa_bg_state,
+	    &expect, PA_BG_STARTING))
 		return;
 	/* pthread_create may allocate: no allocator lock is held here. */
 	nt = bg_nthreads();
@@ -118,7 +115,7 @@ bg_start(void)
 	}
 	/* If fewer could be made, those share all the arenas. */
 	atomic_store(&bg_nt, k);
-	atomic_store(&bg_state, k != 0 ? BG_RUNNING : BG_OFF);
+	atomic_store(&pa_bg_state, k != 0 ? PA_BG_RUNNING : PA_BG_OFF);
 	pthread_attr_destroy(&attr);
 }
 
@@ -130,22 +127,10 @@ bg_boot(void)
 }
 
 void
-bg_maybe_start(struct pa *pa)
-{
-	if (atomic_load_explicit(&bg_state, memory_order_relaxed) != BG_OFF)
-		return;
-	if (opt_background_thread ||
-	    (!opt_background_thread_set &&
-	    (pa->stats.ndirty * PAGE >= BG_AUTO_DIRTY ||
-	    pa->nhpend >= BG_AUTO_HPEND)))
-		atomic_store_explicit(&bg_wanted, true, memory_order_relaxed);
-}
-
-void
 bg_start_wanted(void)
 {
-	if (atomic_exchange(&bg_wanted, false) &&
-	    atomic_load(&bg_state) == BG_OFF)
+	if (atomic_exchange(&pa_bg_wanted, false) &&
+	    atomic_load(&pa_bg_state) == PA_BG_OFF)
 		bg_start();
 }
 
@@ -160,7 +145,8 @@ bg_set(bool on)
 		opt_background_thread = false;
 		atomic_store(&bg_stop, true);
 		/* Wait for them to go, so a later start cannot race. */
-		for (i = 0; i < 300 && atomic_load(&bg_state) != BG_OFF; i++)
+		for (i = 0; i < 300 &&
+		    atomic_load(&pa_bg_state) != PA_BG_OFF; i++)
 			nanosleep(&pause, NULL);
 		return (true);
 	}
@@ -173,7 +159,7 @@ bg_set(bool on)
 bool
 bg_running(void)
 {
-	return (atomic_load(&bg_state) == BG_RUNNING);
+	return (atomic_load(&pa_bg_state) == PA_BG_RUNNING);
 }
 
 unsigned
@@ -187,5 +173,5 @@ bg_postfork_child(void)
 {
 	/* The threads did not survive fork; start anew when needed. */
 	atomic_store(&bg_nrunning, 0);
-	atomic_store(&bg_state, BG_OFF);
+	atomic_store(&pa_bg_state, PA_BG_OFF);
 }

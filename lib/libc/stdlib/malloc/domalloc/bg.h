@@ -9,8 +9,8 @@
  * arenas and purge on the decay schedule: opt.max_background_threads of
  * them, at most one per CPU and BG_MAX_THREADS, thread k of n taking the
  * arenas whose index is k modulo n.  When the option is not given at all,
- * they are started on demand, the first time an arena holds BG_AUTO_DIRTY
- * bytes of dirty pages or BG_AUTO_HPEND superpages waiting out
+ * they are started on demand, the first time an arena holds PA_BG_DIRTY
+ * bytes of dirty pages or PA_BG_HPEND superpages waiting out
  * opt.hugify_delay_ms (hpage.h), so that small programs never get any,
  * programs that free a lot return memory on time even when they go idle,
  * and a big heap is hugified off the program's threads: the threads also
@@ -18,7 +18,8 @@
  * build (DOMALLOC_LIBC) never starts any, as FreeBSD's libc malloc does
  * not.
  * A start on demand is only asked for where the decay tick sees the need
- * (bg_wanted): the tick runs inside cache flushes and refills, and
+ * (pa_bg_wanted, a flag the page allocator sets without calling up here,
+ * pa.h): the tick runs inside cache flushes and refills, and
  * pthread_create allocates, which there would enter the calling thread's
  * cache in the middle of its own change (a flush found its objects' pages
  * already given back).  The threads are made at the next entry to an
@@ -34,19 +35,14 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
+#include "pa.h"
 #include "util.h"
 
 struct pa;
 
-#define	BG_AUTO_DIRTY	((size_t)32 << 20)
-#define	BG_AUTO_HPEND	8	/* superpages waiting to be hugified */
 #define	BG_MAX_THREADS	64
 
 void	bg_boot(void);
-extern _Atomic bool bg_wanted;
-
-/* From the decay tick: ask for the threads if the policy wants them now. */
-void	bg_maybe_start(struct pa *pa);
 /* Start the threads asked for (bg_poll). */
 void	bg_start_wanted(void);
 
@@ -57,7 +53,8 @@ void	bg_start_wanted(void);
 DM_INLINE void
 bg_poll(void)
 {
-	if (unlikely(atomic_load_explicit(&bg_wanted, memory_order_relaxed)))
+	if (unlikely(atomic_load_explicit(&pa_bg_wanted,
+	    memory_order_relaxed)))
 		bg_start_wanted();
 }
 bool	bg_running(void);

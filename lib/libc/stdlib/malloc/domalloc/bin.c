@@ -52,7 +52,7 @@ bin_check_slab(const struct slab *s, unsigned sc)
 
 	BIN_CHECK(s->sc == sc && s->nregs == sc_nregs[sc], sc, s,
 	    "its class and region count are its bin's");
-	for (w = 0; w < SLAB_NWORDS; w++) {
+	for (w = 0; w < geom.slab_nwords; w++) {
 		n += (unsigned)__builtin_popcountll(s->bitmap[w]);
 		valid = s->nregs >= w * 64 + 64 ? UINT64_MAX :
 		    s->nregs <= w * 64 ? 0 :
@@ -65,8 +65,8 @@ bin_check_slab(const struct slab *s, unsigned sc)
 	pidx = sp_page(s->sp, (void *)s->addr);
 	for (k = 0; k < sc_slab_pages[sc]; k++)
 		BIN_CHECK(s->sp->slab[pidx + k] == s &&
-		    PMAP_CLASS(s->sp->pmap[pidx + k].e) == (int)sc, sc, s,
-		    "its pages map to it, with its class");
+		    PMAP_CLASS(sp_pmap_page(s->sp, pidx + k)->e) == (int)sc,
+		    sc, s, "its pages map to it, with its class");
 }
 
 /*
@@ -119,7 +119,7 @@ bin_slab_new(struct arena *arena, unsigned sc)
 		return (NULL);
 	}
 	mutex_unlock(&pa->lock);
-	memset(s, 0, sizeof(*s));
+	memset(s, 0, geom.slab_size);
 	s->addr = sp->addr + ((size_t)pidx << LG_PAGE);
 	s->sp = sp;
 	s->arena = arena;
@@ -127,7 +127,7 @@ bin_slab_new(struct arena *arena, unsigned sc)
 	nregs = sc_nregs[sc];
 	s->nregs = (uint16_t)nregs;
 	s->nfree = (uint16_t)nregs;
-	for (w = 0; w < SLAB_NWORDS; w++) {
+	for (w = 0; w < geom.slab_nwords; w++) {
 		if (nregs >= 64) {
 			s->bitmap[w] = UINT64_MAX;
 			nregs -= 64;
@@ -137,11 +137,9 @@ bin_slab_new(struct arena *arena, unsigned sc)
 			nregs = 0;
 		}
 	}
-	for (k = 0; k < npages; k++) {
+	for (k = 0; k < npages; k++)
 		sp->slab[pidx + k] = s;
-		sp->pmap[pidx + k] = pmap_ent(sc, arena->win, k << LG_PAGE,
-		    s->addr);
-	}
+	sp_pmap_slab(sp, pidx, sc, arena->win);
 	/* No region is live yet: each carries the free marker (alloc.h). */
 	for (k = 0; k < s->nregs; k++)
 		mark_free((void *)(s->addr + (size_t)k * sc_size[sc]));

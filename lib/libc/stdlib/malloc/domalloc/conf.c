@@ -53,6 +53,7 @@ bool		opt_background_thread_set = false;
 size_t		opt_max_background_threads = 4;
 unsigned	opt_percpu_arena = PERCPU_ARENA_DISABLED;
 bool		opt_utrace = false;
+unsigned	opt_lg_page = 0;	/* 0: the kernel's (geom.h) */
 
 const char *const conf_junk_names[] = { "false", "alloc", "free", "true",
 	NULL };
@@ -162,6 +163,7 @@ static const struct conf_opt conf_opts[] = {
 	    INT64_MAX, NULL, 0, 0 },
 	{ "prof_format", CT_ENUM, &opt_prof_format, 0, 0, prof_format_names,
 	    0, 0 },
+	{ "lg_page", CT_UINT, &opt_lg_page, 12, 16, NULL, 0, 0 },
 };
 
 #define	CONF_NOPTS	(sizeof(conf_opts) / sizeof(conf_opts[0]))

@@ -61,6 +61,8 @@ extern bool		opt_background_thread_set;
 extern size_t		opt_max_background_threads;
 extern unsigned		opt_percpu_arena;
 extern bool		opt_utrace;
+/* The page size is at least 2^opt_lg_page bytes (0: the kernel's). */
+extern unsigned		opt_lg_page;
 
 extern const char *const conf_junk_names[];
 extern const char *const conf_zero_realloc_names[];

@@ -230,6 +230,7 @@ const struct ctl_node ctl_opt_children[] = {
 	CTL_LEAF_DATA("dss", ctl_opt_enum, &ctl_enum_dss),
 	CTL_LEAF_DATA("hugify_delay_ms", ctl_opt_i64, &opt_hugify_delay_ms),
 	CTL_LEAF_DATA("junk", ctl_opt_enum, &ctl_enum_junk),
+	CTL_LEAF_DATA("lg_page", ctl_opt_unsigned, &opt_lg_page),
 	CTL_LEAF_DATA("lg_prof_interval", ctl_opt_i64, &opt_lg_prof_interval),
 	CTL_LEAF_DATA("lg_prof_sample", ctl_opt_size, &opt_lg_prof_sample),
 	CTL_LEAF_DATA("lg_tcache_nslots_mul", ctl_opt_i64,

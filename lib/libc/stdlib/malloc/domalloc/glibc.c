@@ -72,7 +72,7 @@ glibc_figures(size_t ind, struct dm_mallinfo2 *mi)
 		stats_snapshot_unlock();
 		return (false);
 	}
-	for (i = SC_HUGE_IND - SC_NBINS; i < STATS_NLEXTENTS; i++) {
+	for (i = geom.huge_ind - SC_NBINS; i < STATS_NLEXTENTS; i++) {
 		n = (size_t)(sa->lmalloc[i] - sa->ldalloc[i]);
 		mi->hblks += n;
 		mi->hblkhd += n * sc_size[SC_NBINS + i];

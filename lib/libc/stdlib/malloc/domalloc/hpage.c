@@ -164,7 +164,7 @@ hpage_tick(struct pa *pa, uint64_t now, unsigned budget)
 		hpage_unpend(pa, sp);
 		if (sp->hugified)
 			continue;
-		if ((sp->kind == SP_RUNS && sp->nused >= HPAGE_DENSE_PAGES) ||
+		if ((sp->kind == SP_RUNS && sp->nused >= geom.hpage_dense) ||
 		    (sp->kind == SP_HUGE && hpage_nsp(sp) != 0)) {
 			n = hpage_nsp(sp);
 			hpage_advise(pa, sp, true);
@@ -192,7 +192,7 @@ void
 hpage_runs_grew(struct pa *pa, struct sp *sp)
 {
 	if (hpage_on && opt_thp == THP_DEFAULT && !sp->hugified &&
-	    sp->nused >= HPAGE_DENSE_PAGES)
+	    sp->nused >= geom.hpage_dense)
 		hpage_qualified(pa, sp, true);
 }
 

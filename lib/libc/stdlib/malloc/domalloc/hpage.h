@@ -9,7 +9,8 @@
  * memory, "never" advises MADV_NOHUGEPAGE on all of it.  Under "default":
  * - a superpage of page runs is hugified (MADV_HUGEPAGE, then a
  *   synchronous MADV_COLLAPSE where the kernel has it) once it is dense,
- *   HPAGE_DENSE_PAGES of its 512 pages in use, and the whole superpages of
+ *   geom.hpage_dense of its pages in use (7/8: 448 of 512 with 4 KiB
+ *   pages, geom.h), and the whole superpages of
  *   a huge allocation likewise;
  * - but only once it has stayed so for opt.hugify_delay_ms: until then it
  *   waits on the arena's queue (pa->hpend, oldest first) and leaves it if
@@ -41,7 +42,6 @@
 struct pa;
 struct sp;
 
-#define	HPAGE_DENSE_PAGES	448	/* 87.5% of a superpage */
 #define	HPAGE_EAGER_SP		8	/* arena size for early advice */
 /*
  * The cost of a huge page, measured: each MADV_COLLAPSE is timed, and the

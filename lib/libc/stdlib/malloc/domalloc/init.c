@@ -12,6 +12,7 @@
 #include "bg.h"
 #include "conf.h"
 #include "decay.h"
+#include "geom.h"
 #include "hpage.h"
 #include "init.h"
 #include "mark.h"
@@ -49,14 +50,13 @@ malloc_init_hard(void)
 	}
 	init_busy = true;
 	pal_init();
-	if (pal_caps.page_size != PAGE)
-		msg_fatal("page size %zu is not the %zu this build assumes",
-		    pal_caps.page_size, PAGE);
+	/* The options first: lg_page decides the geometry (geom.h). */
+	conf_init();
+	geom_boot();
 	mark_boot();
 	sc_boot();
 	decay_boot();
 	amap_boot();
-	conf_init();
 	hpage_boot();
 	tcache_boot();
 	if (!arena_boot()) {

@@ -23,15 +23,25 @@ large_stat(struct arena *arena, unsigned ind, bool alloc)
 	    memory_order_relaxed);
 }
 
+/*
+ * The pages of a large run of usable size usize: with pages above 4 KiB
+ * a class below four pages need not be a whole number of them (sc.h).
+ */
+static unsigned
+large_npages(size_t usize)
+{
+	return ((unsigned)((usize + PAGE - 1) >> LG_PAGE));
+}
+
 void *
 large_alloc(struct arena *arena, size_t usize, size_t align, bool zero)
 {
 	struct sp *sp;
-	unsigned ind = sc_index(usize), pidx, k, npages;
+	unsigned ind = sc_index(usize), pidx, npages;
 	bool dirty, zeroed;
 	void *p;
 
-	if (ind >= SC_HUGE_IND || align > SUPERPAGE / 2) {
+	if (ind >= geom.huge_ind || align > SUPERPAGE / 2) {
 		sp = pa_huge_alloc(&arena->pa, usize, align, &zeroed);
 		if (sp == NULL)
 			return (NULL);
@@ -40,15 +50,19 @@ large_alloc(struct arena *arena, size_t usize, size_t align, bool zero)
 		if (zero && !zeroed)
 			memset(p, 0, usize);
 	} else {
-		npages = (unsigned)(usize >> LG_PAGE);
+		npages = large_npages(usize);
+		/*
+		 * From 2 MiB on, 2 MiB aligned as a huge span would be with
+		 * 2 MiB superpages (domalloc(3)), in a larger superpage too.
+		 */
+		if (ind >= SC_HUGE_IND && align < GEOM_AMAP)
+			align = GEOM_AMAP;
 		sp = pa_run_alloc(&arena->pa, npages,
 		    align > PAGE ? align >> LG_PAGE : 1, &pidx, &dirty);
 		if (sp == NULL)
 			return (NULL);
 		p = (void *)(sp->addr + ((size_t)pidx << LG_PAGE));
-		sp->pmap[pidx] = pmap_ent(ind, arena->win, 0, (uintptr_t)p);
-		for (k = 1; k < npages; k++)
-			sp->pmap[pidx + k] = PMAP_SLOW_ENT;
+		sp_pmap_large(sp, pidx, npages, ind, arena->win);
 		if (zero && dirty)
 			memset(p, 0, usize);
 	}
@@ -62,7 +76,7 @@ large_usize(struct sp *sp, const void *p)
 {
 	if (sp->kind == SP_HUGE)
 		return (sp->usize);
-	return (sc_size[PMAP_CLASS(sp->pmap[sp_page(sp, p)].e)]);
+	return (sc_size[sp_class_at(sp, p, sp_pmap_of(sp, p)->e)]);
 }
 
 void
@@ -76,8 +90,8 @@ large_free(struct sp *sp, void *p)
 		pa_huge_free(&arena->pa, sp);
 	} else {
 		pidx = sp_page(sp, p);
-		ind = (unsigned)PMAP_CLASS(sp->pmap[pidx].e);
-		pa_run_free(&arena->pa, sp, pidx, sc_size[ind] >> LG_PAGE);
+		ind = (unsigned)sp_class_at(sp, p, sp_pmap_page(sp, pidx)->e);
+		pa_run_free(&arena->pa, sp, pidx, large_npages(sc_size[ind]));
 	}
 	large_stat(arena, ind, false);
 	pa_decay_tick(&arena->pa);
@@ -88,14 +102,14 @@ large_resize(struct sp *sp, void *p, size_t oldusize, size_t usize,
     bool zero, bool movable)
 {
 	struct arena *arena = sp->arena;
-	unsigned pidx, k, oldpages, newpages, ind;
+	unsigned pidx, oldpages, newpages, ind;
 	bool dirty;
 
 	if (usize == oldusize)
 		return (true);
 	ind = sc_index(usize);
 	if (sp->kind == SP_HUGE) {
-		if (ind < SC_HUGE_IND)
+		if (ind < geom.huge_ind)
 			return (false);
 		if (!pa_huge_resize(&arena->pa, sp, usize, movable))
 			return (false);
@@ -105,22 +119,29 @@ large_resize(struct sp *sp, void *p, size_t oldusize, size_t usize,
 		large_stat(arena, ind, true);
 		return (true);
 	}
-	if (ind < SC_NBINS || ind >= SC_HUGE_IND)
+	if (ind < SC_NBINS || ind >= geom.huge_ind)
 		return (false);
 	pidx = sp_page(sp, p);
-	oldpages = (unsigned)(oldusize >> LG_PAGE);
-	newpages = (unsigned)(usize >> LG_PAGE);
+	oldpages = large_npages(oldusize);
+	newpages = large_npages(usize);
 	if (newpages > oldpages) {
 		if (!pa_run_grow(&arena->pa, sp, pidx, oldpages, newpages,
 		    &dirty))
 			return (false);
-		for (k = oldpages; k < newpages; k++)
-			sp->pmap[pidx + k] = PMAP_SLOW_ENT;
-		if (zero && dirty)
-			memset((char *)p + oldusize, 0, usize - oldusize);
-	} else
+		/*
+		 * Clean new pages are zero; the slack of the old last page
+		 * (a class that is not a whole number of pages) may not be.
+		 */
+		if (zero)
+			memset((char *)p + oldusize, 0, (dirty ? usize :
+			    DM_MIN(usize, (size_t)oldpages << LG_PAGE)) -
+			    oldusize);
+	} else if (newpages < oldpages)
 		pa_run_shrink(&arena->pa, sp, pidx, oldpages, newpages);
-	sp->pmap[pidx] = pmap_ent(ind, arena->win, 0, (uintptr_t)p);
+	else if (zero && usize > oldusize)
+		/* The same pages: what it gains was never handed out. */
+		memset((char *)p + oldusize, 0, usize - oldusize);
+	sp_pmap_large(sp, pidx, newpages, ind, arena->win);
 	large_stat(arena, sc_index(oldusize), false);
 	large_stat(arena, ind, true);
 	return (true);

@@ -6,8 +6,13 @@
  * and shrinking them in place for realloc, rallocx and xallocx.
  *
  * A large run is recorded only in its superpage's pmap: the first page
- * holds the size class, the others PMAP_SLOW.  A huge span is described
- * by its own descriptor (usable size in sp->usize).
+ * map entry holds the size class (from 2 MiB, in a larger superpage:
+ * PMAP_BIGRUN, the class in sp->rclass[], sp.h), the others PMAP_SLOW.
+ * A run is its usable size rounded up to whole pages: with pages above
+ * 4 KiB the classes below four pages (16 KiB pages: 20, 24, 28, 40, 48,
+ * 56 KiB) are not whole pages, and the rest of the last page is unused
+ * slack; runs of 2 MiB and more are 2 MiB aligned.  A huge span is
+ * described by its own descriptor (usable size in sp->usize).
  * Synchronization: all state changes go through the page allocator,
  * which takes the arena's page allocator lock; statistics are atomics.
  */

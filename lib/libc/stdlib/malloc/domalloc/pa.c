@@ -22,8 +22,7 @@
 #include "pal.h"
 #include "slab.h"
 
-#define	PA_GROW_MIN	2		/* superpages */
-#define	PA_GROW_MAX	256		/* 512 MiB */
+/* Growth: geom.grow_min_sp superpages, doubling up to grow_max_sp. */
 
 static unsigned
 pa_bucket(size_t n)
@@ -59,12 +58,12 @@ pa_desc_get(struct pa *pa)
 	sp = TAILQ_FIRST(&pa->spare);
 	if (sp != NULL) {
 		TAILQ_REMOVE(&pa->spare, sp, blink);
-		memset(sp, 0, sizeof(*sp));
 	} else {
-		sp = base_alloc(sizeof(*sp));
+		sp = base_alloc(geom.sp_size);
 		if (sp == NULL)
 			return (NULL);
 	}
+	sp_desc_init(sp);
 	sp->arena = pa->arena;
 	sp->bucket = PA_NOBUCKET;
 	return (sp);
@@ -113,7 +112,7 @@ pa_reinit(struct pa *pa, struct arena *arena, int64_t decay_ms,
 	pa_lists_init(pa);
 	pa->nhpend = 0;
 	pa->large_ns = 0;
-	pa->grow_nsp = PA_GROW_MIN;
+	pa->grow_nsp = geom.grow_min_sp;
 	decay_init(&pa->decay, decay_ms, pal_clock_ns());
 	decay_init(&pa->decay_muzzy, muzzy_decay_ms, pal_clock_ns());
 	atomic_store_explicit(&pa->ticks, 0, memory_order_relaxed);
@@ -134,7 +133,7 @@ pa_init(struct pa *pa, struct arena *arena, int64_t decay_ms,
 	pa_lists_init(pa);
 	TAILQ_INIT(&pa->spare);
 	TAILQ_INIT(&pa->spare_slabs);
-	pa->grow_nsp = PA_GROW_MIN;
+	pa->grow_nsp = geom.grow_min_sp;
 	decay_init(&pa->decay, decay_ms, pal_clock_ns());
 	decay_init(&pa->decay_muzzy, muzzy_decay_ms, pal_clock_ns());
 	return (true);
@@ -447,7 +446,7 @@ pa_grow(struct pa *pa, size_t need)
 		addr = pa_os_map(pa, n << LG_SUPERPAGE, &zero);
 	if (addr == NULL || ((uintptr_t)addr & (SUPERPAGE - 1)) != 0)
 		return (false);
-	if (pa->grow_nsp < PA_GROW_MAX)
+	if (pa->grow_nsp < geom.grow_max_sp)
 		pa->grow_nsp *= 2;
 	sp = pa_desc_get(pa);
 	if (sp == NULL || !amap_set((uintptr_t)addr, n, sp)) {
@@ -601,7 +600,7 @@ pa_span_take(struct pa *pa, size_t nsp, size_t align, size_t *ndirtyp)
 void
 pa_span_release(struct pa *pa, struct sp *sp, size_t ndirty)
 {
-	memset(sp->pmap, 0, sizeof(sp->pmap));
+	memset(sp->pmap, 0, geom.npmap * sizeof(sp->pmap[0]));
 	hpage_forget(pa, sp);
 	sp->kind = SP_FREE;
 	sp->dirty = true;
@@ -638,9 +637,9 @@ pa_run_alloc_locked(struct pa *pa, size_t npages, size_t align_pages,
 		if (sp == NULL)
 			return (NULL);
 		sp->kind = SP_RUNS;
-		memset(sp->pmap, 0, sizeof(sp->pmap));
-		memset(sp->used, 0, sizeof(sp->used));
-		memset(sp->purging, 0, sizeof(sp->purging));
+		memset(sp->pmap, 0, geom.npmap * sizeof(sp->pmap[0]));
+		memset(sp->used, 0, SP_NWORDS * sizeof(uint64_t));
+		memset(sp->purging, 0, SP_NWORDS * sizeof(uint64_t));
 		sp->npurging = 0;
 		if (nd != 0 && sp->dmap_valid) {
 			sp->nsdirty = (uint16_t)bm_count_range(sp->dirtymap, 0,
@@ -648,11 +647,12 @@ pa_run_alloc_locked(struct pa *pa, size_t npages, size_t align_pages,
 			pa->stats.ndirty += sp->nsdirty;
 		} else if (nd != 0) {
 			/* Which pages are resident is not known: all may be. */
-			memset(sp->dirtymap, 0xff, sizeof(sp->dirtymap));
+			memset(sp->dirtymap, 0xff,
+			    SP_NWORDS * sizeof(uint64_t));
 			sp->nsdirty = SP_NPAGES;
 			pa->stats.ndirty += SP_NPAGES;
 		} else {
-			memset(sp->dirtymap, 0, sizeof(sp->dirtymap));
+			memset(sp->dirtymap, 0, SP_NWORDS * sizeof(uint64_t));
 			sp->nsdirty = 0;
 		}
 		sp->nused = 0;
@@ -700,7 +700,7 @@ void
 pa_run_free_locked(struct pa *pa, struct sp *sp, unsigned pidx,
     size_t npages)
 {
-	memset(&sp->pmap[pidx], 0, npages * sizeof(sp->pmap[0]));
+	sp_pmap_fill(sp, pidx, (unsigned)npages, (struct pmap_ent){ 0, 0 });
 	bm_clear_range(sp->used, pidx, (unsigned)npages);
 	bm_set_range(sp->dirtymap, pidx, (unsigned)npages);
 	sp->nused -= (uint16_t)npages;
@@ -722,7 +722,7 @@ pa_run_free_locked(struct pa *pa, struct sp *sp, unsigned pidx,
 		sp->longest = (uint16_t)bm_longest_run(sp->used);
 		pa_list_runs(pa, sp);
 		pa_lru_add(pa, sp);
-		if (sp->hpending && sp->nused < HPAGE_DENSE_PAGES)
+		if (sp->hpending && sp->nused < geom.hpage_dense)
 			hpage_unpend(pa, sp);
 	}
 	if (pa->decay.ms == 0)
@@ -796,7 +796,7 @@ pa_huge_alloc(struct pa *pa, size_t size, size_t align, bool *zeroed)
 	}
 	sp->kind = SP_HUGE;
 	sp->usize = size;
-	memset(sp->pmap, PMAP_SLOW_BYTE, sizeof(sp->pmap));
+	memset(sp->pmap, PMAP_SLOW_BYTE, geom.npmap * sizeof(sp->pmap[0]));
 	pa->stats.nactive += pa_pages(size);
 	pa->stats.nhuge_sp += nsp;
 	if (pa->hooks == NULL)
@@ -910,7 +910,7 @@ pa_slab_desc_get(struct pa *pa)
 		TAILQ_REMOVE(&pa->spare_slabs, s, link);
 		return (s);
 	}
-	return (base_alloc(sizeof(struct slab)));
+	return (base_alloc(geom.slab_size));
 }
 
 void
@@ -951,10 +951,12 @@ static void
 pa_reset_runs(struct pa *pa, struct sp *sp)
 {
 	unsigned i, c;
+	uint32_t e;
 
 	for (i = 0; i < SP_NPAGES; i++) {
-		c = (unsigned)(PMAP_CLASS(sp->pmap[i].e) + 1);
-		if (c >= 1 && c <= SC_NBINS && (sp->pmap[i].e >> 16) == 0)
+		e = sp_pmap_page(sp, i)->e;
+		c = (unsigned)(PMAP_CLASS(e) + 1);
+		if (c >= 1 && c <= SC_NBINS && (e >> 16) == 0)
 			pa_slab_desc_put_locked(pa, sp->slab[i]);
 	}
 	pa_unlist(pa, sp);

@@ -67,6 +67,7 @@
 
 #include "decay.h"
 #include "mutex.h"
+#include "geom.h"
 #include "sp.h"
 
 /*
@@ -77,9 +78,30 @@
  * doubling up to a superpage.
  */
 #define	PA_RUNB_EXACT	32
-#define	PA_NRUNB	48
+/*
+ * The bucket of a run of 2^L pages is 4 L + 11 (pa.c), so the longest
+ * run of the largest superpage (geom.h) needs this many.
+ */
+#define	PA_NRUNB	(4 * GEOM_LG_SP_NPAGES_MAX + 12)
+_Static_assert(PA_RUNB_EXACT == 32 && PA_NRUNB >= 4 * 9 + 12,
+    "the run buckets cover a superpage of 512 pages and more");
 
 #define	PA_NFREEB	112	/* buckets by span length */
+
+/*
+ * Background threads as the page allocator sees them: flags, never a call
+ * up into bg.c.  pa_bg_state is the state of the set of threads (bg.c
+ * writes it); pa_decay_tick sets pa_bg_wanted when the policy (bg.h) asks
+ * for threads and none runs: opt.background_thread, or, when that option
+ * was not given, an arena with PA_BG_DIRTY bytes of dirty pages or
+ * PA_BG_HPEND superpages waiting to be hugified.  bg_poll, on the next
+ * allocation slow path, starts them.
+ */
+enum pa_bg_state { PA_BG_OFF = 0, PA_BG_STARTING, PA_BG_RUNNING };
+extern _Atomic int	pa_bg_state;
+extern _Atomic bool	pa_bg_wanted;
+#define	PA_BG_DIRTY	((size_t)32 << 20)
+#define	PA_BG_HPEND	8
 
 struct slab;
 struct extent_hooks_s;

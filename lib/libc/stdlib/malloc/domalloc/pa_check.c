@@ -74,9 +74,9 @@ pa_check_runs(struct sp *sp, struct pa_sums *t)
 	for (i = 0; i < SP_NPAGES; i++) {
 		if (bm_get(sp->used, i) && !bm_get(sp->purging, i))
 			continue;
-		PA_CHECK(sp, sp->pmap[i].e == 0,
+		PA_CHECK(sp, sp_pmap_page(sp, i)->e == 0,
 		    "page map entry 0 for a free or purged page (page, e)", i,
-		    sp->pmap[i].e);
+		    sp_pmap_page(sp, i)->e);
 	}
 	t->nruns++;
 	t->ndirty += sp->nsdirty;

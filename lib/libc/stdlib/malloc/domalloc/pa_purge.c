@@ -19,7 +19,6 @@
 #include <malloc_np.h>
 
 #include "arena.h"
-#include "bg.h"
 #include "conf.h"
 #include "hpage.h"
 #include "msg.h"
@@ -384,6 +383,24 @@ pa_decay_dirty_locked(struct pa *pa, uint64_t now)
 	decay_purged(&pa->decay, pa->stats.ndirty);
 }
 
+_Atomic int	pa_bg_state;
+_Atomic bool	pa_bg_wanted;
+
+/* Ask for the background threads if the policy wants them now (pa.h). */
+static void
+pa_bg_ask(struct pa *pa)
+{
+	if (atomic_load_explicit(&pa_bg_state, memory_order_relaxed) !=
+	    PA_BG_OFF)
+		return;
+	if (opt_background_thread ||
+	    (!opt_background_thread_set &&
+	    (pa->stats.ndirty * PAGE >= PA_BG_DIRTY ||
+	    pa->nhpend >= PA_BG_HPEND)))
+		atomic_store_explicit(&pa_bg_wanted, true,
+		    memory_order_relaxed);
+}
+
 void
 pa_decay_tick(struct pa *pa)
 {
@@ -392,10 +409,10 @@ pa_decay_tick(struct pa *pa)
 	if ((atomic_fetch_add_explicit(&pa->ticks, 1, memory_order_relaxed) &
 	    PA_TICK_MASK) != 0)
 		return;
-	bg_maybe_start(pa);
+	pa_bg_ask(pa);
 	now = pal_clock_ns();
 	/* Without a background thread, the slow path hugifies a little. */
-	if (pa->nhpend != 0 && !bg_running()) {
+	if (pa->nhpend != 0 && atomic_load(&pa_bg_state) != PA_BG_RUNNING) {
 		mutex_lock(&pa->lock);
 		hpage_tick(pa, now, PA_HUGIFY_BUDGET);
 		mutex_unlock(&pa->lock);

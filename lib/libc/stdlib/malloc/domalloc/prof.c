@@ -465,7 +465,7 @@ prof_alloc(struct tsd *tsd, size_t size, size_t usize, size_t align,
 	struct prof_ctx *ctx;
 	struct sp *sp;
 	uint64_t t0;
-	unsigned n, pidx, k, npages = 0;
+	unsigned n, pidx, npages = 0;
 	bool dirty, zero = (flags & ALLOC_ZERO) != 0;
 	void *p;
 
@@ -479,8 +479,12 @@ prof_alloc(struct tsd *tsd, size_t size, size_t usize, size_t align,
 		pt->reentrant = false;
 		return (NULL);
 	}
-	/* Pages of its own, so that every free comes here (prof.h). */
-	if (sc_index(usize) < SC_HUGE_IND && align <= SUPERPAGE / 2) {
+	/*
+	 * Pages of its own, so that every free comes here (prof.h): a run
+	 * of whole pages if it fits in a superpage (geom.h: up to 512 MiB),
+	 * else a huge span.
+	 */
+	if (usize < SUPERPAGE && align <= SUPERPAGE / 2) {
 		npages = (unsigned)((DM_MAX(usize, PAGE) + PAGE - 1) >>
 		    LG_PAGE);
 		sp = pa_run_alloc(&arena->pa, npages,
@@ -490,10 +494,10 @@ prof_alloc(struct tsd *tsd, size_t size, size_t usize, size_t align,
 			return (NULL);
 		}
 		p = (void *)(sp->addr + ((size_t)pidx << LG_PAGE));
-		sp->pmap[pidx] = (struct pmap_ent){ PMAP_SLOW | PMAP_SAMPLED,
-		    0 };
-		for (k = 1; k < npages; k++)
-			sp->pmap[pidx + k] = PMAP_SLOW_ENT;
+		/* Every granule slow; the first says "sampled" (sp.h). */
+		sp_pmap_fill(sp, pidx, npages, PMAP_SLOW_ENT);
+		*sp_pmap_page(sp, pidx) = (struct pmap_ent){ PMAP_SLOW |
+		    PMAP_SAMPLED, 0 };
 		if (zero && dirty)
 			memset(p, 0, usize);
 		atomic_fetch_add_explicit(&arena->prof_allocated, usize,
@@ -506,6 +510,7 @@ prof_alloc(struct tsd *tsd, size_t size, size_t usize, size_t align,
 			return (NULL);
 		}
 		sp = amap_lookup(p);
+		DM_ASSERT(sp->kind == SP_HUGE);
 		sp->sampled = true;
 	}
 	mark_live(p);
@@ -674,7 +679,7 @@ prof_is_sampled(const struct sp *sp, const void *p)
 		return (false);
 	if (sp->kind == SP_HUGE)
 		return (sp->sampled);
-	return ((sp->pmap[sp_page(sp, p)].e & PMAP_SAMPLED) != 0);
+	return ((sp_pmap_of(sp, p)->e & PMAP_SAMPLED) != 0);
 }
 
 void

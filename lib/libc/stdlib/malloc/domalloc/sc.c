@@ -60,8 +60,11 @@ sc_boot(void)
 		DM_ASSERT(sc_size[sc_index(sc_size[i] - 1)] >= sc_size[i] - 1);
 		DM_ASSERT(i >= SC_NBINS || (size_t)sc_slab_pages[i] * PAGE ==
 		    (size_t)sc_nregs[i] * sc_size[i]);
-		/* A slab's bitmap holds 256 regions (slab.h). */
-		DM_ASSERT(i >= SC_NBINS || sc_nregs[i] <= 256);
+		/* A slab's bitmap holds them (slab.h, geom.h). */
+		DM_ASSERT(i >= SC_NBINS ||
+		    sc_nregs[i] <= geom.slab_nwords * 64);
+		DM_ASSERT(i >= SC_NBINS ||
+		    sc_slab_pages[i] <= SC_SLAB_PAGES_MAX);
 	}
 }
 

@@ -7,14 +7,23 @@
  * 16, 32, 48, 64, then for every power of two 2^k >= 64 the sizes
  * 2^k + j * 2^(k-2) for j = 1..4.  Classes up to SC_SMALL_MAX are small
  * (slabs of regions), from SC_LARGE_MIN to below a superpage they are
- * page runs inside a superpage, and from one superpage on they are huge
- * spans of whole superpages.  Index to size is a table; size to index is
+ * page runs inside a superpage, and from one superpage on (geom.huge_ind,
+ * the class of SUPERPAGE: 63 for 2 MiB, 79 for 32 MiB, 95 for 512 MiB)
+ * they are huge spans of whole superpages.  The grid and the small
+ * limits are compile-time constants whatever the page size (geom.h),
+ * since the fast paths index by them; SC_HUGE_IND, 2 MiB, is the first
+ * class the page map's class field cannot name (runs of such classes in a
+ * larger superpage are found through sp->rclass, sp.h).  With pages
+ * above 4 KiB a large class that is not a whole number of pages takes the
+ * next whole number (large.h).  Index to size is a table; size to index is
  * a table for sizes up to SC_LUT_MAX and a few bit operations above, with
  * no loop.  The tables are built by sc_boot() before the first allocation
  * and read-only afterwards, so no locking.
  *
  * Invariants: sc_size[sc_index(s)] >= s; sc_index(sc_size[i]) == i;
- * for i < SC_NBINS: sc_slab_pages[i] * PAGE == sc_nregs[i] * sc_size[i].
+ * for i < SC_NBINS: sc_slab_pages[i] * PAGE == sc_nregs[i] * sc_size[i]
+ * (the smallest whole number of pages the class divides: 1 to 7 pages,
+ * up to GEOM_SLAB_NREGS_MAX regions).
  */
 #ifndef SC_H
 #define	SC_H
@@ -22,14 +31,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "arch.h"
+#include "geom.h"
 #include "util.h"
-
-#define	LG_PAGE		ARCH_LG_PAGE
-#define	PAGE		((size_t)1 << LG_PAGE)
-#define	LG_SUPERPAGE	ARCH_LG_SUPERPAGE
-#define	SUPERPAGE	((size_t)1 << LG_SUPERPAGE)
-#define	SP_NPAGES	(SUPERPAGE >> LG_PAGE)
 
 #define	SC_LG_QUANTUM	4
 #define	SC_QUANTUM	((size_t)1 << SC_LG_QUANTUM)
@@ -37,13 +40,23 @@
 #define	SC_SMALL_MAX	((size_t)14336)
 #define	SC_NBINS	35		/* classes 16 .. 14336 */
 #define	SC_LARGE_MIN	((size_t)16384)
-#define	SC_HUGE_IND	63		/* first class served by spans: 2 MiB */
+#define	SC_HUGE_IND	63		/* 2 MiB: above the class field */
 #define	SC_NSIZES	228		/* last class is 2^62 */
 #define	SC_MAX_SIZE	((size_t)1 << 62)
 #define	SC_LUT_MAX	((size_t)4096)
 /* tcache_max may go up to 8 MiB as in jemalloc. */
 #define	SC_TCACHE_LIMIT	((size_t)8 << 20)
 #define	SC_NTBINS_MAX	72		/* sc_index(8 MiB) + 1 */
+#define	SC_SLAB_PAGES_MAX	7	/* the slab of 14336 = 7 * 2 KiB */
+
+_Static_assert(SC_SMALL_MAX == 7 * 2048 && SC_LARGE_MIN >= GEOM_PMAP,
+    "small slabs are at most 7 pages; large runs start on a granule");
+_Static_assert(SC_SLAB_PAGES_MAX << (GEOM_LG_PAGE_MAX - GEOM_LG_PMAP) ==
+    GEOM_SLAB_NPMAP_MAX, "the longest slab's granules (geom.h)");
+_Static_assert(SC_HUGE_IND == 4 + (GEOM_LG_AMAP - 1 - 6) * 4 + 3,
+    "the smallest superpage, 2 MiB, is the first class past the field");
+_Static_assert(SC_HUGE_IND <= 63,
+    "every class a page run holds fits the page map's class field (sp.h)");
 
 extern size_t	 sc_size[SC_NSIZES];
 #define	SC_LUT_N	((SC_LUT_MAX >> SC_LG_QUANTUM) + 1)
@@ -104,7 +117,9 @@ sc_divides(unsigned i, uint32_t off)
  * The 32-bit form for the free fast path (tcache.h): with M =
  * 2^32 / size rounded up, off % size == 0 iff off * M mod 2^32 < M.
  * Exact (checked for every class a page map entry can name) for all off
- * below 114686, more than any offset free computes (< 2^16 + PAGE).
+ * below 114686, more than any offset free computes (below GEOM_PMAP +
+ * SC_SMALL_MAX, since a page map entry's k counts from the region that
+ * holds its granule's first byte, sp.h).
  */
 DM_INLINE uint32_t
 sc_magic32(unsigned i)

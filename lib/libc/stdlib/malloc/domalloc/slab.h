@@ -23,8 +23,11 @@
 #include "sc.h"
 #include "sp.h"
 
-#define	SLAB_NWORDS	4	/* 256 regions at most */
-
+/*
+ * The bitmap has geom.slab_nwords words (geom.h: up to
+ * GEOM_SLAB_NWORDS_MAX, 4096 regions, with 64 KiB pages); a descriptor
+ * is geom.slab_size bytes.
+ */
 struct slab {
 	TAILQ_ENTRY(slab)	link;
 	uintptr_t		addr;
@@ -34,7 +37,7 @@ struct slab {
 	uint16_t		nregs;
 	uint8_t			sc;
 	bool			listed;
-	uint64_t		bitmap[SLAB_NWORDS];
+	uint64_t		bitmap[];
 };
 
 /* Take up to n free regions into dst; returns how many. */
@@ -42,10 +45,10 @@ DM_INLINE unsigned
 slab_take(struct slab *s, void **dst, unsigned n)
 {
 	size_t size = sc_size[s->sc];
-	unsigned got = 0, w;
+	unsigned got = 0, w, nw = geom.slab_nwords;
 	uint64_t bits;
 
-	for (w = 0; w < SLAB_NWORDS && got < n; w++) {
+	for (w = 0; w < nw && got < n; w++) {
 		bits = s->bitmap[w];
 		while (bits != 0 && got < n) {
 			unsigned b = (unsigned)__builtin_ctzll(bits);

@@ -5,9 +5,77 @@
  * functions over caller-owned bitmaps; the caller holds the lock that
  * protects the bitmap.
  */
+#include <string.h>
+
 #include "sp.h"
 
-const struct sp sp_none;
+char	sp_none_mem[sizeof(struct sp) + GEOM_NPMAP_MAX *
+    sizeof(struct pmap_ent)] __attribute__((aligned(64)));
+
+void
+sp_desc_init(struct sp *sp)
+{
+	char *tail;
+
+	memset(sp, 0, geom.sp_size);
+	tail = (char *)&sp->pmap[geom.npmap];
+	sp->used = (uint64_t *)(void *)tail;
+	sp->dirtymap = sp->used + geom.sp_nwords;
+	sp->purging = sp->dirtymap + geom.sp_nwords;
+	sp->slab = (struct slab **)(void *)(sp->purging + geom.sp_nwords);
+	sp->rclass = (uint8_t *)(void *)(sp->slab + geom.sp_npages);
+}
+
+void
+sp_pmap_fill(struct sp *sp, unsigned pidx, unsigned npages,
+    struct pmap_ent pe)
+{
+	struct pmap_ent *p = sp_pmap_page(sp, pidx);
+	size_t i, n = (size_t)npages << geom.lg_pmap_per_page;
+
+	for (i = 0; i < n; i++)
+		p[i] = pe;
+}
+
+void
+sp_pmap_slab(struct sp *sp, unsigned pidx, unsigned sc, unsigned win)
+{
+	struct pmap_ent *p = sp_pmap_page(sp, pidx);
+	uintptr_t start = sp->addr + ((size_t)pidx << LG_PAGE);
+	size_t g, n, size = sc_size[sc], off;
+
+	n = (size_t)sc_slab_pages[sc] << geom.lg_pmap_per_page;
+	for (g = 0; g < n; g++) {
+		/* The region holding the granule's first byte (sp.h). */
+		off = g << GEOM_LG_PMAP;
+		p[g] = pmap_ent(sc, win, (uint32_t)g,
+		    start + off / size * size);
+	}
+}
+
+void
+sp_pmap_large(struct sp *sp, unsigned pidx, unsigned npages, unsigned sc,
+    unsigned win)
+{
+	struct pmap_ent *p = sp_pmap_page(sp, pidx);
+
+	sp_pmap_fill(sp, pidx, npages, PMAP_SLOW_ENT);
+	sp->rclass[pidx] = (uint8_t)sc;
+	if (sc >= SC_HUGE_IND)
+		p[0] = PMAP_BIGRUN_ENT;
+	else
+		p[0] = pmap_ent(sc, win, 0,
+		    sp->addr + ((size_t)pidx << LG_PAGE));
+}
+
+int
+sp_class_at(const struct sp *sp, const void *p, uint32_t e)
+{
+	if (e == PMAP_BIGRUN)
+		return (((uintptr_t)p & (GEOM_PMAP - 1)) == 0 ?
+		    sp->rclass[sp_page(sp, p)] : -1);
+	return (PMAP_CLASS(e));
+}
 
 void
 bm_set_range(uint64_t *bm, unsigned start, unsigned n)

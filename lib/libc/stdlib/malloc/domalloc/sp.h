@@ -8,17 +8,22 @@
  *   SP_FREE  a run of free superpages, dirty (may be resident) or clean
  *            (purged or never touched), kept by its arena for reuse;
  *   SP_RUNS  one superpage carved into page runs: slabs of small regions
- *            and large allocations, tracked by a 512-bit page bitmap;
+ *            and large allocations, tracked by page bitmaps of
+ *            SP_NPAGES bits (geom.h);
  *   SP_HUGE  whole superpages holding one huge allocation.
  * Every superpage of a span points at the span's descriptor in the
  * address map (amap.h).
  *
- * pmap[] is what free() reads on its fast path, two 32-bit words per page.
+ * pmap[] is what free() reads on its fast path, two 32-bit words per
+ * GEOM_PMAP (4 KiB) of the superpage whatever the page size (geom.h), so
+ * that free finds the entry with a constant shift; the entries of the
+ * granules of one page say the same but for the offset and k below.
  * The entry, e:
  *   bits 0-4   0, but for pages that always take the slow path (huge
  *              spans, inner pages of a large run: PMAP_SLOW; the first
  *              page of a sampled object: PMAP_SLOW | PMAP_SAMPLED,
- *              prof.h);
+ *              prof.h; the first page of a run whose class is above
+ *              the class field's: PMAP_BIGRUN, its class in rclass[]);
  *   bits 5-10  0 = no allocation starts here; otherwise 63 - size class
  *              (= class ^ 63) of the regions in this page (classes up to
  *              62: every class a superpage's runs can hold);
@@ -26,15 +31,17 @@
  *              thread whose window differs lands on an empty cache bin
  *              (see tcache.h) and takes the slow path, which returns the
  *              object to its node;
- *   bits 16-31 for slab pages, the byte offset of the page from the
- *              start of its slab (slabs are at most 7 pages), so the fast
- *              path can check that a pointer is the start of a region.
- * The other word, k, is -(start * sc_magic32(class)) mod 2^32 for a page
- * with a class, where start is the address of its slab or large run, and
+ *   bits 16-31 for slab pages, the index of the granule in its slab
+ *              (slabs are at most 7 pages, GEOM_SLAB_NPMAP_MAX granules),
+ *              for the slow path's region check.
+ * The other word, k, is -(start * sc_magic32(class)) mod 2^32 for a
+ * granule with a class, where start is the start of the region of its
+ * slab that holds the granule's first byte (of a large run: the run), and
  * 0 otherwise: then (p * sc_magic32(class) + k) mod 2^32 is off * magic
- * for the byte offset off of p in its slab, and free checks that p is the
- * start of a region with one multiplication, one addition and a compare
- * (sc.h), without extracting off from e.
+ * for the byte offset off of p from that region, below 4 KiB plus a
+ * class size, where the 32-bit magic is exact (sc.h), and free checks
+ * that p is the start of a region with one multiplication, one addition
+ * and a compare, without extracting off from e.
  * Bits 5-12 of e sit at the position of a bin's byte offset in the thread
  * cache (PMAP_LG_FIELD == lg sizeof(struct tbin)), so that free turns an
  * entry into the address of its bin without a shift.
@@ -57,8 +64,10 @@
 #include <sys/queue.h>
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
+#include "geom.h"
 #include "sc.h"
 #include "util.h"
 
@@ -76,13 +85,19 @@ enum sp_kind {
 /* memset pattern: no class, not 0, so like PMAP_SLOW (bits 11-12 are 1) */
 #define	PMAP_SLOW_BYTE	0x08
 #define	PMAP_NWIN	4	/* NUMA windows */
-#define	SP_NWORDS	(SP_NPAGES / 64)
 
 /* The page map entry of a page holding class sc regions. */
 #define	PMAP_ENTRY(sc, win, off)					\
 	((uint32_t)((((unsigned)(win) & (PMAP_NWIN - 1)) << 6 | ((sc) ^ 63)) << \
 	PMAP_LG_FIELD) | ((uint32_t)(off) << 16))
 #define	PMAP_SLOW_ENT	((struct pmap_ent){ PMAP_SLOW, 0 })
+/*
+ * The first entry of a page run of a class the class field cannot hold
+ * (SC_HUGE_IND and up, in a superpage above 2 MiB): no class, so free
+ * takes the slow path, which finds the class in sp->rclass[].
+ */
+#define	PMAP_BIGRUN	(PMAP_SLOW | 0x10u)
+#define	PMAP_BIGRUN_ENT	((struct pmap_ent){ PMAP_BIGRUN, 0 })
 /* Class of an entry, or -1 if it has none (free or slow page). */
 #define	PMAP_CLASS(e)							\
 	((((e) >> PMAP_LG_FIELD) & 63) == 0 ? -1 :			\
@@ -96,8 +111,7 @@ struct pmap_ent {
 };
 
 struct sp {
-	struct pmap_ent		pmap[SP_NPAGES];	/* hot: first */
-	uintptr_t		addr;
+	uintptr_t		addr;		/* hot: free reads it */
 	size_t			nsp;		/* superpages in the span */
 	struct arena		*arena;
 	uint8_t			kind;		/* enum sp_kind */
@@ -123,11 +137,20 @@ struct sp {
 	TAILQ_ENTRY(sp)		blink;		/* bucket list */
 	TAILQ_ENTRY(sp)		dlink;		/* dirty LRU */
 	TAILQ_ENTRY(sp)		hlink;		/* hugify queue */
-	uint64_t		used[SP_NWORDS];
-	uint64_t		dirtymap[SP_NWORDS];
-	uint64_t		purging[SP_NWORDS];	/* purge in flight */
-	struct slab		*slab[SP_NPAGES];
+	/*
+	 * Per page, SP_NPAGES bits or pointers; they point into this
+	 * descriptor's tail, after pmap[] (sp_desc_init).
+	 */
+	uint64_t		*used;
+	uint64_t		*dirtymap;
+	uint64_t		*purging;	/* purge in flight */
+	struct slab		**slab;
+	uint8_t			*rclass;	/* class of a run here */
+	/* Per GEOM_PMAP bytes: geom.npmap entries (hot). */
+	struct pmap_ent		pmap[];
 };
+
+
 
 TAILQ_HEAD(sp_list, sp);
 
@@ -144,9 +167,11 @@ pmap_ent(unsigned sc, unsigned win, uint32_t off, uintptr_t start)
 
 /*
  * A descriptor that describes nothing: address 0 and a page map of zeros
- * (a free lookup that lands on it takes the slow path).  Read-only.
+ * as long as the largest superpage's (a free lookup that lands on it
+ * takes the slow path).  Never written; in .bss, so never resident.
  */
-extern const struct sp sp_none;
+extern char	sp_none_mem[];
+#define	SP_NONE	((const struct sp *)(void *)sp_none_mem)
 
 DM_INLINE unsigned
 sp_page(const struct sp *sp, const void *p)
@@ -154,6 +179,41 @@ sp_page(const struct sp *sp, const void *p)
 	return ((unsigned)(((uintptr_t)p - sp->addr) >> LG_PAGE) &
 	    (SP_NPAGES - 1));
 }
+
+/* The page map entry of the granule holding p, in sp's superpage. */
+DM_INLINE struct pmap_ent *
+sp_pmap_of(const struct sp *sp, const void *p)
+{
+	return ((struct pmap_ent *)&sp->pmap[(((uintptr_t)p - sp->addr) >>
+	    GEOM_LG_PMAP) & (geom.npmap - 1)]);
+}
+
+/* The first page map entry of page pidx. */
+DM_INLINE struct pmap_ent *
+sp_pmap_page(struct sp *sp, unsigned pidx)
+{
+	return (&sp->pmap[(size_t)pidx << geom.lg_pmap_per_page]);
+}
+
+/* A fresh descriptor, all zero, its per-page arrays in place. */
+void	sp_desc_init(struct sp *sp);
+/* Set the page map of npages pages from pidx to e (PMAP_SLOW_ENT, 0). */
+void	sp_pmap_fill(struct sp *sp, unsigned pidx, unsigned npages,
+	    struct pmap_ent pe);
+/* The page map of a slab of class sc at page pidx, window win. */
+void	sp_pmap_slab(struct sp *sp, unsigned pidx, unsigned sc,
+	    unsigned win);
+/*
+ * The page map of a large run of class sc at page pidx, npages long: its
+ * first granule names the class, the rest are PMAP_SLOW.
+ */
+void	sp_pmap_large(struct sp *sp, unsigned pidx, unsigned npages,
+	    unsigned sc, unsigned win);
+/*
+ * The class of the allocation whose first page map entry is e at p (a
+ * slab region or a large run), or -1 if none starts there.
+ */
+int	sp_class_at(const struct sp *sp, const void *p, uint32_t e);
 
 /* Bitmap helpers over SP_NPAGES bits. */
 DM_INLINE bool

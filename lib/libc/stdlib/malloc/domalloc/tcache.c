@@ -231,14 +231,14 @@ tcache_check(struct tcache *tc)
 			p = tb->stack[i];
 			sp = amap_lookup(p);
 			if (sp == NULL || sp->kind != SP_RUNS ||
-			    PMAP_CLASS(sp->pmap[sp_page(sp, p)].e) !=
+			    PMAP_CLASS(sp_pmap_of(sp, p)->e) !=
 			    (int)ind)
 				msg_fatal("tcache_check: bin %u: %s (%p: span "
 				    "%p, kind %d, class %d)", ind, "every "
 				    "object is of the bin's class", p,
 				    (void *)sp, sp == NULL ? -1 : sp->kind,
 				    sp == NULL ? -1 :
-				    PMAP_CLASS(sp->pmap[sp_page(sp, p)].e));
+				    PMAP_CLASS(sp_pmap_of(sp, p)->e));
 			if (!mark_is_free(p))
 				msg_fatal("tcache_check: bin %u: %s (%p)", ind,
 				    "every object carries the free marker", p);
@@ -521,12 +521,12 @@ tcache_remote_flush(struct tcache *tc)
 
 	n = tc->nremote;
 	while (n > 0) {
-		first = PMAP_CLASS(amap_lookup(tc->remote[0])->pmap[
-		    sp_page(amap_lookup(tc->remote[0]), tc->remote[0])].e);
+		first = PMAP_CLASS(sp_pmap_of(amap_lookup(tc->remote[0]),
+		    tc->remote[0])->e);
 		k = keep = 0;
 		for (i = 0; i < n; i++) {
 			sp = amap_lookup(tc->remote[i]);
-			c = PMAP_CLASS(sp->pmap[sp_page(sp, tc->remote[i])].e);
+			c = PMAP_CLASS(sp_pmap_of(sp, tc->remote[i])->e);
 			if (c == first)
 				batch[k++] = tc->remote[i];
 			else

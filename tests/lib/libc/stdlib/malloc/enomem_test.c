@@ -135,6 +135,7 @@ ATF_TC_BODY(rlimit_huge_blocks, tc)
 {
 	struct mt_child cr;
 
+	mt_need_2m_superpages();
 	mt_run_child(&cr, CHILD_TIMEOUT, child_huge_blocks, NULL);
 	mt_require_child_ok(&cr, "8 MiB blocks under RLIMIT_AS");
 }
@@ -168,6 +169,7 @@ ATF_TC_BODY(rlimit_large_blocks, tc)
 {
 	struct mt_child cr;
 
+	mt_need_2m_superpages();
 	mt_run_child(&cr, CHILD_TIMEOUT, child_large_blocks, NULL);
 	mt_require_child_ok(&cr, "1 MiB blocks under RLIMIT_AS");
 }

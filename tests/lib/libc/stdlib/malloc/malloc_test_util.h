@@ -75,6 +75,53 @@ int	 __posix_memalign(void **, size_t, size_t);
 #define	MT_SMALL_MAX	((size_t)14336)
 #define	MT_LARGE_MAX	((size_t)1835008)	/* 1.75 MiB */
 
+#ifdef MT_HAVE_MALLOC_NP
+/*
+ * The lg_page option in force (0: none, the kernel's page; geom.h): a
+ * larger page brings a superpage of 2^(2 lg - 3) bytes, 32 MiB or 512 MiB,
+ * on this 4 KiB machine.
+ */
+static inline unsigned
+mt_lg_page_forced(void)
+{
+	unsigned lg = 0;
+	size_t len = sizeof(lg);
+
+	if (mallctl("opt.lg_page", &lg, &len, NULL, 0) != 0)
+		return (0);
+	return (lg);
+}
+#endif
+
+#ifdef MT_HAVE_MALLOC_NP
+/*
+ * Skip a test whose address space budget is set for 2 MiB superpages when
+ * lg_page brings larger ones (whole superpages are mapped and kept).
+ */
+static inline void
+mt_need_2m_superpages(void)
+{
+	unsigned lg = mt_lg_page_forced();
+
+	if (lg > 12)
+		atf_tc_skip("lg_page:%u brings superpages of %zu MiB; this "
+		    "test's address space budget is set for 2 MiB ones", lg,
+		    ((size_t)1 << (2 * lg - 3)) >> 20);
+}
+
+/*
+ * domalloc's superpage: 2 MiB here, unless lg_page brings a larger one;
+ * allocations from there on are huge spans of their own.
+ */
+static inline size_t
+mt_superpage(void)
+{
+	unsigned lg = mt_lg_page_forced();
+
+	return (lg > 12 ? (size_t)1 << (2 * lg - 3) : 2 * MT_MIB);
+}
+#endif
+
 /* Monotonic time in seconds. */
 static inline double
 mt_now(void)

@@ -59,6 +59,12 @@ retain_scenario_run(void)
 {
 	struct mt_child cr;
 
+	if (mt_lg_page_forced() != 0)
+		atf_tc_skip("lg_page:%u brings superpages of %zu MiB: a kept "
+		    "4 MiB block holds its whole superpage's address space, "
+		    "and the 300 MiB limit is set for 2 MiB superpages",
+		    mt_lg_page_forced(),
+		    ((size_t)1 << (2 * mt_lg_page_forced() - 3)) / MT_MIB);
 	mt_run_child(&cr, 60, retain_scenario, NULL);
 	mt_require_child_ok(&cr, "64 MiB under RLIMIT_AS after frees");
 }

@@ -21,6 +21,7 @@ ATF_TC_BODY(purge_unmaps, tc)
 	void *p[64];
 	int i;
 
+	mt_need_2m_superpages();
 	free(malloc(64));
 	start = mt_vmsize();
 	for (i = 0; i < 64; i++) {

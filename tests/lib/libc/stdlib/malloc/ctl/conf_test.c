@@ -124,6 +124,28 @@ ATF_TC_BODY(environment_over_global, tc)
 	ATF_CHECK_STREQ(run.out, "opt.narenas=4\n");
 }
 
+/*
+ * lg_page: a page size above the kernel's, at run time (geom.h); the
+ * superpage is the one a kernel with that page would have.  Out of
+ * range it is refused like any bad value, and the kernel's page stays.
+ */
+ATF_TC_WITHOUT_HEAD(lg_page);
+ATF_TC_BODY(lg_page, tc)
+{
+	helper(tc, false, "lg_page:14", "opt.lg_page:u", "arenas.page:z",
+	    NULL);
+	ATF_REQUIRE_MSG(ct_exited_ok(&run), "helper failed: %s", run.err);
+	ATF_CHECK_STREQ(run.out, "opt.lg_page=14\narenas.page=16384\n");
+	helper(tc, false, "lg_page:16", "arenas.page:z", NULL, NULL);
+	ATF_REQUIRE_MSG(ct_exited_ok(&run), "helper failed: %s", run.err);
+	ATF_CHECK_STREQ(run.out, "arenas.page=65536\n");
+	helper(tc, false, "lg_page:17", "arenas.page:z", NULL, NULL);
+	ATF_REQUIRE_MSG(ct_exited_ok(&run), "helper failed: %s", run.err);
+	ATF_CHECK_MSG(strstr(run.err, "lg_page") != NULL,
+	    "lg_page:17 not refused: %s", run.err);
+	ATF_CHECK_STREQ(run.out, "arenas.page=4096\n");
+}
+
 ATF_TC_WITHOUT_HEAD(clipping_and_aliases);
 ATF_TC_BODY(clipping_and_aliases, tc)
 {
@@ -261,6 +283,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, global_variable);
 	ATF_TP_ADD_TC(tp, environment);
 	ATF_TP_ADD_TC(tp, environment_over_global);
+	ATF_TP_ADD_TC(tp, lg_page);
 	ATF_TP_ADD_TC(tp, clipping_and_aliases);
 	ATF_TP_ADD_TC(tp, confirm_conf);
 	ATF_TP_ADD_TC(tp, malformed);

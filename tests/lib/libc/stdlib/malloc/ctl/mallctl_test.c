@@ -191,7 +191,10 @@ ATF_TC_WITHOUT_HEAD(arenas_constants);
 ATF_TC_BODY(arenas_constants, tc)
 {
 	ATF_CHECK_EQ(ct_size("arenas.quantum"), 16);
-	ATF_CHECK_EQ(ct_size("arenas.page"), (size_t)sysconf(_SC_PAGESIZE));
+	/* The kernel's page, or the larger one lg_page asked for. */
+	ATF_CHECK_EQ(ct_size("arenas.page"), ct_unsigned("opt.lg_page") != 0 ?
+	    (size_t)1 << ct_unsigned("opt.lg_page") :
+	    (size_t)sysconf(_SC_PAGESIZE));
 	ATF_CHECK_EQ(ct_unsigned("arenas.nbins"), 35);
 	ATF_CHECK_EQ(ct_unsigned("arenas.nlextents"), 193);
 	ATF_CHECK_EQ(ct_size("arenas.tcache_max"), 32768);

@@ -102,6 +102,7 @@ static struct leaf_type types[] = {
 	{ "experimental.prof_recent.alloc_dump", 2 * P, A_WO | A_PROF, false },
 	{ "experimental.prof_recent.alloc_max", Z, A_R | A_W | A_PROF, false },
 	{ "opt.junk", P, A_R, false },
+	{ "opt.lg_page", U, A_R, false },
 	{ "opt.lg_prof_interval", Z, A_R, false },
 	{ "opt.lg_prof_sample", Z, A_R, false },
 	{ "opt.lg_tcache_nslots_mul", Z, A_R, false },

@@ -15,14 +15,17 @@ ATF_TC_BODY(xallocx_grow_zeroed, tc)
 	unsigned a = ct_new_arena();
 	int flags = ct_arena_flags(a);
 	unsigned char *p, *q;
-	size_t r, i;
+	size_t r, i, pg = ct_size("arenas.page");
 
-	/* In a fresh arena q follows p; its pages stay dirty when freed. */
+	/*
+	 * In a fresh arena q follows p (after p's whole pages); its pages
+	 * stay dirty when freed.  With 64 KiB pages p grows within its own.
+	 */
 	p = mallocx(16384, flags);
 	q = mallocx(49152, flags);
 	ATF_REQUIRE(p != NULL && q != NULL);
-	ATF_REQUIRE_MSG(q == p + 16384, "q (%p) does not follow p (%p)",
-	    (void *)q, (void *)p);
+	ATF_REQUIRE_MSG(q == p + (16384 + pg - 1) / pg * pg,
+	    "q (%p) does not follow p (%p)", (void *)q, (void *)p);
 	memset(p, 0x11, 16384);
 	memset(q, 0xee, 49152);
 	dallocx(q, flags);

@@ -65,8 +65,9 @@ ATF_TC_BODY(owned_pointers, tc)
 		check_owned(p, sizes[i], SP_RUNS);
 		free(p);
 	}
-	p = malloc(5 << 20);
-	check_owned(p, 5 << 20, SP_HUGE);
+	/* Huge from one superpage on (2 MiB, or more under lg_page). */
+	p = malloc(2 * SUPERPAGE + ((size_t)1 << 20));
+	check_owned(p, 2 * SUPERPAGE + ((size_t)1 << 20), SP_HUGE);
 	ATF_CHECK_EQ((uintptr_t)p % SUPERPAGE, 0);
 	free(p);
 }
@@ -80,15 +81,14 @@ ATF_TC_BODY(page_map_classes, tc)
 
 	p = malloc(100);
 	sp = amap_lookup(p);
-	e = sp->pmap[sp_page(sp, p)].e;
+	e = sp_pmap_of(sp, p)->e;
 	ATF_CHECK_EQ(sc_size[PMAP_CLASS(e)], 112);
 	free(p);
-	p = malloc(64 * 1024);
+	p = malloc(256 * 1024);		/* 4 pages or more */
 	sp = amap_lookup(p);
-	ATF_CHECK_EQ(sc_size[PMAP_CLASS(sp->pmap[sp_page(sp, p)].e)],
-	    64 * 1024);
+	ATF_CHECK_EQ(sc_size[PMAP_CLASS(sp_pmap_of(sp, p)->e)], 256 * 1024);
 	/* Inner pages of a large run send free to the slow path. */
-	ATF_CHECK_EQ(sp->pmap[sp_page(sp, p + PAGE)].e, PMAP_SLOW);
+	ATF_CHECK_EQ(sp_pmap_of(sp, p + PAGE)->e, PMAP_SLOW);
 	free(p);
 }
 

@@ -19,6 +19,21 @@
 #include "pa.h"
 #include "sp.h"
 
+/*
+ * The sizes and counts of the cases that call this are worked out for 4
+ * KiB pages in 2 MiB superpages (16 runs of 128 KiB fill a superpage, 3
+ * MiB is a huge span of 2 superpages, ...).  Under lg_page (geom.h) they
+ * skip, saying so; geom_test checks the larger geometries.
+ */
+static void
+need_4k_geometry(void)
+{
+	if (PAGE != 4096 || SUPERPAGE != ((size_t)2 << 20))
+		atf_tc_skip("written for 4 KiB pages in 2 MiB superpages; "
+		    "here pages are %zu bytes in superpages of %zu MiB "
+		    "(lg_page)", PAGE, SUPERPAGE >> 20);
+}
+
 static unsigned
 new_arena(void)
 {
@@ -130,6 +145,7 @@ ATF_TC_BODY(runs_snug_fit, tc)
 	void *p[32], *q, *r, *s, *t;
 	struct sp *spa, *spb;
 
+	need_4k_geometry();
 	for (i = 0; i < 32; i++)
 		p[i] = mallocx(128 * 1024, flags_of(a));
 	spa = amap_lookup(p[0]);
@@ -181,6 +197,7 @@ ATF_TC_BODY(large_grows_in_place, tc)
 	unsigned a = new_arena();
 	char *p, *q;
 
+	need_4k_geometry();
 	p = mallocx(64 * 1024, flags_of(a));
 	memset(p, 7, 64 * 1024);
 	q = rallocx(p, 256 * 1024, flags_of(a));
@@ -199,6 +216,7 @@ ATF_TC_BODY(huge_spans, tc)
 	unsigned a = new_arena();
 	char *p, *q;
 
+	need_4k_geometry();
 	/* Free space after the span to grow into: 20 MiB, then 5 of it. */
 	p = mallocx(20 << 20, flags_of(a));
 	ATF_REQUIRE(p != NULL);
@@ -252,6 +270,7 @@ ATF_TC_BODY(huge_gathers_dirty_and_clean, tc)
 	void *x, *y, *q;
 	size_t mapped;
 
+	need_4k_geometry();
 	/* A chunk of 2 superpages: x and a clean one. */
 	x = mallocx(2 << 20, flags_of(a));
 	ATF_REQUIRE(x != NULL);
@@ -288,6 +307,7 @@ ATF_TC_BODY(huge_grows_into_dirty, tc)
 	unsigned a = new_arena_nodecay();
 	char *d, *p, *q, *r;
 
+	need_4k_geometry();
 	/* A chunk of 4 superpages for d, one of 4 for p and 3 clean. */
 	d = mallocx(8 << 20, flags_of(a));
 	p = mallocx(2 << 20, flags_of(a));

@@ -25,7 +25,8 @@ ATF_TC_BODY(classes_four_per_doubling, tc)
 	ATF_CHECK_EQ(sc_size[4], 80);
 	ATF_CHECK_EQ(sc_size[SC_NBINS - 1], SC_SMALL_MAX);
 	ATF_CHECK_EQ(sc_size[SC_NBINS], SC_LARGE_MIN);
-	ATF_CHECK_EQ(sc_size[SC_HUGE_IND], SUPERPAGE);
+	/* Huge spans from 2 MiB, whatever the superpage (geom.h). */
+	ATF_CHECK_EQ(sc_size[SC_HUGE_IND], GEOM_AMAP);
 	ATF_CHECK_EQ(sc_size[SC_NSIZES - 1], SC_MAX_SIZE);
 	for (i = 4; i < SC_NSIZES; i++) {
 		/* A quarter of the power of two just below the class. */
@@ -70,7 +71,7 @@ ATF_TC_BODY(slab_geometry, tc)
 		ATF_CHECK_EQ_MSG(sc_slab_pages[i] * PAGE,
 		    (size_t)sc_nregs[i] * sc_size[i], "class %u wastes space",
 		    i);
-		ATF_CHECK_MSG(sc_nregs[i] <= SLAB_NWORDS * 64,
+		ATF_CHECK_MSG(sc_nregs[i] <= geom.slab_nwords * 64,
 		    "class %u: %u regions", i, sc_nregs[i]);
 		ATF_CHECK(sc_slab_pages[i] <= 7);
 	}
@@ -115,7 +116,8 @@ ATF_TC_BODY(divisibility32, tc)
 		m = sc_magic32(i);
 		pe = pmap_ent(i, 0, 0, start);
 		ATF_REQUIRE_EQ(PMAP_CLASS(pe.e), (int)i);
-		for (off = 0; off < (1u << 16) + PAGE; off++) {
+		/* free's offsets are below GEOM_PMAP + SC_SMALL_MAX (sp.h). */
+		for (off = 0; off < (1u << 16) + GEOM_PMAP; off++) {
 			x = (uint32_t)(start + off) * m + pe.k;
 			ATF_REQUIRE_EQ_MSG(x < m, off % sc_size[i] == 0,
 			    "class %u offset %u", i, off);
@@ -143,8 +145,10 @@ ATF_TC_BODY(aligned_usize, tc)
 ATF_TC_WITHOUT_HEAD(bitmap_runs);
 ATF_TC_BODY(bitmap_runs, tc)
 {
-	uint64_t bm[SP_NWORDS] = { 0 };
+	uint64_t bm[GEOM_SP_NWORDS_MAX] = { 0 };
 
+	free(malloc(1));	/* the geometry: SP_NPAGES */
+	ATF_REQUIRE(SP_NPAGES >= 512);
 	ATF_CHECK_EQ(bm_longest_run(bm), SP_NPAGES);
 	ATF_CHECK_EQ(bm_find_run(bm, 10, 1), 0);
 	bm_set_range(bm, 0, 10);

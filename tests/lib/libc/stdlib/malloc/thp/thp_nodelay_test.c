@@ -24,6 +24,7 @@ ATF_TC_BODY(huge_at_once, tc)
 	ATF_REQUIRE_EQ(mallctl("opt.hugify_delay_ms", &delay, &len, NULL, 0),
 	    0);
 	ATF_REQUIRE_EQ(delay, 0);
+	thp_need_small_superpages();
 	if (!thp_available())
 		atf_tc_skip("the system gives no transparent huge pages");
 	objs[0] = malloc(64 * MIB);

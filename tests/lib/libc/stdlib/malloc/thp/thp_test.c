@@ -22,9 +22,11 @@ ATF_TC_BODY(superpage_aligned, tc)
 {
 	static const size_t sizes[] = { 16, 1000, 30000, 500000, 3 << 20 };
 	struct thp_vma v;
-	size_t i;
+	size_t i, sp;
+	unsigned lg;
 	void *p;
 
+	sp = thp_superpage(&lg);
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		p = malloc(sizes[i]);
 		ATF_REQUIRE(p != NULL);
@@ -35,8 +37,9 @@ ATF_TC_BODY(superpage_aligned, tc)
 		    v.end % SUPERPAGE_SZ == 0, "mapping %#lx-%#lx of a %zu "
 		    "byte object is not superpage aligned",
 		    (unsigned long)v.start, (unsigned long)v.end, sizes[i]);
-		if (sizes[i] >= SUPERPAGE_SZ)
-			ATF_CHECK_EQ((uintptr_t)p % SUPERPAGE_SZ, 0);
+		/* Huge from one superpage on, on a boundary of one. */
+		if (sizes[i] >= sp)
+			ATF_CHECK_EQ((uintptr_t)p % sp, 0);
 		free(p);
 	}
 }
@@ -57,6 +60,11 @@ ATF_TC_BODY(heap_is_huge_page_backed, tc)
 
 	if (!thp_available())
 		atf_tc_skip("the system gives no transparent huge pages");
+	if (thp_superpage(&i) != SUPERPAGE_SZ)
+		atf_tc_skip("lg_page:%u: superpages of %zu MiB on a kernel "
+		    "whose huge pages are 2 MiB; this test's 256 MiB heap and "
+		    "time budget are set for 2 MiB superpages", i,
+		    thp_superpage(&i) / MIB);
 	while (total < 256 * MIB && n < NOBJ) {
 		r ^= r << 13;
 		r ^= r >> 7;
@@ -125,6 +133,7 @@ ATF_TC_BODY(burst_returns_when_idle, tc)
 {
 	size_t base, peak, after, n, i;
 
+	thp_need_small_superpages();
 	free(malloc(1));
 	base = thp_rss();
 	for (n = 0; n < 4096; n++) {

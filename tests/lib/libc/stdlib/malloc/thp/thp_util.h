@@ -18,8 +18,43 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <malloc_np.h>
+
 #define	MIB	((size_t)1 << 20)
 #define	SUPERPAGE_SZ	((size_t)2 << 20)
+
+/*
+ * domalloc's superpage: 2 MiB, or the larger one a forced lg_page brings
+ * (2^(2 lg - 3) bytes, geom.h); 0 lg from opt.lg_page means none forced.
+ */
+static inline size_t
+thp_superpage(unsigned *lgp)
+{
+	unsigned lg = 0;
+	size_t len = sizeof(lg);
+
+	if (mallctl("opt.lg_page", &lg, &len, NULL, 0) != 0)
+		lg = 0;
+	*lgp = lg;
+	return (lg > 12 ? (size_t)1 << (2 * lg - 3) : SUPERPAGE_SZ);
+}
+
+/*
+ * The huge page tests measure memory by the 2 MiB huge page over time
+ * and sizes set for 2 MiB superpages; with the 512 MiB superpages of
+ * lg_page:16 (one superpage is more than their whole heap) they skip.
+ */
+static inline void
+thp_need_small_superpages(void)
+{
+	unsigned lg;
+	size_t sp = thp_superpage(&lg);
+
+	if (sp > ((size_t)32 << 20))
+		atf_tc_skip("lg_page:%u: superpages of %zu MiB, larger than "
+		    "this test's heap; it is set for 2 MiB superpages", lg,
+		    sp >> 20);
+}
 
 static char thp_buf[1 << 22];
 
