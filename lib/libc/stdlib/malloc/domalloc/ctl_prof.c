@@ -66,6 +66,25 @@ ctl_prof_gdump(CTL_PROF_ARGS)
 	    oldlenp, newp, newlen));
 }
 
+/*
+ * A write-only name that needs its value: ENOENT without prof:true,
+ * EPERM for a read, EINVAL without a value or of the wrong length.
+ */
+static int
+ctl_prof_write_arg(void *oldp, size_t *oldlenp, void *newp, size_t newlen,
+    void *val, size_t len)
+{
+	int err;
+
+	if (!opt_prof)
+		return (ENOENT);
+	if ((err = ctl_writeonly(oldp, oldlenp)) != 0)
+		return (err);
+	if (newp == NULL)
+		return (EINVAL);
+	return (ctl_write(newp, newlen, val, len));
+}
+
 /* prof.dump and prof.dump_pprof: write-only, a file name or NULL. */
 static int
 ctl_prof_dump_fmt(enum prof_format fmt, void *oldp, size_t *oldlenp,
@@ -110,13 +129,8 @@ ctl_prof_prefix(CTL_PROF_ARGS)
 
 	(void)mib;
 	(void)miblen;
-	if (!opt_prof)
-		return (ENOENT);
-	if ((err = ctl_writeonly(oldp, oldlenp)) != 0)
-		return (err);
-	if (newp == NULL)
-		return (EINVAL);
-	if ((err = ctl_write(newp, newlen, &prefix, sizeof(prefix))) != 0)
+	if ((err = ctl_prof_write_arg(oldp, oldlenp, newp, newlen, &prefix,
+	    sizeof(prefix))) != 0)
 		return (err);
 	return (prof_prefix_set(prefix));
 }
@@ -265,13 +279,8 @@ ctl_prof_recent_alloc_dump(CTL_PROF_ARGS)
 
 	(void)mib;
 	(void)miblen;
-	if (!opt_prof)
-		return (ENOENT);
-	if ((err = ctl_writeonly(oldp, oldlenp)) != 0)
-		return (err);
-	if (newp == NULL)
-		return (EINVAL);
-	if ((err = ctl_write(newp, newlen, &a, sizeof(a))) != 0)
+	if ((err = ctl_prof_write_arg(oldp, oldlenp, newp, newlen, &a,
+	    sizeof(a))) != 0)
 		return (err);
 	if (a.write_cb == NULL) {
 		a.write_cb = ctl_prof_recent_message;

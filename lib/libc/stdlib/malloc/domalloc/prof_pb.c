@@ -44,6 +44,7 @@
 #include "msg.h"
 #include "pal.h"
 #include "prof_dump_int.h"
+#include "sort.h"
 #include "prof_snap.h"
 #include "sc.h"
 
@@ -343,49 +344,6 @@ pb_maps_strings(struct pb_map *maps, size_t n)
 	return (next);
 }
 
-/* Distinct addresses (heapsort, no libc qsort: it may allocate). */
-
-static void
-pb_sift(uintptr_t *a, size_t root, size_t n)
-{
-	size_t child;
-	uintptr_t t;
-
-	while ((child = 2 * root + 1) < n) {
-		if (child + 1 < n && a[child + 1] > a[child])
-			child++;
-		if (a[root] >= a[child])
-			return;
-		t = a[root];
-		a[root] = a[child];
-		a[child] = t;
-		root = child;
-	}
-}
-
-static size_t
-pb_sort_unique(uintptr_t *a, size_t n)
-{
-	size_t i, u;
-	uintptr_t t;
-
-	if (n < 2)
-		return (n);
-	for (i = n / 2; i-- > 0;)
-		pb_sift(a, i, n);
-	for (i = n - 1; i > 0; i--) {
-		t = a[0];
-		a[0] = a[i];
-		a[i] = t;
-		pb_sift(a, 0, i);
-	}
-	u = 1;
-	for (i = 1; i < n; i++)
-		if (a[i] != a[u - 1])
-			a[u++] = a[i];
-	return (u);
-}
-
 /* Location id (index + 1) of address v in the sorted a[0..n). */
 static uint64_t
 pb_loc_id(const uintptr_t *a, size_t n, uintptr_t v)
@@ -529,7 +487,7 @@ prof_pb_write(int fd, const struct prof_snap *s, bool gz)
 			    PROF_BT_MAX); j++)
 				addrs[naddrs++] = s->ctx[i].frames[j];
 		}
-		naddrs = pb_sort_unique(addrs, naddrs);
+		naddrs = sort_uintptr_unique(addrs, naddrs);
 	}
 
 	pd_out_init(&o, fd, gz);

@@ -18,6 +18,7 @@
 #include "msg.h"
 #include "mutex.h"
 #include "prof.h"
+#include "sort.h"
 #include "tcache.h"
 #include "tsd.h"
 
@@ -170,40 +171,6 @@ tcache_bin_flush(struct tcache *tc, unsigned ind, unsigned n)
 		tb->lowwater = tb->ncached;
 }
 
-/* Debug builds: heap sort (no allocation) of a copy of a stack. */
-static void
-tcache_check_sift(uintptr_t *a, unsigned k, unsigned n)
-{
-	uintptr_t t;
-	unsigned c;
-
-	for (; (c = 2 * k + 1) < n; k = c) {
-		if (c + 1 < n && a[c + 1] > a[c])
-			c++;
-		if (a[k] >= a[c])
-			return;
-		t = a[k];
-		a[k] = a[c];
-		a[c] = t;
-	}
-}
-
-static void
-tcache_check_sort(uintptr_t *a, unsigned n)
-{
-	uintptr_t t;
-	unsigned i;
-
-	for (i = n / 2; i-- > 0; )
-		tcache_check_sift(a, i, n);
-	for (i = n; i-- > 1; ) {
-		t = a[0];
-		a[0] = a[i];
-		a[i] = t;
-		tcache_check_sift(a, 0, i);
-	}
-}
-
 /*
  * Debug builds: check tcache.h's invariants for every bin of tc: the
  * counts within bounds, every cached object of the bin's class, carrying
@@ -261,7 +228,7 @@ tcache_check(struct tcache *tc)
 		}
 		/* (Bins made larger by the options: the first slots only.) */
 		n = DM_MIN(tb->ncached, TCACHE_GROW_SLOTS);
-		tcache_check_sort(copy, n);
+		sort_uintptr(copy, n);
 		for (i = 1; i < n; i++)
 			if (copy[i] == copy[i - 1])
 				msg_fatal("tcache_check: bin %u: %s (%p)", ind,

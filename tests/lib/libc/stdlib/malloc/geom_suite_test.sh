@@ -24,28 +24,10 @@ run_suite()
 	atf_config_has top || atf_fail "configuration variable top is not set"
 	objdir=$(atf_config_get objdir)
 	top=$(atf_config_get top)
-	t=$objdir/tests/lib/libc/stdlib/malloc
-	n=0
-	bad=
-	for p in $progs; do
-		prog=$t/$p
-		[ -x "$prog" ] || atf_fail "$prog was not built"
-		cases=$("$prog" -l | sed -n 's/^ident: //p')
-		[ -n "$cases" ] || atf_fail "$prog lists no test cases"
-		for c in $cases; do
-			mkdir -p "work.$n" && rm -f "res.$n"
-			(cd "work.$n" && MALLOC_CONF=lg_page:$1 timeout 300 \
-			    "$prog" -r "../res.$n" -v objdir="$objdir" \
-			    -v top="$top" "$c" > ../out.$n 2>&1)
-			r=$(head -n 1 "res.$n" 2>/dev/null)
-			case $r in
-			passed|skipped*|expected_*) ;;
-			*) bad="$bad $p:$c"
-			   echo "$p:$c: ${r:-no result}"; cat "out.$n" ;;
-			esac
-			n=$((n + 1))
-		done
-	done
+	. "$top/tests/lib/libc/stdlib/malloc/run_cases.subr"
+	# shellcheck disable=SC2086
+	run_atf_cases "$objdir/tests/lib/libc/stdlib/malloc" "$objdir" \
+	    "MALLOC_CONF=lg_page:$1" $progs
 	echo "$n test cases run with lg_page:$1"
 	[ -z "$bad" ] || atf_fail "failed with lg_page:$1:$bad"
 }

@@ -74,29 +74,14 @@ musl_programs_body()
 {
 	setup
 	t=$musl/t/tests/lib/libc/stdlib/malloc
-	n=0
-	bad=
 	for p in $smoke; do
-		prog=$t/$p
-		[ -x "$prog" ] || atf_fail "$prog was not built (make test-musl)"
-		file "$prog" 2>/dev/null | grep -q 'statically linked' ||
-		    atf_fail "$prog is not a static program"
-		cases=$("$prog" -l | sed -n 's/^ident: //p')
-		[ -n "$cases" ] || atf_fail "$prog lists no test cases"
-		for c in $cases; do
-			mkdir -p "work.$n" && rm -f "res.$n"
-			(cd "work.$n" && timeout 300 "$prog" -r "../res.$n" \
-			    -v objdir="$musl/t" -v top="$top" "$c" \
-			    > ../out.$n 2>&1)
-			r=$(head -n 1 "res.$n" 2>/dev/null)
-			case $r in
-			passed|skipped*|expected_*) ;;
-			*) bad="$bad $p:$c"
-			   echo "$p:$c: ${r:-no result}"; cat "out.$n" ;;
-			esac
-			n=$((n + 1))
-		done
+		[ -x "$t/$p" ] || atf_fail "$t/$p was not built (make test-musl)"
+		file "$t/$p" 2>/dev/null | grep -q 'statically linked' ||
+		    atf_fail "$t/$p is not a static program"
 	done
+	. "$top/tests/lib/libc/stdlib/malloc/run_cases.subr"
+	# shellcheck disable=SC2086
+	run_atf_cases "$t" "$musl/t" "" $smoke
 	echo "$n test cases run"
 	[ -z "$bad" ] || atf_fail "failed on musl:$bad"
 }
