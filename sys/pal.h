@@ -64,9 +64,27 @@ struct pal_caps {
 
 extern struct pal_caps pal_caps;
 
+/*
+ * Fill pal_caps.  Pre: called once, before any other function here but
+ * pal_write_err, with the allocator's init lock held; may read files and
+ * make system calls, never allocates.
+ */
 void		pal_init(void);
 
-/* Virtual memory. */
+/*
+ * Virtual memory.  Pre for all: addr and size are multiples of
+ * pal_caps.page_size, and [addr, addr + size) was returned by pal_map
+ * (whole or in part) and not unmapped since.
+ * pal_map: size a multiple of the page size, align a power of two, at
+ *   least the page size; returns zero-filled memory or NULL (ENOMEM).
+ * pal_unmap: the range is gone afterwards; never fails.
+ * pal_purge_lazy / pal_purge_forced: the contents may go (lazy: on memory
+ *   pressure; forced: at once, the range then reads as zeros); the range
+ *   stays mapped.  No-ops where the system cannot (pal_caps.purge_lazy).
+ * pal_hugepage: advice only (huge or not), may be ignored.
+ * pal_collapse: make the range huge pages now; false if it cannot
+ *   (pal_caps.collapse false, or the kernel refused).
+ */
 void		*pal_map(size_t size, size_t align);
 void		 pal_unmap(void *addr, size_t size);
 void		 pal_purge_lazy(void *addr, size_t size);
@@ -74,9 +92,13 @@ void		 pal_purge_forced(void *addr, size_t size);
 void		 pal_hugepage(void *addr, size_t size, bool huge);
 bool		 pal_collapse(void *addr, size_t size);
 
-/* Time, in nanoseconds of a monotonic clock. */
+/*
+ * Time.  pal_clock_ns: a monotonic clock in nanoseconds, never fails;
+ * pal_realtime_ns: wall-clock time (CLOCK_REALTIME), nanoseconds since
+ * the epoch (heap profile timestamps).  Both callable from any thread at
+ * any time, with or without allocator locks held.
+ */
 uint64_t	 pal_clock_ns(void);
-/* Wall-clock time (CLOCK_REALTIME), nanoseconds since the epoch. */
 uint64_t	 pal_realtime_ns(void);
 /*
  * 64 unpredictable bits for secrets chosen once per process (the free
@@ -86,17 +108,42 @@ uint64_t	 pal_realtime_ns(void);
  */
 uint64_t	 pal_random(void);
 
-/* Output and environment. */
+/*
+ * Output and environment.  pal_write_err: s[0 .. len - 1] to standard
+ * error, async-signal-safe, any time (before pal_init too).
+ * pal_getenv: name's value, or NULL, and NULL for set-id programs (the
+ *   secure rule); pre: pal_init has run.
+ * pal_readlink: as readlink(2) (no NUL added); -1 on error.
+ */
 void		 pal_write_err(const char *s, size_t len);
 const char	*pal_getenv(const char *name);
 ssize_t		 pal_readlink(const char *path, char *buf, size_t len);
 
-/* Blocking primitives for the allocator's own locks. */
+/*
+ * Blocking primitives for the allocator's own locks (mutex.h).
+ * pal_futex_wait: sleep while *addr == val (may return early: the caller
+ *   re-checks); pal_futex_wake: wake up to nwake sleepers on addr.  Both
+ *   callable with other allocator locks held.
+ */
 void		 pal_futex_wait(_Atomic uint32_t *addr, uint32_t val);
 void		 pal_futex_wake(_Atomic uint32_t *addr, int nwake);
 void		 pal_yield(void);
 
-/* Identity of the running CPU and its node, or 0 when unknown. */
+/*
+ * Threads for background work (bg.c).  pal_thread_create: start fn(arg)
+ * in a detached thread with every signal blocked; false if it cannot.
+ * Pre: no allocator lock held (the system's thread creation may
+ * allocate).  pal_sleep_ns: sleep about ns nanoseconds, resuming after
+ * signals.
+ */
+bool		 pal_thread_create(void *(*fn)(void *), void *arg);
+void		 pal_sleep_ns(uint64_t ns);
+
+/*
+ * Identity of the running CPU and its node, or 0 when unknown.  Cheap
+ * (a vDSO call or a register on Linux), callable anywhere, but the
+ * answer may be stale as soon as it is returned.
+ */
 unsigned	 pal_getcpu(void);
 unsigned	 pal_getnode(void);
 

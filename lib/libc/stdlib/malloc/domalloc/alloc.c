@@ -298,9 +298,9 @@ alloc_resize(struct sp *sp, void *p, size_t oldusize, size_t usize,
 {
 	struct tsd *tsd;
 
-	/* A sampled object moves: a new size is a new sample (prof.h). */
+	/* A sampled object: a new size is a new allocation (prof.h). */
 	if (prof_is_sampled(sp, p))
-		return (false);
+		return (prof_resize(p, sp, usize, zero, movable));
 	if (!large_resize(sp, p, oldusize, usize, zero || opt_zero, movable))
 		return (false);
 	/* thread.allocated / deallocated: the new size in, the old out. */
@@ -433,8 +433,9 @@ alloc_realloc(void *p, size_t size, size_t align, unsigned flags,
 		    (arena == NULL || arena == sp->arena) &&
 		    alloc_resize(sp, p, oldusize, usize,
 		    (flags & ALLOC_ZERO) != 0, true))
-			return (opt_prof ? alloc_resized_prof(p, size, align,
-			    flags, arena, fn) : p);
+			return (opt_prof && ind != PROF_IND ?
+			    alloc_resized_prof(p, size, align, flags, arena,
+			    fn) : p);
 	}
 	q = alloc_generic(size, align, flags, arena);
 	if (q == NULL)

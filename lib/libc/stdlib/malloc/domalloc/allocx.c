@@ -208,8 +208,9 @@ allocx_tc_realloc(const struct allocx_req *r, void *p, size_t size)
 		if (ind >= SC_NBINS && sc_index(usize) >= SC_NBINS &&
 		    alloc_resize(sp, p, oldusize, usize,
 		    (r->aflags & ALLOC_ZERO) != 0, true))
-			return (opt_prof ? alloc_resized_prof(p, size,
-			    r->align, r->aflags, r->arena, "rallocx") : p);
+			return (opt_prof && ind != PROF_IND ?
+			    alloc_resized_prof(p, size, r->align, r->aflags,
+			    r->arena, "rallocx") : p);
 	}
 	q = allocx_alloc(r, size);
 	if (q == NULL)

@@ -3,10 +3,8 @@
  *
  * bg.c: the background purging threads (see bg.h).
  */
-#include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
-#include <time.h>
+#include <stdint.h>
 
 #include "arena.h"
 #include "bg.h"
@@ -65,24 +63,19 @@ bg_pass(unsigned k, unsigned nt)
 	return (next < BG_MIN_SLEEP_NS ? BG_MIN_SLEEP_NS : next);
 }
 
+/* A background thread (made with every signal blocked, pal.h). */
 static void *
 bg_main(void *arg)
 {
-	struct timespec ts;
-	sigset_t all;
 	uint64_t ns;
 	unsigned k = (unsigned)(uintptr_t)arg, nt;
 
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, NULL);
 	while (!atomic_load(&bg_stop)) {
 		nt = atomic_load_explicit(&bg_nt, memory_order_relaxed);
 		if (k >= nt)
 			break;
 		ns = bg_pass(k, nt);
-		ts.tv_sec = (time_t)(ns / 1000000000);
-		ts.tv_nsec = (long)(ns % 1000000000);
-		nanosleep(&ts, NULL);
+		pal_sleep_ns(ns);
 	}
 	if (atomic_fetch_sub(&bg_nrunning, 1) == 1)
 		atomic_store(&pa_bg_state, PA_BG_OFF);
@@ -92,23 +85,18 @@ bg_main(void *arg)
 static void
 bg_start(void)
 {
-	pthread_attr_t attr;
-	pthread_t t;
 	unsigned k, nt;
 	int expect = PA_BG_OFF;
 
 	if (DOMALLOC_LIBC || !atomic_compare_exchange_strong(&pa_bg_state,
 	    &expect, PA_BG_STARTING))
 		return;
-	/* pthread_create may allocate: no allocator lock is held here. */
+	/* Thread creation may allocate: no allocator lock is held here. */
 	nt = bg_nthreads();
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	atomic_store(&bg_nt, nt);
 	for (k = 0; k < nt; k++) {
 		atomic_fetch_add(&bg_nrunning, 1);
-		if (pthread_create(&t, &attr, bg_main, (void *)(uintptr_t)k) !=
-		    0) {
+		if (!pal_thread_create(bg_main, (void *)(uintptr_t)k)) {
 			atomic_fetch_sub(&bg_nrunning, 1);
 			break;
 		}
@@ -116,7 +104,6 @@ bg_start(void)
 	/* If fewer could be made, those share all the arenas. */
 	atomic_store(&bg_nt, k);
 	atomic_store(&pa_bg_state, k != 0 ? PA_BG_RUNNING : PA_BG_OFF);
-	pthread_attr_destroy(&attr);
 }
 
 void
@@ -137,7 +124,6 @@ bg_start_wanted(void)
 bool
 bg_set(bool on)
 {
-	struct timespec pause = { 0, 10 * 1000 * 1000 };
 	unsigned i;
 
 	opt_background_thread_set = true;
@@ -147,7 +133,7 @@ bg_set(bool on)
 		/* Wait for them to go, so a later start cannot race. */
 		for (i = 0; i < 300 &&
 		    atomic_load(&pa_bg_state) != PA_BG_OFF; i++)
-			nanosleep(&pause, NULL);
+			pal_sleep_ns(10 * 1000 * 1000);
 		return (true);
 	}
 	opt_background_thread = true;

@@ -11,7 +11,7 @@
 #include "pa.h"
 #include "sc.h"
 
-static void
+void
 large_stat(struct arena *arena, unsigned ind, bool alloc)
 {
 	struct arena_lstats *ls;
@@ -23,11 +23,7 @@ large_stat(struct arena *arena, unsigned ind, bool alloc)
 	    memory_order_relaxed);
 }
 
-/*
- * The pages of a large run of usable size usize: with pages above 4 KiB
- * a class below four pages need not be a whole number of them (sc.h).
- */
-static unsigned
+unsigned
 large_npages(size_t usize)
 {
 	return ((unsigned)((usize + PAGE - 1) >> LG_PAGE));

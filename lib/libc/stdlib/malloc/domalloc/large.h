@@ -36,6 +36,13 @@ void	 large_free(struct sp *sp, void *p);
  */
 bool	 large_resize(struct sp *sp, void *p, size_t oldusize, size_t usize,
 	    bool zero, bool movable);
+/*
+ * The pages of a large run of usable size usize: with pages above 4 KiB
+ * a class below four pages need not be a whole number of them (sc.h).
+ */
+unsigned large_npages(size_t usize);
+/* Count an allocation (alloc) or a free of large class ind in stats. */
+void	 large_stat(struct arena *arena, unsigned ind, bool alloc);
 /* The usable size of an allocation known to be large or huge. */
 size_t	 large_usize(struct sp *sp, const void *p);
 

@@ -656,6 +656,113 @@ prof_free(void *p, struct sp *sp)
 	pt->reentrant = was;
 }
 
+bool
+prof_resize(void *p, struct sp *sp, size_t usize, bool zero, bool movable)
+{
+	uintptr_t frames[PROF_BT_MAX];
+	struct tsd *tsd = tsd_get();
+	struct prof_tsd *pt = &tsd->prof;
+	struct arena *arena = sp->arena;
+	struct prof_sample *s;
+	struct prof_tdata *td;
+	struct prof_ctx *ctx = NULL;
+	size_t old;
+	unsigned ind = sc_index(usize), npages, newpages = 0, pidx = 0, n = 0;
+	bool due, dirty;
+
+	/* Small classes live in slabs: such a size moves the object. */
+	if (ind < SC_NBINS || pt->reentrant || tsd->state != TSD_NOMINAL)
+		return (false);
+	mutex_lock(&prof_lock);
+	s = prof_sample_find((uintptr_t)p, false);
+	old = s != NULL ? s->usize : 0;
+	npages = s != NULL ? s->npages : 0;
+	mutex_unlock(&prof_lock);
+	if (s == NULL || usize == old)
+		return (s != NULL);
+	if (npages == 0) {
+		/* A huge span: large_resize keeps its statistics. */
+		if (ind < geom.huge_ind || !large_resize(sp, p, old, usize,
+		    zero || opt_zero, movable))
+			return (false);
+	} else {
+		if (ind >= geom.huge_ind)
+			return (false);
+		pidx = sp_page(sp, p);
+		newpages = large_npages(usize);
+		if (newpages > npages) {
+			if (!pa_run_grow(&arena->pa, sp, pidx, npages,
+			    newpages, &dirty))
+				return (false);
+		} else if (newpages < npages)
+			pa_run_shrink(&arena->pa, sp, pidx, npages, newpages);
+		if ((zero || opt_zero) && usize > old)
+			memset((char *)p + old, 0, usize - old);
+		atomic_fetch_add_explicit(&arena->prof_allocated,
+		    usize - old, memory_order_relaxed);
+	}
+	tsd->large_allocated += usize;
+	tsd->large_deallocated += old;
+	/* The new size is an allocation, as a move would have made it. */
+	due = prof_sample_due(tsd, usize, ind, false);
+	pt->reentrant = true;
+	if (due)
+		n = prof_bt_capture(frames, PROF_BT_MAX);
+	mutex_lock(&prof_lock);
+	if (due)
+		ctx = prof_ctx_get(frames, n);
+	s = prof_sample_find((uintptr_t)p, due && ctx != NULL ? false : true);
+	if (s->epoch == prof_epoch) {
+		prof_fill_cnt(&s->ctx->c, old, s->uobjs, -1);
+		prof_fill_cnt(&s->td->c, old, s->uobjs, -1);
+		prof_fill_cnt(&prof_total, old, s->uobjs, -1);
+	}
+	if (due && ctx != NULL && (td = prof_tdata_get(pt)) != NULL) {
+		/* Still a sample: of the new size, at the new stack. */
+		prof_st.nsamples++;
+		s->ctx = ctx;
+		s->td = td;
+		s->usize = usize;
+		s->npages = npages == 0 ? 0 : newpages;
+		s->epoch = prof_epoch;
+		s->uobjs = 1.0 / prof_prob(usize);
+		prof_fill_cnt(&ctx->c, usize, s->uobjs, 1);
+		prof_fill_cnt(&td->c, usize, s->uobjs, 1);
+		prof_fill_cnt(&prof_total, usize, s->uobjs, 1);
+		if (s->recent != NULL)
+			s->recent->usize = usize;
+		mutex_unlock(&prof_lock);
+		if (npages != 0) {
+			sp_pmap_fill(sp, pidx, newpages, PMAP_SLOW_ENT);
+			*sp_pmap_page(sp, pidx) = (struct pmap_ent){
+			    PMAP_SLOW | PMAP_SAMPLED, 0 };
+		}
+		pt->reentrant = false;
+		return (true);
+	}
+	if (due && ctx != NULL)
+		(void)prof_sample_find((uintptr_t)p, true);
+	/* Not a sample any more: an ordinary large run or huge span. */
+	if (s->recent != NULL) {
+		s->recent->s = NULL;
+		s->recent->released = true;
+		s->recent->dalloc_ns = pal_clock_ns();
+	}
+	s->epoch = prof_epoch + 1;	/* counted out above already */
+	prof_sample_forget(s);
+	mutex_unlock(&prof_lock);
+	if (npages == 0)
+		sp->sampled = false;
+	else {
+		atomic_fetch_sub_explicit(&arena->prof_allocated, usize,
+		    memory_order_relaxed);
+		sp_pmap_large(sp, pidx, newpages, ind, arena->win);
+		large_stat(arena, ind, true);
+	}
+	pt->reentrant = false;
+	return (true);
+}
+
 size_t
 prof_usize(const void *p, const char *fn)
 {

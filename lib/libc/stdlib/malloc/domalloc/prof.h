@@ -22,8 +22,11 @@
  * Every allocation is thus counted in the order the count sees them, and
  * no fast path tests anything.  A reallocation counts as an allocation
  * of its new size, in place too (alloc_resized_prof: a grown buffer that
- * is the sample moves to pages of its own), as in jemalloc; xallocx does
- * not count.  Turning sampling on (prof.active, thread.prof.active)
+ * is the sample moves to pages of its own), as in jemalloc; xallocx of
+ * an unsampled object does not count.  A sampled object resized to a
+ * large or huge size stays in place where its pages allow (prof_resize):
+ * a sample of the new size if that allocation is due, else an ordinary
+ * run or span.  Turning sampling on (prof.active, thread.prof.active)
  * puts the calling thread's staged objects (staged uncounted) back.
  *
  * A sampled object gets pages of its own (a run of whole pages, or its
@@ -104,6 +107,16 @@ void	prof_stage(struct tsd *tsd, unsigned ind);
 /* Allocate and record a sampled object (flags: ALLOC_ZERO). */
 void	*prof_alloc(struct tsd *tsd, size_t size, size_t usize, size_t align,
 	    unsigned flags, struct arena *arena);
+/*
+ * Resize the sampled object p (in sp) in place to usable size usize (a
+ * large or huge class), zeroing what it gains if zero: the new size is
+ * counted as an allocation, and the object stays a sample (of the new
+ * size and stack) if that allocation is due, else becomes an ordinary
+ * large run or huge span.  False (nothing changed, nothing counted) if
+ * its pages cannot: the caller moves it.
+ */
+bool	 prof_resize(void *p, struct sp *sp, size_t usize, bool zero,
+	    bool movable);
 /* Free a sampled object (alloc_lookup gave PROF_IND). */
 void	 prof_free(void *p, struct sp *sp);
 /* The usable size of a sampled object; aborts (naming fn) if p is none. */

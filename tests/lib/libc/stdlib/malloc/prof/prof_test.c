@@ -240,7 +240,10 @@ ATF_TC_BODY(exact_counts, tc)
 	ATF_CHECK_EQ(live(), l0);
 }
 
-/* realloc and rallocx move sampled objects, keeping contents. */
+/*
+ * realloc and rallocx of sampled objects keep their contents, in place
+ * or moved.
+ */
 ATF_TC_WITHOUT_HEAD(realloc_keeps);
 ATF_TC_BODY(realloc_keeps, tc)
 {
@@ -268,7 +271,7 @@ ATF_TC_BODY(realloc_keeps, tc)
 		p = q;
 		prev = n;
 	}
-	/* xallocx of a sampled object: it cannot grow in place. */
+	/* xallocx of a sampled object: whatever it gives is its usable size. */
 	x = xallocx(p, 100000, 0, 0);
 	ATF_CHECK_EQ(x, malloc_usable_size(p));
 	ATF_CHECK(mt_check(p, prev, 7));
