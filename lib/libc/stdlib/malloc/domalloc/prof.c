@@ -51,6 +51,7 @@ const char *const prof_format_names[] = { "jeprof", "pprof", NULL };
 struct prof_ctx {
 	struct prof_ctx		*next;		/* hash chain */
 	uint64_t		 hash;
+	unsigned		 snap;		/* index in a snapshot + 1 */
 	struct prof_cnts	 c;
 	unsigned		 nframes;
 	uintptr_t		 frames[];
@@ -850,20 +851,25 @@ struct prof_snapbuf {
 static bool
 prof_snapshot(struct prof_snapbuf *b)
 {
+	struct prof_snap_tline *tl, *tlines;
 	struct prof_snap_ctx *sc;
 	struct prof_snap_thr *st;
+	struct prof_sample *smp;
 	struct prof_tdata *td;
 	struct prof_ctx *c;
-	unsigned i, nctx, nthr;
+	unsigned i, j, k, nctx, nthr, *tcount;
+	size_t nlive, pos;
 	char *names;
 
 	memset(b, 0, sizeof(*b));
 	mutex_lock(&prof_lock);
 	nctx = (unsigned)prof_st.nctx;
+	nlive = opt_prof_accum ? 0 : (size_t)prof_st.nlive;
 	nthr = 0;
 	for (td = prof_threads; td != NULL; td = td->next)
 		nthr++;
-	b->size = nctx * sizeof(*sc) + nthr * (sizeof(*st) + PROF_NAME_MAX);
+	b->size = nctx * sizeof(*sc) + nthr * (sizeof(*st) + PROF_NAME_MAX) +
+	    nlive * sizeof(*tl) + nctx * sizeof(*tcount);
 	b->size = (b->size + PAGE) & ~(PAGE - 1);
 	b->mem = pal_map(b->size, PAGE);
 	if (b->mem == NULL) {
@@ -871,8 +877,10 @@ prof_snapshot(struct prof_snapbuf *b)
 		return (false);
 	}
 	sc = b->mem;
-	st = (struct prof_snap_thr *)(sc + nctx);
-	names = (char *)(st + nthr);
+	tlines = (struct prof_snap_tline *)(sc + nctx);
+	st = (struct prof_snap_thr *)(tlines + nlive);
+	tcount = (unsigned *)(st + nthr);
+	names = (char *)(tcount + nctx);
 	b->s.period = (uint64_t)1 << atomic_load_explicit(&prof_lg_sample,
 	    memory_order_relaxed);
 	b->s.accum = opt_prof_accum;
@@ -886,8 +894,41 @@ prof_snapshot(struct prof_snapbuf *b)
 			sc[b->s.nctx].c = c->c;
 			sc[b->s.nctx].nframes = c->nframes;
 			sc[b->s.nctx].frames = c->frames;
-			b->s.nctx++;
+			c->snap = ++b->s.nctx;
+			tcount[c->snap - 1] = 0;
 		}
+	/*
+	 * Per-thread lines: the live samples of this epoch, grouped by
+	 * context and then thread (each context gets as many slots as it has
+	 * samples, so the lines always fit).
+	 */
+	for (i = 0; nlive != 0 && i < PROF_SAMPLE_BUCKETS; i++)
+		for (smp = prof_samples[i]; smp != NULL; smp = smp->next)
+			if (smp->epoch == prof_epoch && smp->ctx->snap != 0)
+				tcount[smp->ctx->snap - 1]++;
+	for (pos = 0, k = 0; nlive != 0 && k < b->s.nctx; k++) {
+		sc[k].thr = tlines + pos;
+		pos += tcount[k];
+	}
+	for (i = 0; nlive != 0 && i < PROF_SAMPLE_BUCKETS; i++)
+		for (smp = prof_samples[i]; smp != NULL; smp = smp->next) {
+			if (smp->epoch != prof_epoch || smp->ctx->snap == 0)
+				continue;
+			k = smp->ctx->snap - 1;
+			tl = (struct prof_snap_tline *)(uintptr_t)sc[k].thr;
+			for (j = 0; j < sc[k].nthr; j++)
+				if (tl[j].uid == smp->td->uid)
+					break;
+			if (j == sc[k].nthr) {
+				memset(&tl[j], 0, sizeof(tl[j]));
+				tl[j].uid = smp->td->uid;
+				sc[k].nthr++;
+			}
+			prof_fill_cnt(&tl[j].c, smp->usize, smp->uobjs, 1);
+		}
+	for (i = 0; i < PROF_CTX_BUCKETS; i++)
+		for (c = prof_ctxs[i]; c != NULL; c = c->next)
+			c->snap = 0;
 	for (td = prof_threads; td != NULL; td = td->next) {
 		st[b->s.nthr].uid = td->uid;
 		st[b->s.nthr].c = td->c;

@@ -479,6 +479,11 @@ pd_write_heapv2(int fd, const struct prof_snap *s)
 		pd_out_str(&o, "\n");
 		pd_v2_cnts(&o, s, "*", 0, &c->c);
 		pd_out_str(&o, "\n");
+		/* jeprof --thread=<uid> reads these. */
+		for (j = 0; j < c->nthr; j++) {
+			pd_v2_cnts(&o, s, NULL, c->thr[j].uid, &c->thr[j].c);
+			pd_out_str(&o, "\n");
+		}
 	}
 	pd_v2_maps(&o);
 	return (pd_out_flush(&o));

@@ -48,16 +48,26 @@ struct prof_cnts {
 	struct prof_ucnt	uaccum;		/* zero unless prof_accum */
 };
 
+/* One thread's share of a context (in use only; accum zero). */
+struct prof_snap_tline {
+	uint64_t		uid;
+	struct prof_cnts	c;
+};
+
 /*
  * One allocation stack (a context).  frames[0] is the return address in
  * the function that called the allocator (the allocation site), then
  * its callers; the allocator's own frames are already gone.  Always at
- * least one frame.
+ * least one frame.  thr[0 .. nthr - 1]: the shares of the threads that
+ * allocated its live samples, by uid (none with prof_accum, whose
+ * accumulated counts are not kept per thread).
  */
 struct prof_snap_ctx {
 	struct prof_cnts	c;
 	unsigned		nframes;
 	const uintptr_t		*frames;
+	unsigned		nthr;
+	const struct prof_snap_tline *thr;
 };
 
 /* One profiled thread (uid: the profiler's own thread number, from 0). */

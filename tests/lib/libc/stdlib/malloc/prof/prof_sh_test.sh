@@ -104,8 +104,9 @@ static_archive_jeprof_body()
 atf_test_case jeprof_outputs
 jeprof_outputs_head()
 {
-	atf_set descr "jeprof --collapsed, --svg and --base (the difference" \
-	    "of two dumps) read domalloc's dumps"
+	atf_set descr "jeprof --collapsed, --svg, --thread (per-thread" \
+	    "lines under each stack) and --base (the difference of two" \
+	    "dumps) read domalloc's dumps"
 	atf_set timeout 300
 }
 jeprof_outputs_body()
@@ -128,6 +129,15 @@ jeprof_outputs_body()
 		    coll.out || atf_fail "--collapsed has no main;$s stack:" \
 		    "$(head -c 300 coll.out | tr '\n' '|')"
 	done
+	# One thread, uid 0: --thread=0 is the whole profile.
+	jeprof --text --thread=0 "$dir/prof_sites_a" "$heap" >thr0.out \
+	    2>jeprof.err || atf_fail "jeprof --thread=0 failed"
+	awk '$6 == "site_big" { print $6, $4 }' thr0.out >sites.out
+	[ -s sites.out ] || atf_fail "--thread=0 has no site_big:" \
+	    "$(head -c 300 thr0.out | tr '\n' '|')"
+	awk '{ exit !($2 > 128 * 0.9 && $2 < 128 * 1.1) }' sites.out ||
+	    atf_fail "--thread=0: $(cat sites.out) MiB, want 128"
+	grep -q '^  t0: [1-9]' "$heap" || atf_fail "no t0 line under a stack"
 	jeprof --svg "$dir/prof_sites_a" "$heap" >prof.svg 2>jeprof.err ||
 	    atf_fail "jeprof --svg failed: $(head -c 300 jeprof.err)"
 	grep -q '<svg' prof.svg && grep -q site_big prof.svg ||
