@@ -77,18 +77,22 @@ int	 __posix_memalign(void **, size_t, size_t);
 
 #ifdef MT_HAVE_MALLOC_NP
 /*
- * The lg_page option in force (0: none, the kernel's page; geom.h): a
- * larger page brings a superpage of 2^(2 lg - 3) bytes, 32 MiB or 512 MiB,
- * on this 4 KiB machine.
+ * lg of the page in force when it is larger than 4 KiB, else 0: forced
+ * by lg_page on a 4 KiB kernel, or the kernel's own (16 KiB or 64 KiB
+ * AArch64 kernels).  Such a page brings a superpage of 2^(2 lg - 3)
+ * bytes, 32 MiB or 512 MiB (geom.h).
  */
 static inline unsigned
 mt_lg_page_forced(void)
 {
+	size_t page = 0, len = sizeof(page);
 	unsigned lg = 0;
-	size_t len = sizeof(lg);
 
-	if (mallctl("opt.lg_page", &lg, &len, NULL, 0) != 0)
+	if (mallctl("arenas.page", &page, &len, NULL, 0) != 0 ||
+	    page <= 4096)
 		return (0);
+	while (((size_t)1 << lg) < page)
+		lg++;
 	return (lg);
 }
 #endif

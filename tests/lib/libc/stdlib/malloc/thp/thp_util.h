@@ -24,17 +24,20 @@
 #define	SUPERPAGE_SZ	((size_t)2 << 20)
 
 /*
- * domalloc's superpage: 2 MiB, or the larger one a forced lg_page brings
- * (2^(2 lg - 3) bytes, geom.h); 0 lg from opt.lg_page means none forced.
+ * domalloc's superpage: 2 MiB, or the larger one a page above 4 KiB
+ * brings (2^(2 lg - 3) bytes, geom.h), whether lg_page forced it or the
+ * kernel has it; *lgp is 0 for 4 KiB pages.
  */
 static inline size_t
 thp_superpage(unsigned *lgp)
 {
+	size_t page = 0, len = sizeof(page);
 	unsigned lg = 0;
-	size_t len = sizeof(lg);
 
-	if (mallctl("opt.lg_page", &lg, &len, NULL, 0) != 0)
-		lg = 0;
+	if (mallctl("arenas.page", &page, &len, NULL, 0) == 0 &&
+	    page > 4096)
+		while (((size_t)1 << lg) < page)
+			lg++;
 	*lgp = lg;
 	return (lg > 12 ? (size_t)1 << (2 * lg - 3) : SUPERPAGE_SZ);
 }
