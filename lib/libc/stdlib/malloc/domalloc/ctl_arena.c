@@ -11,9 +11,9 @@
  * arenas made by arenas.create; automatic arenas take the options.
  *
  * Extent hooks: with none installed, an arena maps through the platform
- * layer.  Reading arena.<i>.extent_hooks then gives ctl_hooks_default,
- * functions that do the same, so that a program can wrap them (as
- * jemalloc's users do); installing ctl_hooks_default means "no hooks".
+ * layer.  Reading arena.<i>.extent_hooks then gives pa_hooks_default
+ * (pa_hooks.c), functions that do the same, so that a program can wrap
+ * them (as jemalloc's users do); installing it means "no hooks".
  *
  * Synchronization: the defaults for new arenas are atomics, stored as
  * value + 2 so that 0 means "not set"; arena state is changed through the
@@ -43,150 +43,17 @@ static _Atomic int64_t	ctl_dirty_default;
 static _Atomic int64_t	ctl_muzzy_default;
 static _Atomic bool	ctl_any_destroyed;
 
-/* The default extent hooks: the platform layer, as the page allocator. */
-
-static void *
-ctl_hook_alloc(extent_hooks_t *h, void *new_addr, size_t size, size_t align,
-    bool *zero, bool *commit, unsigned ind)
-{
-	void *p;
-
-	(void)h;
-	(void)ind;
-	/* Mapping at a given address is not offered: "cannot". */
-	if (new_addr != NULL)
-		return (NULL);
-	p = pal_map(size, DM_MAX(align, PAGE));
-	if (p == NULL)
-		return (NULL);
-	*zero = true;
-	*commit = true;
-	return (p);
-}
-
-static bool
-ctl_hook_dalloc(extent_hooks_t *h, void *addr, size_t size, bool committed,
-    unsigned ind)
-{
-	(void)h;
-	(void)committed;
-	(void)ind;
-	pal_unmap(addr, size);
-	return (false);
-}
-
-static void
-ctl_hook_destroy(extent_hooks_t *h, void *addr, size_t size, bool committed,
-    unsigned ind)
-{
-	(void)h;
-	(void)committed;
-	(void)ind;
-	pal_unmap(addr, size);
-}
-
-/* Memory is always committed: commit succeeds, decommit opts out. */
-static bool
-ctl_hook_commit(extent_hooks_t *h, void *addr, size_t size, size_t off,
-    size_t len, unsigned ind)
-{
-	(void)h;
-	(void)addr;
-	(void)size;
-	(void)off;
-	(void)len;
-	(void)ind;
-	return (false);
-}
-
-static bool
-ctl_hook_decommit(extent_hooks_t *h, void *addr, size_t size, size_t off,
-    size_t len, unsigned ind)
-{
-	(void)h;
-	(void)addr;
-	(void)size;
-	(void)off;
-	(void)len;
-	(void)ind;
-	return (true);
-}
-
-static bool
-ctl_hook_purge_lazy(extent_hooks_t *h, void *addr, size_t size, size_t off,
-    size_t len, unsigned ind)
-{
-	(void)h;
-	(void)size;
-	(void)ind;
-	if (!pal_caps.purge_lazy)
-		return (true);
-	pal_purge_lazy((char *)addr + off, len);
-	return (false);
-}
-
-static bool
-ctl_hook_purge_forced(extent_hooks_t *h, void *addr, size_t size,
-    size_t off, size_t len, unsigned ind)
-{
-	(void)h;
-	(void)size;
-	(void)ind;
-	pal_purge_forced((char *)addr + off, len);
-	return (false);
-}
-
-static bool
-ctl_hook_split(extent_hooks_t *h, void *addr, size_t size, size_t size_a,
-    size_t size_b, bool committed, unsigned ind)
-{
-	(void)h;
-	(void)addr;
-	(void)size;
-	(void)size_a;
-	(void)size_b;
-	(void)committed;
-	(void)ind;
-	return (false);
-}
-
-static bool
-ctl_hook_merge(extent_hooks_t *h, void *addr_a, size_t size_a, void *addr_b,
-    size_t size_b, bool committed, unsigned ind)
-{
-	(void)h;
-	(void)addr_a;
-	(void)size_a;
-	(void)addr_b;
-	(void)size_b;
-	(void)committed;
-	(void)ind;
-	return (false);
-}
-
-static extent_hooks_t ctl_hooks_default = {
-	ctl_hook_alloc,
-	ctl_hook_dalloc,
-	ctl_hook_destroy,
-	ctl_hook_commit,
-	ctl_hook_decommit,
-	ctl_hook_purge_lazy,
-	ctl_hook_purge_forced,
-	ctl_hook_split,
-	ctl_hook_merge
-};
-
 /* Hooks as the page allocator takes them: NULL for the default ones. */
 static extent_hooks_t *
 ctl_hooks_internal(extent_hooks_t *h)
 {
-	return (h == &ctl_hooks_default ? NULL : h);
+	return (h == &pa_hooks_default ? NULL : h);
 }
 
 static extent_hooks_t *
 ctl_hooks_external(extent_hooks_t *h)
 {
-	return (h == NULL ? &ctl_hooks_default : h);
+	return (h == NULL ? &pa_hooks_default : h);
 }
 
 static int64_t

@@ -226,6 +226,8 @@ void	 pa_node_pages(struct pa *pa, size_t *pages, unsigned nnodes);
  * by pa_destroy().
  */
 struct extent_hooks_s *pa_hooks_get(struct pa *pa);
+/* The default hooks (pa_hooks.c): the platform layer, as pa uses it. */
+extern struct extent_hooks_s pa_hooks_default;
 void	 pa_hooks_set(struct pa *pa, struct extent_hooks_s *hooks);
 /* Discard every allocation (the bins must be emptied first). */
 void	 pa_reset(struct pa *pa);
