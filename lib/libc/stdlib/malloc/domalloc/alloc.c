@@ -311,20 +311,16 @@ alloc_resize(struct sp *sp, void *p, size_t oldusize, size_t usize,
 }
 
 void *
-alloc_resized_prof(void *p, size_t size, size_t align, unsigned flags,
-    struct arena *arena, const char *fn)
+alloc_resized_prof(void *p, struct sp *sp, size_t usize, size_t size,
+    size_t align, unsigned flags, struct arena *arena)
 {
-	struct sp *sp;
-	size_t usize;
-	unsigned ind;
+	unsigned ind = sc_index(usize);
 	void *q;
 
 	/*
 	 * As jemalloc counts every reallocation: without this, buffers
 	 * grown in place would be sampled at the size they started with.
 	 */
-	sp = alloc_lookup(p, &ind, fn);
-	usize = alloc_usize(p, sp, ind);
 	if (!prof_sample_due(alloc_tsd(), usize, ind, false))
 		return (p);
 	q = alloc_generic(size, align, flags | ALLOC_SAMPLE, arena);
@@ -434,8 +430,8 @@ alloc_realloc(void *p, size_t size, size_t align, unsigned flags,
 		    alloc_resize(sp, p, oldusize, usize,
 		    (flags & ALLOC_ZERO) != 0, true))
 			return (opt_prof && ind != PROF_IND ?
-			    alloc_resized_prof(p, size, align, flags, arena,
-			    fn) : p);
+			    alloc_resized_prof(p, sp, usize, size, align,
+			    flags, arena) : p);
 	}
 	q = alloc_generic(size, align, flags, arena);
 	if (q == NULL)

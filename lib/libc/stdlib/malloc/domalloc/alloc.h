@@ -63,13 +63,13 @@ void	 free_sized_slow(void *p, size_t size, size_t align, const char *fn);
 bool	 alloc_resize(struct sp *sp, void *p, size_t oldusize, size_t usize,
 	    bool zero, bool movable);
 /*
- * prof:true, after realloc or rallocx resized p in place: count its new
- * size as an allocation; if it is the sample, move it to a sampled
- * object (size, align, flags and arena as the request's).  Returns the
- * object, p or its new place.
+ * prof:true, after realloc or rallocx resized p (in sp, not sampled) in
+ * place to usable size usize: count that as an allocation; if it is the
+ * sample, move it to a sampled object (size, align, flags and arena as
+ * the request's).  Returns the object, p or its new place.
  */
-void	*alloc_resized_prof(void *p, size_t size, size_t align,
-	    unsigned flags, struct arena *arena, const char *fn);
+void	*alloc_resized_prof(void *p, struct sp *sp, size_t usize,
+	    size_t size, size_t align, unsigned flags, struct arena *arena);
 /* Abort unless size and align give the usable size of p (validated). */
 void	 alloc_check_size(const void *p, struct sp *sp, unsigned ind,
 	    size_t size, size_t align, const char *fn);

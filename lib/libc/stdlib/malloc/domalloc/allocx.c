@@ -209,8 +209,8 @@ allocx_tc_realloc(const struct allocx_req *r, void *p, size_t size)
 		    alloc_resize(sp, p, oldusize, usize,
 		    (r->aflags & ALLOC_ZERO) != 0, true))
 			return (opt_prof && ind != PROF_IND ?
-			    alloc_resized_prof(p, size, r->align, r->aflags,
-			    r->arena, "rallocx") : p);
+			    alloc_resized_prof(p, sp, usize, size, r->align,
+			    r->aflags, r->arena) : p);
 	}
 	q = allocx_alloc(r, size);
 	if (q == NULL)

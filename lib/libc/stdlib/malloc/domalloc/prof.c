@@ -134,6 +134,7 @@ static void	prof_fill_cnt(struct prof_cnts *c, size_t usize, double w,
 		    int sign);
 static void	prof_free_unrecorded(void *p, struct sp *sp, unsigned npages,
 		    size_t usize);
+static void	prof_sample_count(struct prof_sample *s, int sign);
 
 /* xorshift64*: the thread's generator for sampling intervals. */
 static uint64_t
@@ -549,9 +550,7 @@ prof_alloc(struct tsd *tsd, size_t size, size_t usize, size_t align,
 	s->npages = npages;
 	s->epoch = prof_epoch;
 	s->uobjs = 1.0 / prof_prob(usize);
-	prof_fill_cnt(&ctx->c, usize, s->uobjs, 1);
-	prof_fill_cnt(&td->c, usize, s->uobjs, 1);
-	prof_fill_cnt(&prof_total, usize, s->uobjs, 1);
+	prof_sample_count(s, 1);
 	s->next = prof_samples[(s->addr >> LG_PAGE) % PROF_SAMPLE_BUCKETS];
 	prof_samples[(s->addr >> LG_PAGE) % PROF_SAMPLE_BUCKETS] = s;
 	prof_st.nlive++;
@@ -595,19 +594,37 @@ prof_sample_find(uintptr_t a, bool unlink)
 	return (NULL);
 }
 
-/* Take s out of the counts.  Under prof_lock. */
+/*
+ * Count s in (sign 1) or out (-1) of its stack's, its thread's and the
+ * process's counts, unless it was sampled before the last prof.reset.
+ * Under prof_lock.
+ */
 static void
-prof_sample_forget(struct prof_sample *s)
+prof_sample_count(struct prof_sample *s, int sign)
 {
-	if (s->epoch == prof_epoch) {
-		prof_fill_cnt(&s->ctx->c, s->usize, s->uobjs, -1);
-		prof_fill_cnt(&s->td->c, s->usize, s->uobjs, -1);
-		prof_fill_cnt(&prof_total, s->usize, s->uobjs, -1);
-	}
+	if (s->epoch != prof_epoch)
+		return;
+	prof_fill_cnt(&s->ctx->c, s->usize, s->uobjs, sign);
+	prof_fill_cnt(&s->td->c, s->usize, s->uobjs, sign);
+	prof_fill_cnt(&prof_total, s->usize, s->uobjs, sign);
+}
+
+/* Give back the record s, counted out already.  Under prof_lock. */
+static void
+prof_sample_release(struct prof_sample *s)
+{
 	prof_tdata_maybe_free(s->td);
 	prof_st.nlive--;
 	s->next = prof_sample_free;
 	prof_sample_free = s;
+}
+
+/* Take s out of the counts and give its record back.  Under prof_lock. */
+static void
+prof_sample_forget(struct prof_sample *s)
+{
+	prof_sample_count(s, -1);
+	prof_sample_release(s);
 }
 
 void
@@ -713,11 +730,7 @@ prof_resize(void *p, struct sp *sp, size_t usize, bool zero, bool movable)
 	if (due)
 		ctx = prof_ctx_get(frames, n);
 	s = prof_sample_find((uintptr_t)p, due && ctx != NULL ? false : true);
-	if (s->epoch == prof_epoch) {
-		prof_fill_cnt(&s->ctx->c, old, s->uobjs, -1);
-		prof_fill_cnt(&s->td->c, old, s->uobjs, -1);
-		prof_fill_cnt(&prof_total, old, s->uobjs, -1);
-	}
+	prof_sample_count(s, -1);
 	if (due && ctx != NULL && (td = prof_tdata_get(pt)) != NULL) {
 		/* Still a sample: of the new size, at the new stack. */
 		prof_st.nsamples++;
@@ -727,9 +740,7 @@ prof_resize(void *p, struct sp *sp, size_t usize, bool zero, bool movable)
 		s->npages = npages == 0 ? 0 : newpages;
 		s->epoch = prof_epoch;
 		s->uobjs = 1.0 / prof_prob(usize);
-		prof_fill_cnt(&ctx->c, usize, s->uobjs, 1);
-		prof_fill_cnt(&td->c, usize, s->uobjs, 1);
-		prof_fill_cnt(&prof_total, usize, s->uobjs, 1);
+		prof_sample_count(s, 1);
 		if (s->recent != NULL)
 			s->recent->usize = usize;
 		mutex_unlock(&prof_lock);
@@ -749,8 +760,7 @@ prof_resize(void *p, struct sp *sp, size_t usize, bool zero, bool movable)
 		s->recent->released = true;
 		s->recent->dalloc_ns = pal_clock_ns();
 	}
-	s->epoch = prof_epoch + 1;	/* counted out above already */
-	prof_sample_forget(s);
+	prof_sample_release(s);
 	mutex_unlock(&prof_lock);
 	if (npages == 0)
 		sp->sampled = false;
