@@ -81,6 +81,8 @@ smoke_case fastpath_random fastpath-random fastpath-random \
     "random sizes 8 B-1 KiB with a bounded live set"
 smoke_case larson larson larson \
     "server simulation with bins traded between threads"
+smoke_case threadchurn threadchurn threadchurn \
+    "short threads that allocate one object, free another and exit"
 smoke_case xmalloc xmalloc xmalloc \
     "producer/consumer: every free is a remote free"
 smoke_case cache_thrash cache-thrash cache-thrash \
@@ -153,8 +155,9 @@ runone_body()
 
 atf_init_test_cases()
 {
-	for tc in fastpath_fixed fastpath_random larson xmalloc cache_thrash \
-	    cache_scratch mix mstress large frag redis python sqlite \
+	for tc in fastpath_fixed fastpath_random larson threadchurn xmalloc \
+	    cache_thrash cache_scratch mix mstress large frag redis python \
+	    sqlite \
 	    thp_heap thp_bursty thp_random fastpath_instr runone; do
 		atf_add_test_case "$tc"
 	done
