@@ -267,7 +267,7 @@ free_validated(void *p, struct sp *sp, unsigned ind, unsigned flags)
 		if (PMAP_WIN(sp_pmap_of(sp, p)->e) != tsd->tc.win)
 			tcache_remote(&tsd->tc, p);
 		else
-			tcache_dalloc_slow(&tsd->tc, ind, p);
+			tcache_dalloc(&tsd->tc, ind, p);
 		return;
 	}
 	tsd->large_deallocated += alloc_usize(p, sp, ind);

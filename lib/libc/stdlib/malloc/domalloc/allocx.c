@@ -161,7 +161,7 @@ allocx_free(const struct allocx_req *r, void *p, struct sp *sp,
 		if (opt_junk & JUNK_FREE)
 			memset(p, 0x5a, usize);
 		mark_free(p);
-		tcache_dalloc_slow(r->tc, ind, p);
+		tcache_dalloc(r->tc, ind, p);
 		allocx_tsd()->large_deallocated += usize;
 		return;
 	}

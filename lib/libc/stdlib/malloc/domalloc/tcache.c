@@ -1,9 +1,9 @@
 /*
  * SPDX-License-Identifier: BSD-2-Clause
  *
- * tcache.c: thread cache fill, flush, garbage collection, the pool of
- * cache stacks reused across threads, and the table of explicit caches
- * (tcache.create) (see tcache.h).
+ * tcache.c: thread cache creation (bins set up on first use), fill, flush,
+ * garbage collection, the pool of cache stacks reused across threads, and
+ * the table of explicit caches (tcache.create) (see tcache.h).
  */
 #include <string.h>
 
@@ -25,7 +25,10 @@
 unsigned		tcache_nhbins;
 static uint16_t		tcache_max[SC_NTBINS_MAX];	/* starting capacity */
 static uint16_t		tcache_cap[SC_NTBINS_MAX];	/* grown capacity */
-static size_t		tcache_stack_bytes;
+/* Where bin i's stack starts in a cache's block, in slots. */
+static uint32_t		tcache_stack_off[SC_NTBINS_MAX];
+static size_t		tcache_stack_slots;	/* all the bins' stacks */
+static size_t		tcache_stack_bytes;	/* the block, staging too */
 const struct tbin	tbin_none;
 
 /* Stacks of exited threads, ready for reuse.  Under tcaches_lock. */
@@ -61,7 +64,7 @@ tcache_boot(void)
 	/* Bin 63 of each window is the empty one (see TCACHE_NBINS). */
 	if (tcache_nhbins > 63)
 		tcache_nhbins = 63;
-	tcache_stack_bytes = 0;
+	tcache_stack_slots = 0;
 	for (i = 0; i < tcache_nhbins; i++) {
 		if (i < SC_NBINS) {
 			/* nregs << opt.lg_tcache_nslots_mul, clamped. */
@@ -84,12 +87,41 @@ tcache_boot(void)
 		slots = i < SC_NBINS ? TCACHE_GROW_BYTES / sc_size[i] : n;
 		slots = DM_MIN(slots, TCACHE_GROW_SLOTS);
 		tcache_cap[i] = (uint16_t)DM_MAX(slots, n);
-		tcache_stack_bytes += tcache_cap[i] * sizeof(void *);
+		tcache_stack_off[i] = (uint32_t)tcache_stack_slots;
+		tcache_stack_slots += tcache_cap[i];
 	}
+	tcache_stack_bytes = tcache_stack_slots * sizeof(void *);
 	/* prof:true: staging bins and their stacks after the stacks. */
 	if (opt_prof)
 		tcache_stack_bytes += tcache_nhbins * (sizeof(struct tbin) +
 		    PROF_STAGE * sizeof(void *));
+}
+
+/*
+ * Debug builds: tc is in its reset state (tcache.h), so that create can
+ * leave every bin and counter as it finds it.
+ */
+static void
+tcache_check_reset(const struct tcache *tc)
+{
+	unsigned i;
+
+	if (!config_debug)
+		return;
+	if (tc->nhbins != 0 || tc->live != 0 || tc->mem != NULL ||
+	    tc->sbins != NULL || tc->nremote != 0 || tc->events != 0 ||
+	    tc->gc_bin != 0)
+		msg_fatal("tcache_create: cache %p is not in its reset state",
+		    (const void *)tc);
+	for (i = 0; i < tcache_nhbins; i++)
+		if (tc->bins[i].stack != NULL || tc->bins[i].ncached != 0 ||
+		    tc->bins[i].lowwater != 0 || tc->bins[i].max != 0 ||
+		    tc->bins[i].magic != 0 || tc->bins[i].nmalloc != 0 ||
+		    tc->nfilled[i] != 0 || tc->nflushed[i] != 0 ||
+		    tc->nreported[i] != 0 || tc->grow[i] != 0 ||
+		    tc->flushmark[i] != 0 || tc->nquiet[i] != 0)
+			msg_fatal("tcache_create: bin %u of cache %p is not "
+			    "in its reset state", i, (const void *)tc);
 }
 
 bool
@@ -98,13 +130,12 @@ tcache_create(struct tcache *tc, struct arena *arena)
 	void **mem;
 	unsigned i;
 
-	uint64_t ab = tc->allocated_before, db = tc->deallocated_before;
-	unsigned win = tc->win;
-
-	memset(tc, 0, sizeof(*tc));
-	tc->allocated_before = ab;
-	tc->deallocated_before = db;
-	tcache_set_win(tc, win);
+	/*
+	 * Nothing to clear (the reset state), and no bin to set up: a bin is
+	 * set up when a slow path first uses it (tcache_bin_init).
+	 */
+	tcache_check_reset(tc);
+	tcache_set_win(tc, tc->win);
 	tc->arena = arena;
 	if (tcache_nhbins == 0)
 		return (true);
@@ -125,13 +156,8 @@ tcache_create(struct tcache *tc, struct arena *arena)
 	 * would make one page per class resident for stacks that may never
 	 * be used.
 	 */
-	for (i = 0; i < tcache_nhbins; i++) {
-		tc->bins[i].stack = mem;
-		tc->bins[i].max = tcache_max[i];
-		tc->bins[i].magic = sc_magic32(i);
-		mem += tcache_cap[i];
-	}
 	if (opt_prof) {
+		mem += tcache_stack_slots;
 		tc->sbins = (struct tbin *)(void *)mem;
 		mem = (void **)(tc->sbins + tcache_nhbins);
 		for (i = 0; i < tcache_nhbins; i++) {
@@ -142,6 +168,18 @@ tcache_create(struct tcache *tc, struct arena *arena)
 	}
 	tc->nhbins = tcache_nhbins;
 	return (true);
+}
+
+void
+tcache_bin_init(struct tcache *tc, unsigned ind)
+{
+	struct tbin *tb = &tc->bins[ind];
+
+	DM_ASSERT(ind < tc->nhbins && (tc->live >> ind & 1) == 0);
+	tb->stack = (void **)tc->mem + tcache_stack_off[ind];
+	tb->max = tcache_max[ind];
+	tb->magic = sc_magic32(ind);
+	tc->live |= (uint64_t)1 << ind;
 }
 
 /* Return the n oldest objects of bin ind to their arenas. */
@@ -304,15 +342,25 @@ tcache_alloc_slow(struct tcache *tc, unsigned ind)
 
 	/* Before the bin is read: the start may allocate from it (bg.h). */
 	bg_poll();
+	if (unlikely((tc->live >> ind & 1) == 0))
+		tcache_bin_init(tc, ind);
 	if (tb->ncached == 0) {
 		tcache_event(tc);
 		/* Shrunk as free-only (tcache_dalloc_slow): allocates now. */
 		if (tb->max < tcache_max[ind])
 			tb->max = tcache_max[ind];
-		if (ind < SC_NBINS)
-			n = bin_fill(tc->arena, ind, tb->stack,
-			    DM_MAX(tb->max / 2, 1));
-		else {
+		if (ind < SC_NBINS) {
+			n = DM_MAX(tb->max / 2, 1);
+			/*
+			 * The bin's first fill in this cache: a few only.  Not
+			 * with staging bins (prof.h), which malloc pops while
+			 * free pushes here: each staging moves what was freed
+			 * since the last, so as few objects would circulate.
+			 */
+			if (tc->nfilled[ind] == 0 && tc->sbins == NULL)
+				n = DM_MIN(n, TCACHE_FILL_FIRST);
+			n = bin_fill(tc->arena, ind, tb->stack, n);
+		} else {
 			/* Large classes are not batched: one at a time. */
 			usize = sc_size[ind];
 			p = arena_malloc(tc->arena, usize, 0, false);
@@ -454,11 +502,13 @@ tcache_unstage(struct tcache *tc)
 void
 tcache_flush(struct tcache *tc)
 {
-	unsigned i;
+	uint64_t live;
 
 	tcache_unstage(tc);
-	for (i = 0; i < tc->nhbins; i++)
-		tcache_bin_flush(tc, i, tc->bins[i].ncached);
+	/* Bins not set up hold nothing. */
+	for (live = tc->live; live != 0; live &= live - 1)
+		tcache_bin_flush(tc, (unsigned)__builtin_ctzll(live),
+		    tc->bins[__builtin_ctzll(live)].ncached);
 	tcache_remote_flush(tc);
 }
 
@@ -513,20 +563,27 @@ void
 tcache_destroy(struct tcache *tc)
 {
 	void **mem = tc->mem;
+	uint64_t live;
 	unsigned i;
 
 	tcache_flush(tc);
-	for (i = 0; i < tc->nhbins; i++) {
+	/*
+	 * Only the bins that were set up hold counts; clearing them, and
+	 * nothing else, puts the cache back in its reset state (tcache.h).
+	 */
+	for (live = tc->live; live != 0; live &= live - 1) {
+		i = (unsigned)__builtin_ctzll(live);
 		tc->allocated_before += tc->bins[i].nmalloc * sc_size[i];
 		tc->deallocated_before += tcache_nfree(tc, i) * sc_size[i];
+		memset(&tc->bins[i], 0, sizeof(tc->bins[i]));
+		tc->nfilled[i] = tc->nflushed[i] = tc->nreported[i] = 0;
+		tc->grow[i] = tc->nquiet[i] = 0;
+		tc->flushmark[i] = 0;
 	}
+	tc->live = 0;
 	tc->nhbins = 0;
 	tc->sbins = NULL;
-	memset(tc->bins, 0, sizeof(tc->bins));
-	memset(tc->nfilled, 0, sizeof(tc->nfilled));
-	memset(tc->nflushed, 0, sizeof(tc->nflushed));
-	memset(tc->nreported, 0, sizeof(tc->nreported));
-	memset(tc->grow, 0, sizeof(tc->grow));
+	tc->gc_bin = tc->events = 0;
 	if (mem != NULL && tc->memsize == tcache_stack_bytes) {
 		mutex_lock(&tcaches_lock);
 		mem[0] = tcache_pool;
@@ -534,6 +591,7 @@ tcache_destroy(struct tcache *tc)
 		mutex_unlock(&tcaches_lock);
 	}
 	tc->mem = NULL;
+	tc->memsize = 0;
 }
 
 bool

@@ -16,6 +16,17 @@
  * free sees a second free of an object that is still cached.
  * Invariants: 0 <= lowwater <= ncached <= max <= the bin's capacity.
  *
+ * A cache is made cheaply, because threads that live for one request are
+ * common: tcache_create takes a block of stacks (recycled from an exited
+ * thread when one is pooled) and sets up no bin.  A bin is set up the
+ * first time a slow path uses it (tcache_bin_init; until then it has max
+ * and magic 0, like the bins past nhbins, so both fast paths leave it
+ * alone), its first fill takes at most TCACHE_FILL_FIRST objects, and
+ * tcache_destroy visits only the bins that were set up (the live mask).
+ * Between a destroy and the next create the cache is in its reset state:
+ * every bin and per-bin counter zero, as in a new thread's TLS image or in
+ * fresh base memory, so that create has nothing to clear.
+ *
  * Explicit caches (tcache.create, MALLOCX_TCACHE(tc)) are the same
  * structure, allocated from base memory and reused, named by an index
  * below TCACHES_MAX; they belong to no thread and fill from the arena of
@@ -57,9 +68,9 @@ struct tbin {
  * The bin array has a window of 64 bins for each NUMA window (sp.h), so
  * that free can turn a page map entry into a bin offset with an
  * exclusive or with the thread's window and a mask (TCACHE_BIN_OFF).  Only window 0
- * holds objects: the bins of other windows, the bins past nhbins and bin
- * 63 of every window (where free pages and PMAP_SLOW entries land) have
- * max 0, which sends free to the slow path.  There, an object of another
+ * holds objects: the bins of other windows, the bins past nhbins, the
+ * bins not set up yet and bin 63 of every window (where free pages and
+ * PMAP_SLOW entries land) have max 0, which sends free to the slow path.  There, an object of another
  * node goes to the remote buffer, which returns such objects to their
  * arenas in batches: a thread's cache only ever serves local memory.
  */
@@ -102,6 +113,7 @@ struct tcache {
 	/* Bytes of caches this thread had before (thread.allocated). */
 	uint64_t	allocated_before;
 	uint64_t	deallocated_before;
+	uint64_t	live;		/* bit i: bin i is set up */
 	unsigned	gc_bin;
 	unsigned	events;
 	void		*mem;		/* the stacks */
@@ -119,6 +131,14 @@ struct tcache {
 };
 
 #define	TCACHE_GC_EVENTS	32
+
+/*
+ * The first fill of a bin in a new cache takes at most this many objects:
+ * a thread that allocates a few objects and exits then returns a few, not
+ * half a bin, at its exit; the next fill takes the usual half.  (Not with
+ * prof:true: see tcache_alloc_slow.)
+ */
+#define	TCACHE_FILL_FIRST	8
 
 /*
  * Adaptive capacity: a small bin starts at its jemalloc-style capacity
@@ -160,11 +180,25 @@ bool	 tcache_create(struct tcache *tc, struct arena *arena);
 void	 tcache_destroy(struct tcache *tc);
 void	*tcache_alloc_slow(struct tcache *tc, unsigned ind);
 void	 tcache_dalloc_slow(struct tcache *tc, unsigned ind, void *p);
+/* Set up bin ind of tc, which is not live yet. */
+void	 tcache_bin_init(struct tcache *tc, unsigned ind);
 void	 tcache_flush(struct tcache *tc);
 /* Move up to n objects of bin ind to its staging bin; returns how many. */
 unsigned tcache_stage(struct tcache *tc, unsigned ind, unsigned n);
 /* Put every staged object back in its bin. */
 void	 tcache_unstage(struct tcache *tc);
+/*
+ * Push p (validated, of class ind < tc->nhbins, marked free) into its
+ * bin, which the free fast path could not do: the bin is full, or not set
+ * up yet.
+ */
+DM_INLINE void
+tcache_dalloc(struct tcache *tc, unsigned ind, void *p)
+{
+	if (unlikely((tc->live >> ind & 1) == 0))
+		tcache_bin_init(tc, ind);
+	tcache_dalloc_slow(tc, ind, p);
+}
 /* Explicit caches; false if none can be made or ind names none. */
 bool	 tcache_explicit_create(struct arena *arena, unsigned *indp);
 struct tcache *tcache_explicit_get(unsigned ind);
