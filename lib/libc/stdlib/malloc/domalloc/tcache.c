@@ -180,6 +180,9 @@ tcache_bin_init(struct tcache *tc, unsigned ind)
 	tb->max = tcache_max[ind];
 	tb->magic = sc_magic32(ind);
 	tc->live |= (uint64_t)1 << ind;
+	/* The thread's own cache: malloc's sizes of the class lead here. */
+	if (tc == &tsd_get()->tc)
+		tsd_route_class(tsd_get(), ind);
 }
 
 /* Return the n oldest objects of bin ind to their arenas. */

@@ -27,6 +27,9 @@ static bool		tsd_key_ok;
  * one add per entry, which the compiler does two at a time.
  */
 static uintptr_t	tsd_route_off[SC_LUT_N];
+/* The entries of bin_of that lead to class c: [class_lo[c], class_end[c]). */
+static uint16_t		tsd_class_lo[SC_NTBINS_MAX];
+static uint16_t		tsd_class_end[SC_NTBINS_MAX];
 
 static void
 tsd_destructor(void *arg)
@@ -41,14 +44,22 @@ tsd_boot_key(void)
 
 	for (i = 0; i < SC_LUT_N; i++)
 		tsd_route_off[i] = sc_lut[i] * sizeof(struct tbin);
+	/* sc_lut does not decrease, so each class has one run of entries. */
+	for (i = SC_LUT_N; i-- > 0; )
+		tsd_class_lo[sc_lut[i]] = (uint16_t)i;
+	for (i = 0; i < SC_LUT_N; i++)
+		tsd_class_end[sc_lut[i]] = (uint16_t)(i + 1);
 	tsd_key_ok = pthread_key_create(&tsd_key, tsd_destructor) == 0;
 	return (tsd_key_ok);
 }
 
 /*
  * Point malloc's size map at the bins it pops from: the cache's, or with
- * prof:true its staging bins (prof.h).  After every cache create and
- * destroy: staging bins live in the cache's stack memory.
+ * prof:true its staging bins (prof.h).  With staging bins, after every
+ * cache create and destroy (they live in the cache's stack memory);
+ * without, a new thread's map is routed one class at a time as its bins
+ * are set up (tsd_route_class), and stays valid, since the bins stay in
+ * place.
  */
 static void
 tsd_route(struct tsd *tsd)
@@ -79,12 +90,24 @@ tsd_boot(struct tsd *tsd)
 	if (tsd->tcache_enabled && !tcache_create(&tsd->tc, tsd->arena))
 		tsd->tcache_enabled = false;
 	tsd->tc.arena = tsd->arena;
-	tsd_route(tsd);
+	if (tsd->tc.sbins != NULL)
+		tsd_route(tsd);
 	/* Registering may allocate; the thread is usable by now. */
 	if (tsd_key_ok)
 		pthread_setspecific(tsd_key, tsd);
 	tsd->state = TSD_NOMINAL;
 	return (tsd);
+}
+
+void
+tsd_route_class(struct tsd *tsd, unsigned ind)
+{
+	unsigned i;
+
+	if (tsd->tc.sbins != NULL || ind >= SC_NTBINS_MAX)
+		return;
+	for (i = tsd_class_lo[ind]; i < tsd_class_end[ind]; i++)
+		tsd->bin_of[i] = &tsd->tc.bins[ind];
 }
 
 void

@@ -57,9 +57,11 @@ struct tsd {
 	 * malloc's size to bin map: bin_of[(size + SC_QUANTUM - 1) >>
 	 * SC_LG_QUANTUM] is &tc.bins[sc_lut[...]], so that malloc finds its
 	 * bin with one load and no address arithmetic (as mimalloc's
-	 * pages_free_direct).  Every entry starts at the empty tbin_none and
-	 * is set by tsd_boot; the bins it points to stay valid for the
-	 * thread's life (a destroyed or disabled cache has empty bins).
+	 * pages_free_direct).  Every entry starts at the empty tbin_none; a
+	 * class's entries are set when its bin is set up (tsd_route_class),
+	 * all of them at once by tsd_boot with prof:true (staging bins); the
+	 * bins it points to stay valid for the thread's life (a destroyed or
+	 * disabled cache has empty bins).
 	 */
 	struct tbin	*bin_of[SC_LUT_N];
 	uint8_t		state;
@@ -83,6 +85,8 @@ bool	tsd_boot_key(void);
 /* Set up the calling thread; returns it (never NULL). */
 struct tsd *tsd_boot(struct tsd *tsd);
 void	tsd_cleanup(struct tsd *tsd);
+/* Bin ind of the thread's cache is set up: route malloc's sizes to it. */
+void	tsd_route_class(struct tsd *tsd, unsigned ind);
 struct arena *tsd_arena(struct tsd *tsd);
 void	tsd_set_arena(struct tsd *tsd, struct arena *arena);
 void	tsd_tcache_set_enabled(struct tsd *tsd, bool on);

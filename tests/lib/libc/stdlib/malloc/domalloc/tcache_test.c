@@ -68,6 +68,13 @@ lazy_main(void *arg)
 	ATF_REQUIRE_MSG(tc->nhbins > ind && tc->nhbins > la->other_ind,
 	    "the thread has no cache for these classes");
 	check_only_live(tc, (uint64_t)1 << ind);
+	/* malloc's size map leads to the bins set up, and only to them. */
+	ATF_CHECK(tsd_get()->bin_of[(64 + SC_QUANTUM - 1) >> SC_LG_QUANTUM] ==
+	    &tc->bins[ind]);
+	ATF_CHECK(tsd_get()->bin_of[(49 + SC_QUANTUM - 1) >> SC_LG_QUANTUM] ==
+	    &tc->bins[sc_index(49)]);
+	ATF_CHECK(tsd_get()->bin_of[(2000 + SC_QUANTUM - 1) >>
+	    SC_LG_QUANTUM] == &tbin_none);
 	/* One object out of a first fill of at most TCACHE_FILL_FIRST. */
 	ATF_CHECK_MSG(tc->bins[ind].ncached < TCACHE_FILL_FIRST,
 	    "%u objects cached after the first fill",
@@ -78,6 +85,8 @@ lazy_main(void *arg)
 	/* A free of another class sets that bin up and caches the object. */
 	free(la->other);
 	check_only_live(tc, (uint64_t)1 << ind | (uint64_t)1 << la->other_ind);
+	ATF_CHECK(tsd_get()->bin_of[(1000 + SC_QUANTUM - 1) >>
+	    SC_LG_QUANTUM] == &tc->bins[la->other_ind]);
 	ATF_CHECK_EQ(tc->bins[la->other_ind].ncached, 1);
 	ATF_CHECK(tc->bins[la->other_ind].stack[0] == la->other);
 	return (NULL);
