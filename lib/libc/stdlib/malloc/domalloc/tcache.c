@@ -173,6 +173,7 @@ tcache_create(struct tcache *tc, struct arena *arena)
 void
 tcache_bin_init(struct tcache *tc, unsigned ind)
 {
+	struct tsd *tsd = tsd_get();
 	struct tbin *tb = &tc->bins[ind];
 
 	DM_ASSERT(ind < tc->nhbins && (tc->live >> ind & 1) == 0);
@@ -181,8 +182,8 @@ tcache_bin_init(struct tcache *tc, unsigned ind)
 	tb->magic = sc_magic32(ind);
 	tc->live |= (uint64_t)1 << ind;
 	/* The thread's own cache: malloc's sizes of the class lead here. */
-	if (tc == &tsd_get()->tc)
-		tsd_route_class(tsd_get(), ind);
+	if (tc == &tsd->tc)
+		tsd_route_class(tsd, ind);
 }
 
 /* Return the n oldest objects of bin ind to their arenas. */
@@ -506,12 +507,14 @@ void
 tcache_flush(struct tcache *tc)
 {
 	uint64_t live;
+	unsigned i;
 
 	tcache_unstage(tc);
 	/* Bins not set up hold nothing. */
-	for (live = tc->live; live != 0; live &= live - 1)
-		tcache_bin_flush(tc, (unsigned)__builtin_ctzll(live),
-		    tc->bins[__builtin_ctzll(live)].ncached);
+	for (live = tc->live; live != 0; live &= live - 1) {
+		i = (unsigned)__builtin_ctzll(live);
+		tcache_bin_flush(tc, i, tc->bins[i].ncached);
+	}
 	tcache_remote_flush(tc);
 }
 

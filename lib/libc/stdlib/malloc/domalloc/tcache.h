@@ -70,9 +70,10 @@ struct tbin {
  * exclusive or with the thread's window and a mask (TCACHE_BIN_OFF).  Only window 0
  * holds objects: the bins of other windows, the bins past nhbins, the
  * bins not set up yet and bin 63 of every window (where free pages and
- * PMAP_SLOW entries land) have max 0, which sends free to the slow path.  There, an object of another
- * node goes to the remote buffer, which returns such objects to their
- * arenas in batches: a thread's cache only ever serves local memory.
+ * PMAP_SLOW entries land) have max 0, which sends free to the slow path.
+ * There, an object of another node goes to the remote buffer, which
+ * returns such objects to their arenas in batches: a thread's cache only
+ * ever serves local memory.
  */
 #define	TCACHE_NBINS	(64 * PMAP_NWIN)
 #define	TCACHE_NREMOTE	64

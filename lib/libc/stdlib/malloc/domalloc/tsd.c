@@ -21,12 +21,6 @@ __thread struct tsd tsd_tls __attribute__((tls_model("initial-exec"))) = {
 
 static pthread_key_t	tsd_key;
 static bool		tsd_key_ok;
-/*
- * tsd_route's template: the byte offset in a bin array of the bin for
- * each entry of bin_of (sc_lut scaled), so that routing a new thread is
- * one add per entry, which the compiler does two at a time.
- */
-static uintptr_t	tsd_route_off[SC_LUT_N];
 /* The entries of bin_of that lead to class c: [class_lo[c], class_end[c]). */
 static uint16_t		tsd_class_lo[SC_NTBINS_MAX];
 static uint16_t		tsd_class_end[SC_NTBINS_MAX];
@@ -42,8 +36,6 @@ tsd_boot_key(void)
 {
 	unsigned i;
 
-	for (i = 0; i < SC_LUT_N; i++)
-		tsd_route_off[i] = sc_lut[i] * sizeof(struct tbin);
 	/* sc_lut does not decrease, so each class has one run of entries. */
 	for (i = SC_LUT_N; i-- > 0; )
 		tsd_class_lo[sc_lut[i]] = (uint16_t)i;
@@ -64,16 +56,12 @@ tsd_boot_key(void)
 static void
 tsd_route(struct tsd *tsd)
 {
-	uintptr_t bins = (uintptr_t)(tsd->tc.sbins != NULL ? tsd->tc.sbins :
-	    tsd->tc.bins);
-	struct tbin **restrict to = tsd->bin_of;
-	const uintptr_t *restrict off = tsd_route_off;
+	struct tbin *bins = tsd->tc.sbins != NULL ? tsd->tc.sbins :
+	    tsd->tc.bins;
 	unsigned i;
 
-	/* An even count, which gcc -O2 vectorises whole, then the last. */
-	for (i = 0; i < SC_LUT_N - 1; i++)
-		to[i] = (struct tbin *)(bins + off[i]);
-	to[SC_LUT_N - 1] = (struct tbin *)(bins + off[SC_LUT_N - 1]);
+	for (i = 0; i < SC_LUT_N; i++)
+		tsd->bin_of[i] = &bins[sc_lut[i]];
 }
 
 struct tsd *
