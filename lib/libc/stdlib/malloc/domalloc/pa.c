@@ -85,6 +85,7 @@ pa_lists_init(struct pa *pa)
 
 	for (i = 0; i < PA_NRUNB; i++)
 		TAILQ_INIT(&pa->runs[i]);
+	pa->runs_nonempty = 0;
 	for (i = 0; i < PA_NFREEB; i++) {
 		TAILQ_INIT(&pa->free_dirty[i]);
 		TAILQ_INIT(&pa->free_muzzy[i]);
@@ -263,8 +264,11 @@ pa_unlist(struct pa *pa, struct sp *sp)
 {
 	struct sp_list *l = pa_list(pa, sp);
 
-	if (l != NULL)
+	if (l != NULL) {
 		TAILQ_REMOVE(l, sp, blink);
+		if (sp->kind == SP_RUNS && TAILQ_EMPTY(l))
+			pa->runs_nonempty &= ~((uint64_t)1 << sp->bucket);
+	}
 	sp->bucket = PA_NOBUCKET;
 }
 
@@ -276,6 +280,7 @@ pa_list_runs(struct pa *pa, struct sp *sp)
 		return;
 	sp->bucket = (uint8_t)pa_run_bucket(sp->longest);
 	TAILQ_INSERT_HEAD(&pa->runs[sp->bucket], sp, blink);
+	pa->runs_nonempty |= (uint64_t)1 << sp->bucket;
 }
 
 /* Free spans. */
@@ -619,11 +624,16 @@ pa_run_alloc_locked(struct pa *pa, size_t npages, size_t align_pages,
 {
 	struct sp *sp;
 	size_t nd;
+	uint64_t m;
 	unsigned b, d, run = 0;
 	bool fresh = false;
 	int i = -1;
 
-	for (b = pa_run_bucket(npages); b < PA_NRUNB && i < 0; b++) {
+	/* The buckets that fit, empty ones skipped (most are). */
+	b = pa_run_bucket(npages);
+	m = b < PA_NRUNB ? pa->runs_nonempty & (UINT64_MAX << b) : 0;
+	for (; m != 0 && i < 0; m &= m - 1) {
+		b = (unsigned)__builtin_ctzll(m);
 		TAILQ_FOREACH(sp, &pa->runs[b], blink) {
 			if (sp->longest < npages)
 				continue;
