@@ -85,6 +85,7 @@ pa_lists_init(struct pa *pa)
 
 	for (i = 0; i < PA_NRUNB; i++)
 		TAILQ_INIT(&pa->runs[i]);
+	pa->runs_nonempty = 0;
 	for (i = 0; i < PA_NFREEB; i++) {
 		TAILQ_INIT(&pa->free_dirty[i]);
 		TAILQ_INIT(&pa->free_muzzy[i]);
@@ -263,8 +264,11 @@ pa_unlist(struct pa *pa, struct sp *sp)
 {
 	struct sp_list *l = pa_list(pa, sp);
 
-	if (l != NULL)
+	if (l != NULL) {
 		TAILQ_REMOVE(l, sp, blink);
+		if (sp->kind == SP_RUNS && TAILQ_EMPTY(l))
+			pa->runs_nonempty &= ~((uint64_t)1 << sp->bucket);
+	}
 	sp->bucket = PA_NOBUCKET;
 }
 
@@ -276,6 +280,7 @@ pa_list_runs(struct pa *pa, struct sp *sp)
 		return;
 	sp->bucket = (uint8_t)pa_run_bucket(sp->longest);
 	TAILQ_INSERT_HEAD(&pa->runs[sp->bucket], sp, blink);
+	pa->runs_nonempty |= (uint64_t)1 << sp->bucket;
 }
 
 /* Free spans. */
@@ -619,10 +624,16 @@ pa_run_alloc_locked(struct pa *pa, size_t npages, size_t align_pages,
 {
 	struct sp *sp;
 	size_t nd;
-	unsigned b, d;
+	uint64_t m;
+	unsigned b, d, run = 0;
+	bool fresh = false;
 	int i = -1;
 
-	for (b = pa_run_bucket(npages); b < PA_NRUNB && i < 0; b++) {
+	/* The buckets that fit, empty ones skipped (most are). */
+	b = pa_run_bucket(npages);
+	m = b < PA_NRUNB ? pa->runs_nonempty & (UINT64_MAX << b) : 0;
+	for (; m != 0 && i < 0; m &= m - 1) {
+		b = (unsigned)__builtin_ctzll(m);
 		TAILQ_FOREACH(sp, &pa->runs[b], blink) {
 			if (sp->longest < npages)
 				continue;
@@ -661,6 +672,11 @@ pa_run_alloc_locked(struct pa *pa, size_t npages, size_t align_pages,
 		if (pa->hooks == NULL)
 			hpage_runs_new(pa, sp);
 		i = 0;
+		fresh = true;
+	} else {
+		/* The length of the free run the new one is cut from. */
+		run = bm_next(sp->used, (unsigned)i, true) -
+		    bm_free_start(sp->used, (unsigned)i);
 	}
 	bm_set_range(sp->used, (unsigned)i, (unsigned)npages);
 	sp->nused += (uint16_t)npages;
@@ -675,7 +691,16 @@ pa_run_alloc_locked(struct pa *pa, size_t npages, size_t align_pages,
 	else
 		pa_lru_remove(pa, sp);
 	*dirty = d != 0;
-	sp->longest = (uint16_t)bm_longest_run(sp->used);
+	/*
+	 * Cut from a run shorter than the longest, the run leaves the
+	 * longest alone; else the superpage is scanned, as another run may
+	 * be as long.
+	 */
+	if (fresh)
+		sp->longest = (uint16_t)(SP_NPAGES - npages);
+	else if (run >= sp->longest)
+		sp->longest = (uint16_t)bm_longest_run(sp->used);
+	DM_ASSERT(sp->longest == bm_longest_run(sp->used));
 	pa_list_runs(pa, sp);
 	pa->stats.nactive += npages;
 	if (pa->hooks == NULL)
@@ -700,6 +725,8 @@ void
 pa_run_free_locked(struct pa *pa, struct sp *sp, unsigned pidx,
     size_t npages)
 {
+	unsigned run;
+
 	sp_pmap_fill(sp, pidx, (unsigned)npages, (struct pmap_ent){ 0, 0 });
 	bm_clear_range(sp->used, pidx, (unsigned)npages);
 	bm_set_range(sp->dirtymap, pidx, (unsigned)npages);
@@ -719,7 +746,12 @@ pa_run_free_locked(struct pa *pa, struct sp *sp, unsigned pidx,
 		sp->dmap_valid = sp->kind == SP_FREE && sp->nsp == 1;
 	} else {
 		pa->stats.ndirty += npages;
-		sp->longest = (uint16_t)bm_longest_run(sp->used);
+		/* Freeing only joins runs: the joined one may be longest. */
+		run = bm_next(sp->used, pidx + (unsigned)npages, true) -
+		    bm_free_start(sp->used, pidx);
+		if (run > sp->longest)
+			sp->longest = (uint16_t)run;
+		DM_ASSERT(sp->longest == bm_longest_run(sp->used));
 		pa_list_runs(pa, sp);
 		pa_lru_add(pa, sp);
 		if (sp->hpending && sp->nused < geom.hpage_dense)

@@ -85,6 +85,7 @@
 #define	PA_NRUNB	(4 * GEOM_LG_SP_NPAGES_MAX + 12)
 _Static_assert(PA_RUNB_EXACT == 32 && PA_NRUNB >= 4 * 9 + 12,
     "the run buckets cover a superpage of 512 pages and more");
+_Static_assert(PA_NRUNB <= 64, "one bit per run bucket in runs_nonempty");
 
 #define	PA_NFREEB	112	/* buckets by span length */
 
@@ -136,6 +137,7 @@ struct pa {
 	struct mutex		lock;
 	struct arena		*arena;
 	struct sp_list		runs[PA_NRUNB];
+	uint64_t		runs_nonempty;	/* bit b: runs[b] has one */
 	struct sp_list		free_dirty[PA_NFREEB];
 	struct sp_list		free_muzzy[PA_NFREEB];
 	struct sp_list		free_clean[PA_NFREEB];

@@ -155,6 +155,12 @@ pa_check_locked(struct pa *pa)
 			}
 		}
 	}
+	for (k = 0; k < PA_NRUNB; k++)
+		if (((pa->runs_nonempty >> k) & 1) != !TAILQ_EMPTY(&pa->runs[k]))
+			msg_fatal("pa_check: run bucket %zu is %s but its bit "
+			    "in runs_nonempty is %u", k,
+			    TAILQ_EMPTY(&pa->runs[k]) ? "empty" : "not empty",
+			    (unsigned)((pa->runs_nonempty >> k) & 1));
 	if (pa->npurging == 0 && (t.npurging_pages != 0 || t.nbusy != 0))
 		msg_fatal("pa_check: no purge in flight, but %zu pages and "
 		    "%zu spans are marked as purging", t.npurging_pages,

@@ -135,6 +135,25 @@ bm_next(const uint64_t *bm, unsigned i, bool val)
 	return ((word << 6) + (unsigned)__builtin_ctzll(w));
 }
 
+unsigned
+bm_free_start(const uint64_t *bm, unsigned i)
+{
+	uint64_t w;
+	unsigned word;
+
+	if (i == 0)
+		return (0);
+	word = (i - 1) >> 6;
+	/* Bits 0 to i - 1 of the word that holds bit i - 1. */
+	w = bm[word] & (UINT64_MAX >> (63 - ((i - 1) & 63)));
+	while (w == 0) {
+		if (word == 0)
+			return (0);
+		w = bm[--word];
+	}
+	return ((word << 6) + 64 - (unsigned)__builtin_clzll(w));
+}
+
 int
 bm_find_run(const uint64_t *bm, unsigned n, unsigned align)
 {
@@ -154,20 +173,52 @@ bm_find_run(const uint64_t *bm, unsigned n, unsigned align)
 	return (-1);
 }
 
+/*
+ * The longest run of zero bits inside w, not touching either end of it
+ * (w has a bit set at both ends of the span looked at): each step clears
+ * the last bit of every run of ones in ~w, so the number of steps is the
+ * longest run.  Called only when that run could beat the best so far.
+ */
+static unsigned
+bm_inner_run(uint64_t w)
+{
+	uint64_t z;
+	unsigned k;
+
+	z = ~w & ((UINT64_MAX >> __builtin_clzll(w)) &
+	    (UINT64_MAX << __builtin_ctzll(w)));
+	for (k = 0; z != 0; k++)
+		z &= z << 1;
+	return (k);
+}
+
+/*
+ * Word by word rather than run by run: a large run's allocation and free
+ * recompute the superpage's longest free run under the page allocator
+ * lock, and a fragmented superpage has dozens of runs (pa.c).  cur is
+ * the length of the free run that reaches the current word.
+ */
 unsigned
 bm_longest_run(const uint64_t *bm)
 {
-	unsigned i, e, best = 0;
+	unsigned i, nw = SP_NWORDS, cur = 0, best = 0, lo, hi, k;
+	uint64_t w;
 
-	i = 0;
-	while (i < SP_NPAGES) {
-		i = bm_next(bm, i, false);
-		if (i >= SP_NPAGES)
-			break;
-		e = bm_next(bm, i, true);
-		if (e - i > best)
-			best = e - i;
-		i = e;
+	for (i = 0; i < nw; i++) {
+		w = bm[i];
+		if (w == 0) {
+			cur += 64;
+			continue;
+		}
+		lo = (unsigned)__builtin_ctzll(w);
+		hi = (unsigned)__builtin_clzll(w);
+		cur += lo;
+		if (cur > best)
+			best = cur;
+		/* The bits strictly between the lowest and highest one. */
+		if (64 - lo - hi > best + 2 && (k = bm_inner_run(w)) > best)
+			best = k;
+		cur = hi;
 	}
-	return (best);
+	return (cur > best ? cur : best);
 }

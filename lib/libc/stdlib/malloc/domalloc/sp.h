@@ -227,6 +227,11 @@ void	bm_clear_range(uint64_t *bm, unsigned start, unsigned n);
 unsigned bm_count_range(const uint64_t *bm, unsigned start, unsigned n);
 /* First index >= i whose bit is val, or SP_NPAGES. */
 unsigned bm_next(const uint64_t *bm, unsigned i, bool val);
+/*
+ * Where the zero run holding bit i - 1 starts: one past the last one bit
+ * below i, or 0; i itself if bit i - 1 is one.
+ */
+unsigned bm_free_start(const uint64_t *bm, unsigned i);
 /* A free (zero) run of n bits aligned to align, or -1. */
 int	bm_find_run(const uint64_t *bm, unsigned n, unsigned align);
 unsigned bm_longest_run(const uint64_t *bm);

@@ -298,6 +298,46 @@ ATF_TC_BODY(no_overlap, tc)
 		free(p[i]);
 }
 
+#define	NCHURN	1500
+
+/*
+ * Single-thread churn of slabs of the largest small classes and of page
+ * runs from one to 64 pages, replaced at random so that superpages
+ * fragment: each block keeps its pattern until it is freed.  The page
+ * allocator keeps each superpage's longest free run up to date without a
+ * rescan (pa.c); the debug twin checks it against a rescan at every run
+ * allocation and free.
+ */
+ATF_TC_WITHOUT_HEAD(run_churn);
+ATF_TC_BODY(run_churn, tc)
+{
+	static void *p[NCHURN];
+	static size_t sz[NCHURN];
+	uint64_t rs, seed;
+	size_t i, j, off;
+
+	rs = 7;
+	for (i = 0; i < NCHURN * 40; i++) {
+		j = i < NCHURN ? i : mt_rand(&rs) % NCHURN;
+		if (p[j] != NULL) {
+			off = mt_check(p[j], sz[j], j ^ sz[j]);
+			ATF_REQUIRE_MSG(off == SIZE_MAX, "block %zu of %zu bytes: "
+			    "byte %zu changed", j, sz[j], off);
+			free(p[j]);
+		}
+		seed = mt_rand(&rs);
+		sz[j] = seed % 4 == 0 ? 4096 + seed % (12 * MT_KIB) :
+		    16 * MT_KIB + seed % (256 * MT_KIB - 16 * MT_KIB);
+		p[j] = malloc(sz[j]);
+		ATF_REQUIRE_MSG(p[j] != NULL, "malloc(%zu)", sz[j]);
+		mt_fill(p[j], sz[j], j ^ sz[j]);
+	}
+	for (j = 0; j < NCHURN; j++) {
+		ATF_REQUIRE(mt_check(p[j], sz[j], j ^ sz[j]) == SIZE_MAX);
+		free(p[j]);
+	}
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 
@@ -313,5 +353,6 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, huge_superpage_aligned);
 	ATF_TP_ADD_TC(tp, contents_preserved);
 	ATF_TP_ADD_TC(tp, no_overlap);
+	ATF_TP_ADD_TC(tp, run_churn);
 	return (atf_no_error());
 }

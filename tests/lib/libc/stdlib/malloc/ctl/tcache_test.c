@@ -405,6 +405,48 @@ ATF_TC_BODY(thread_counters_uncached_small, tc)
 }
 
 /*
+ * Sizes above malloc's inline table (4 KiB) up to the cache's largest
+ * class are popped from the thread cache without the generic path
+ * (alloc.c): the object freed last comes back, with its class's usable
+ * size, the pops count in thread.allocated (by usable size), and a size
+ * just past a class boundary takes the next class's bin, not the freed
+ * one's.
+ */
+ATF_TC_WITHOUT_HEAD(medium_sizes_cached);
+ATF_TC_BODY(medium_sizes_cached, tc)
+{
+	static const size_t sizes[] = { 4097, 5000, 8192, 14336, 14337,
+	    20000, 32768 };
+	void *p, *q, *r;
+	uint64_t a0, a1;
+	size_t i, u;
+
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		p = malloc(sizes[i]);
+		ATF_REQUIRE(p != NULL);
+		u = malloc_usable_size(p);
+		ATF_REQUIRE(u >= sizes[i]);
+		memset(p, 0x5a, u);
+		free(p);
+		a0 = ct_u64("thread.allocated");
+		q = malloc(sizes[i]);
+		a1 = ct_u64("thread.allocated");
+		ATF_CHECK_MSG(q == p, "malloc(%zu) after free: %p, not the "
+		    "cached %p", sizes[i], q, p);
+		ATF_CHECK_EQ(malloc_usable_size(q), u);
+		ATF_CHECK_EQ_MSG(a1 - a0, u, "malloc(%zu): thread.allocated "
+		    "moved by %ju, not %zu", sizes[i], (uintmax_t)(a1 - a0), u);
+		/* One byte past the class: another bin. */
+		r = malloc(u + 1);
+		ATF_REQUIRE(r != NULL);
+		ATF_CHECK(r != q);
+		ATF_CHECK(malloc_usable_size(r) > u);
+		free(r);
+		free(q);
+	}
+}
+
+/*
  * A working set that swings by more than a bin holds grows the bin: after
  * a few rounds of 256 allocations and 256 frees of 512 bytes (a class
  * that starts with a few dozen slots), the rounds run without filling or
@@ -650,5 +692,6 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, thread_tcache);
 	ATF_TP_ADD_TC(tp, thread_counters);
 	ATF_TP_ADD_TC(tp, thread_counters_uncached_small);
+	ATF_TP_ADD_TC(tp, medium_sizes_cached);
 	return (atf_no_error());
 }

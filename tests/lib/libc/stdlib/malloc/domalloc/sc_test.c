@@ -9,6 +9,7 @@
 #include <atf-c.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "sc.h"
 #include "slab.h"
@@ -161,10 +162,78 @@ ATF_TC_BODY(bitmap_runs, tc)
 	ATF_CHECK_EQ(bm_longest_run(bm), SP_NPAGES - 200);
 	ATF_CHECK_EQ(bm_next(bm, 10, true), 70);
 	ATF_CHECK_EQ(bm_next(bm, 70, false), 200);
+	ATF_CHECK_EQ(bm_free_start(bm, 0), 0);
+	ATF_CHECK_EQ(bm_free_start(bm, 10), 10);
+	ATF_CHECK_EQ(bm_free_start(bm, 11), 10);
+	ATF_CHECK_EQ(bm_free_start(bm, 70), 10);
+	ATF_CHECK_EQ(bm_free_start(bm, 150), 150);
+	ATF_CHECK_EQ(bm_free_start(bm, 200), 200);
+	ATF_CHECK_EQ(bm_free_start(bm, 256), 200);
+	ATF_CHECK_EQ(bm_free_start(bm, SP_NPAGES), 200);
+	bm_clear_range(bm, 0, 10);
+	ATF_CHECK_EQ(bm_free_start(bm, 64), 0);
+	ATF_CHECK_EQ(bm_free_start(bm, 70), 0);
+	bm_set_range(bm, 0, 10);
 	bm_clear_range(bm, 0, SP_NPAGES);
 	bm_set_range(bm, 0, SP_NPAGES);
 	ATF_CHECK_EQ(bm_find_run(bm, 1, 1), -1);
 	ATF_CHECK_EQ(bm_longest_run(bm), 0);
+}
+
+/* The longest zero run, one bit at a time: what bm_longest_run must say. */
+static unsigned
+longest_ref(const uint64_t *bm)
+{
+	unsigned i, cur = 0, best = 0;
+
+	for (i = 0; i < SP_NPAGES; i++) {
+		cur = bm_get(bm, i) ? 0 : cur + 1;
+		if (cur > best)
+			best = cur;
+	}
+	return (best);
+}
+
+/*
+ * bm_longest_run works a word at a time: runs that cross words, start or
+ * end a word, fill words, or sit inside one, against the reference on
+ * random bitmaps of every density and on every single-run shape.
+ */
+ATF_TC_WITHOUT_HEAD(bitmap_longest);
+ATF_TC_BODY(bitmap_longest, tc)
+{
+	uint64_t bm[GEOM_SP_NWORDS_MAX];
+	uint64_t x = 0x9E3779B97F4A7C15ULL;
+	unsigned iter, i, n, density;
+
+	free(malloc(1));
+	for (iter = 0; iter < 20000; iter++) {
+		density = iter % 17;
+		memset(bm, 0, sizeof(bm));
+		for (i = 0; i < SP_NPAGES; i++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			if ((x & 15) < density)
+				bm[i >> 6] |= (uint64_t)1 << (i & 63);
+		}
+		/* Long free stretches too, where a word-wise scan can slip. */
+		if (iter & 1) {
+			i = (unsigned)(x % SP_NPAGES);
+			n = (unsigned)((x >> 20) % (SP_NPAGES - i)) + 1;
+			bm_clear_range(bm, i, n);
+		}
+		ATF_REQUIRE_EQ_MSG(bm_longest_run(bm), longest_ref(bm),
+		    "iteration %u", iter);
+	}
+	for (i = 0; i < 200; i++) {
+		for (n = 1; i + n <= 200; n++) {
+			memset(bm, 0xff, sizeof(bm));
+			bm_clear_range(bm, i, n);
+			ATF_REQUIRE_EQ_MSG(bm_longest_run(bm), n,
+			    "one run at %u, %u long", i, n);
+		}
+	}
 }
 
 ATF_TP_ADD_TCS(tp)
@@ -176,5 +245,6 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, divisibility32);
 	ATF_TP_ADD_TC(tp, aligned_usize);
 	ATF_TP_ADD_TC(tp, bitmap_runs);
+	ATF_TP_ADD_TC(tp, bitmap_longest);
 	return (atf_no_error());
 }
