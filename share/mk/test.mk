@@ -42,7 +42,8 @@ TESTS ?=
 
 DM_SH_TESTS :=		$(addprefix $(OBJDIR)/,$(call dm_uniq,$(ATF_TESTS_SH)))
 DM_ATF_TESTS :=		$(call dm_uniq,$(ATF_TESTS_C) $(ATF_TESTS_C_WHITEBOX) \
-			$(DM_ATF_DEBUG_TWINS) $(ATF_TESTS_SH) $(ATF_TESTS_GEN))
+			$(DM_ATF_DEBUG_TWINS) $(ATF_TESTS_C_HARDENED) \
+			$(ATF_TESTS_SH) $(ATF_TESTS_GEN))
 DM_KYUA_MANIFEST :=	$(OBJDIR)/tests/.kyuafiles
 DM_KYUAFILE :=		$(OBJDIR)/tests/Kyuafile
 
