@@ -90,6 +90,8 @@ static size_t		 hr_n;
 /* The large quarantine: a ring of block addresses, oldest at hl_head. */
 static uintptr_t	*hl_ring;
 static size_t		 hl_head, hl_n, hl_bytes;
+/* Live guarded blocks: bytes requested, data pages; all mappings. */
+static size_t		 hs_live, hs_pages, hs_mapped;
 
 /* A thread's random state for the cache shuffle; 0 until seeded. */
 static __thread uint64_t harden_tls_rng
@@ -469,7 +471,12 @@ harden_large_alloc(size_t size, size_t align)
 		pal_unmap((void *)map, maplen);
 		return (NULL);
 	}
+	hs_live += size;
+	hs_pages += end - head;
+	hs_mapped += maplen;
 	mutex_unlock(&harden_lock);
+	/* thread.allocated: guarded blocks are outside the thread cache. */
+	tsd_get()->large_allocated += size;
 	return ((void *)p);
 }
 
@@ -493,8 +500,11 @@ harden_large_get(const void *p, bool take, const char *fn)
 		    "earlier, still in the quarantine)", fn, p, r.size);
 	}
 	/* Marked freed at once, so that a racing second free is seen. */
-	if (take)
+	if (take) {
 		e->freed = true;
+		hs_live -= e->size;
+		hs_pages -= e->map + e->maplen - PAGE - ALIGN_DOWN(e->p, PAGE);
+	}
 	r = *e;
 	mutex_unlock(&harden_lock);
 	return (r);
@@ -527,6 +537,7 @@ harden_large_free(void *p, bool sized, size_t ssize, size_t align,
 	    ((uintptr_t)p & (align - 1)) != 0)))
 		msg_fatal("%s(): size %zu or alignment %zu does not match the "
 		    "allocation %p of %zu bytes", fn, ssize, align, p, r.size);
+	tsd_get()->large_deallocated += r.size;
 	/* Out of reach and out of memory: a later access faults. */
 	(void)pal_protect((void *)r.map, r.maplen, false);
 	pal_purge_forced((void *)r.map, r.maplen);
@@ -544,6 +555,7 @@ harden_large_free(void *p, bool sized, size_t ssize, size_t align,
 			hl_head = (hl_head + 1) % opt_harden_quarantine_large;
 			hl_n--;
 			hl_bytes -= e->maplen;
+			hs_mapped -= e->maplen;
 			gone[n][0] = e->map;
 			gone[n][1] = e->maplen;
 			hr_delete(e);
@@ -558,6 +570,7 @@ harden_large_free(void *p, bool sized, size_t ssize, size_t align,
 			} else {
 				/* No quarantine: the block goes at once. */
 				hr_delete(hr_find(r.p));
+				hs_mapped -= r.maplen;
 				gone[n][0] = r.map;
 				gone[n][1] = r.maplen;
 				n++;
@@ -653,6 +666,18 @@ harden_realloc(void *p, size_t size, size_t align, unsigned flags,
 	memcpy(q, p, DM_MIN(old, size));
 	harden_free(p, false, 0, 0, fn);
 	return (q);
+}
+
+void
+harden_stats(size_t *allocated, size_t *active, size_t *resident,
+    size_t *mapped)
+{
+	mutex_lock(&harden_lock);
+	*allocated += hs_live;
+	*active += hs_pages;
+	*resident += hs_pages;
+	*mapped += hs_mapped;
+	mutex_unlock(&harden_lock);
 }
 
 void

@@ -64,6 +64,13 @@ void	*harden_realloc(void *p, size_t size, size_t align, unsigned flags,
 	    struct arena *arena, const char *fn);
 /* The size requested for the live block p (its usable size here). */
 size_t	 harden_usize(const void *p, const char *fn);
+/*
+ * Add the guarded blocks to a statistics snapshot (stats.c): their
+ * requested bytes to *allocated, their data pages to *active and
+ * *resident, their mappings (quarantined ones and guards too) to *mapped.
+ */
+void	 harden_stats(size_t *allocated, size_t *active, size_t *resident,
+	    size_t *mapped);
 /* Whether p is in a small quarantine (a double free, alloc.c). */
 bool	 harden_quarantined(const void *p);
 

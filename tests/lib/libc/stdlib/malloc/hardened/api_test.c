@@ -198,6 +198,50 @@ ATF_TC_BODY(allocx_paths, tc)
 	}
 }
 
+static size_t
+stat_size(const char *name)
+{
+	uint64_t epoch = 1;
+	size_t v, len = sizeof(v);
+
+	ATF_REQUIRE(mallctl("epoch", NULL, NULL, &epoch, sizeof(epoch)) == 0);
+	ATF_REQUIRE_MSG(mallctl(name, &v, &len, NULL, 0) == 0, "%s", name);
+	return (v);
+}
+
+/*
+ * Guarded blocks live in no arena; the statistics add them, and the
+ * control plane says which library answers.
+ */
+ATF_TC_WITHOUT_HEAD(stats_count_guarded_blocks);
+ATF_TC_BODY(stats_count_guarded_blocks, tc)
+{
+	size_t al0, ac0, m0, len = sizeof(bool);
+	uint64_t t0, t1;
+	bool hardened = false;
+	void *p;
+
+	ATF_REQUIRE(mallctl("config.hardened", &hardened, &len, NULL, 0) ==
+	    0);
+	ATF_REQUIRE(hardened);
+	al0 = stat_size("stats.allocated");
+	ac0 = stat_size("stats.active");
+	m0 = stat_size("stats.mapped");
+	len = sizeof(t0);
+	ATF_REQUIRE(mallctl("thread.allocated", &t0, &len, NULL, 0) == 0);
+	p = malloc(mt_size(4 * MT_MIB));
+	ATF_REQUIRE(p != NULL);
+	ATF_CHECK(stat_size("stats.allocated") >= al0 + 4 * MT_MIB);
+	ATF_CHECK(stat_size("stats.active") >= ac0 + 4 * MT_MIB);
+	ATF_CHECK(stat_size("stats.mapped") >= m0 + 4 * MT_MIB);
+	ATF_CHECK(stat_size("stats.allocated") <= stat_size("stats.active"));
+	ATF_CHECK(stat_size("stats.resident") <= stat_size("stats.mapped"));
+	ATF_REQUIRE(mallctl("thread.allocated", &t1, &len, NULL, 0) == 0);
+	ATF_CHECK(t1 - t0 >= 4 * MT_MIB);
+	free(p);
+	ATF_CHECK(stat_size("stats.allocated") < al0 + 4 * MT_MIB);
+}
+
 /* Four threads; blocks change hands through a shared exchange. */
 #define	NTHREADS	4
 #define	NSLOTS		256
@@ -321,6 +365,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, realloc_paths);
 	ATF_TP_ADD_TC(tp, aligned_paths);
 	ATF_TP_ADD_TC(tp, allocx_paths);
+	ATF_TP_ADD_TC(tp, stats_count_guarded_blocks);
 	ATF_TP_ADD_TC(tp, thread_stress);
 	ATF_TP_ADD_TC(tp, fork_while_threads_run);
 	return (atf_no_error());
