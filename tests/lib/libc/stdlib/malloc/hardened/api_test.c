@@ -242,6 +242,50 @@ ATF_TC_BODY(stats_count_guarded_blocks, tc)
 	ATF_CHECK(stat_size("stats.allocated") < al0 + 4 * MT_MIB);
 }
 
+/*
+ * prof:true is refused with a warning: the test program runs itself
+ * again with it in MALLOC_CONF, and the copy checks opt.prof.
+ */
+static void
+exec_self_prof(void *arg)
+{
+	char path[4096], *slash;
+	ssize_t n;
+
+	(void)arg;
+	/* ATF looks for the program in its source directory, -s. */
+	n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+	if (n <= 0)
+		mt_child_fail("readlink /proc/self/exe failed");
+	path[n] = '\0';
+	setenv("MALLOC_CONF", "prof:true", 1);
+	setenv("DM_HARDEN_PROF_CHILD", "1", 1);
+	slash = strrchr(path, '/');
+	*slash = '\0';
+	execl("/proc/self/exe", slash + 1, "-s", path, "prof_refused",
+	    (char *)NULL);
+	mt_child_fail("execl: %s", strerror(errno));
+}
+
+ATF_TC_WITHOUT_HEAD(prof_refused);
+ATF_TC_BODY(prof_refused, tc)
+{
+	struct mt_child cr;
+	size_t len = sizeof(bool);
+	bool prof = true;
+
+	if (getenv("DM_HARDEN_PROF_CHILD") != NULL) {
+		ATF_REQUIRE(mallctl("opt.prof", &prof, &len, NULL, 0) == 0);
+		ATF_REQUIRE(!prof);
+		free(malloc(100));
+		return;
+	}
+	mt_run_child(&cr, 60, exec_self_prof, NULL);
+	mt_require_child_ok(&cr, "the hardened library with prof:true");
+	ATF_CHECK_MSG(strstr(cr.err, "prof:true is not supported by the "
+	    "hardened library") != NULL, "no warning in: %s", cr.err);
+}
+
 /* Four threads; blocks change hands through a shared exchange. */
 #define	NTHREADS	4
 #define	NSLOTS		256
@@ -366,6 +410,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, aligned_paths);
 	ATF_TP_ADD_TC(tp, allocx_paths);
 	ATF_TP_ADD_TC(tp, stats_count_guarded_blocks);
+	ATF_TP_ADD_TC(tp, prof_refused);
 	ATF_TP_ADD_TC(tp, thread_stress);
 	ATF_TP_ADD_TC(tp, fork_while_threads_run);
 	return (atf_no_error());
