@@ -47,6 +47,8 @@
 #define	HARDEN_NSHARDS	8		/* small quarantine shards */
 #define	HARDEN_ALIGN	16		/* least alignment of guarded blocks */
 #define	HARDEN_EVICT	16		/* large blocks unmapped per batch */
+#define	HARDEN_NCACHE	32		/* mappings kept for reuse */
+#define	HARDEN_CACHE_MAX ((size_t)32 << 20) /* their bytes at most */
 
 unsigned	opt_harden_quarantine = 256;
 unsigned	opt_harden_quarantine_large = 64;
@@ -92,6 +94,17 @@ static uintptr_t	*hl_ring;
 static size_t		 hl_head, hl_n, hl_bytes;
 /* Live guarded blocks: bytes requested, data pages; all mappings. */
 static size_t		 hs_live, hs_pages, hs_mapped;
+/*
+ * Mappings out of the quarantine kept for reuse, inaccessible and purged:
+ * a block of the same mapping size then costs one system call (the data
+ * made accessible) instead of four (map, two guards, and the unmap).
+ */
+static struct {
+	uintptr_t	map;
+	size_t		maplen;
+} hc_maps[HARDEN_NCACHE];
+static unsigned		 hc_n;
+static size_t		 hc_bytes;
 
 /* A thread's random state for the cache shuffle; 0 until seeded. */
 static __thread uint64_t harden_tls_rng
@@ -429,6 +442,37 @@ hr_delete(struct hreg *e)
 	hr_n--;
 }
 
+/* A cached mapping of maplen bytes, or 0; harden_lock is held. */
+static uintptr_t
+hc_take(size_t maplen)
+{
+	uintptr_t map;
+	unsigned i;
+
+	for (i = 0; i < hc_n; i++) {
+		if (hc_maps[i].maplen != maplen)
+			continue;
+		map = hc_maps[i].map;
+		hc_maps[i] = hc_maps[--hc_n];
+		hc_bytes -= maplen;
+		return (map);
+	}
+	return (0);
+}
+
+/* Keep a mapping leaving the quarantine; false: unmap it. */
+static bool
+hc_put(uintptr_t map, size_t maplen)
+{
+	if (hc_n == HARDEN_NCACHE || hc_bytes + maplen > HARDEN_CACHE_MAX)
+		return (false);
+	hc_maps[hc_n].map = map;
+	hc_maps[hc_n].maplen = maplen;
+	hc_n++;
+	hc_bytes += maplen;
+	return (true);
+}
+
 /*
  * Guarded blocks: [guard pages][slack, data, slack][guard page], the data
  * ending as near the trailing guard as its alignment allows.  With an
@@ -441,20 +485,40 @@ harden_large_alloc(size_t size, size_t align)
 	uintptr_t map, end, p, head;
 	size_t a = DM_MAX(align, HARDEN_ALIGN), data, maplen;
 	uint64_t sec;
+	bool fresh, ok;
 
 	data = ALIGN_UP(size, PAGE);
 	maplen = data + (a > PAGE ? a - PAGE : 0) + 2 * PAGE;
 	if (size > SC_MAX_SIZE || maplen < size)
 		return (NULL);
-	map = (uintptr_t)pal_map(maplen, PAGE);
-	if (map == 0)
-		return (NULL);
-	end = map + maplen - PAGE;
-	p = ALIGN_DOWN(end - size, a);
-	head = ALIGN_DOWN(p, PAGE);
-	if (!pal_protect((void *)map, head - map, false) ||
-	    !pal_protect((void *)end, PAGE, false)) {
+	mutex_lock(&harden_lock);
+	map = hc_take(maplen);
+	mutex_unlock(&harden_lock);
+	if (map != 0) {
+		/* All of it inaccessible and zero: open the data pages. */
+		end = map + maplen - PAGE;
+		p = ALIGN_DOWN(end - size, a);
+		head = ALIGN_DOWN(p, PAGE);
+		fresh = false;
+		ok = pal_protect((void *)head, end - head, true);
+	} else {
+		map = (uintptr_t)pal_map(maplen, PAGE);
+		if (map == 0)
+			return (NULL);
+		end = map + maplen - PAGE;
+		p = ALIGN_DOWN(end - size, a);
+		head = ALIGN_DOWN(p, PAGE);
+		fresh = true;
+		ok = pal_protect((void *)map, head - map, false) &&
+		    pal_protect((void *)end, PAGE, false);
+	}
+	if (!ok) {
 		pal_unmap((void *)map, maplen);
+		if (!fresh) {
+			mutex_lock(&harden_lock);
+			hs_mapped -= maplen;
+			mutex_unlock(&harden_lock);
+		}
 		return (NULL);
 	}
 	sec = harden_secret((void *)p);
@@ -467,13 +531,16 @@ harden_large_alloc(size_t size, size_t align)
 	r.freed = false;
 	mutex_lock(&harden_lock);
 	if (!hr_insert(&r)) {
+		if (!fresh)
+			hs_mapped -= maplen;
 		mutex_unlock(&harden_lock);
 		pal_unmap((void *)map, maplen);
 		return (NULL);
 	}
 	hs_live += size;
 	hs_pages += end - head;
-	hs_mapped += maplen;
+	if (fresh)
+		hs_mapped += maplen;
 	mutex_unlock(&harden_lock);
 	/* thread.allocated: guarded blocks are outside the thread cache. */
 	tsd_get()->large_allocated += size;
@@ -555,11 +622,13 @@ harden_large_free(void *p, bool sized, size_t ssize, size_t align,
 			hl_head = (hl_head + 1) % opt_harden_quarantine_large;
 			hl_n--;
 			hl_bytes -= e->maplen;
-			hs_mapped -= e->maplen;
-			gone[n][0] = e->map;
-			gone[n][1] = e->maplen;
+			if (!hc_put(e->map, e->maplen)) {
+				hs_mapped -= e->maplen;
+				gone[n][0] = e->map;
+				gone[n][1] = e->maplen;
+				n++;
+			}
 			hr_delete(e);
-			n++;
 		}
 		if (n < HARDEN_EVICT) {
 			if (hl_ring != NULL) {
@@ -654,12 +723,35 @@ void *
 harden_realloc(void *p, size_t size, size_t align, unsigned flags,
     struct arena *arena, const char *fn)
 {
-	size_t old;
+	struct sp *sp;
+	size_t old, usize;
+	unsigned ind;
 	void *q;
 
 	if (p == NULL)
 		return (harden_alloc(size, align, flags, arena, fn));
 	old = harden_usize(p, fn);
+	/*
+	 * A small block whose new size still maps to its class (and whose
+	 * alignment and arena still hold) changes in place: what it gains
+	 * was canary and is zeroed, what it loses becomes canary, and the
+	 * trailer is written again.  So strings grown by exact reallocs do
+	 * not copy at every step; other resizes move.
+	 */
+	size = DM_MAX(size, 1);
+	if ((sp = amap_lookup(p)) != NULL && size + HARDEN_TRAILER <=
+	    SC_SMALL_MAX && arena == NULL && (align <= SC_QUANTUM ||
+	    ((uintptr_t)p & (align - 1)) == 0)) {
+		(void)alloc_lookup(p, &ind, fn);
+		usize = sc_size[ind];
+		if (ind < SC_NBINS && sc_usize(size + HARDEN_TRAILER) ==
+		    usize) {
+			if (size > old)
+				memset((char *)p + old, 0, size - old);
+			harden_seal(p, usize, size);
+			return (p);
+		}
+	}
 	q = harden_alloc(size, align, flags, arena, fn);
 	if (q == NULL)
 		return (NULL);

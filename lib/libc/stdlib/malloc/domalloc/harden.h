@@ -59,7 +59,10 @@ void	*harden_alloc(size_t size, size_t align, unsigned flags,
  */
 void	 harden_free(void *p, bool sized, size_t size, size_t align,
 	    const char *fn);
-/* Reallocation: always moves (a new block, the contents, p freed). */
+/*
+ * Reallocation: in place for a small block that keeps its class, else a
+ * new block, the contents, p freed.
+ */
 void	*harden_realloc(void *p, size_t size, size_t align, unsigned flags,
 	    struct arena *arena, const char *fn);
 /* The size requested for the live block p (its usable size here). */

@@ -123,6 +123,20 @@ ATF_TC_BODY(realloc_paths, tc)
 		p = q;
 		old = steps[i];
 	}
+	/* Within its class a small block grows and shrinks in place. */
+	p = malloc(30);
+	ATF_REQUIRE(p != NULL);
+	mt_fill(p, 30, 9);
+	q = realloc(p, 40);
+	ATF_REQUIRE_EQ(q, p);
+	ATF_CHECK(mt_check(q, 30, 9) == SIZE_MAX);
+	require_zero(q + 30, 10, "in-place realloc tail");
+	ATF_CHECK_EQ(mt_usable(q), 40);
+	mt_fill(q, 40, 9);
+	q = realloc(p, 33);
+	ATF_REQUIRE_EQ(q, p);
+	ATF_CHECK_EQ(mt_usable(q), 33);
+	ATF_CHECK(mt_check(q, 33, 9) == SIZE_MAX);
 	p = reallocarray(p, 10, 10);
 	ATF_REQUIRE(p != NULL);
 	ATF_CHECK_EQ(mt_usable(p), 100);

@@ -107,6 +107,26 @@ struct probe {
 	const char	*msg;		/* in the abort message */
 };
 
+/* Whether err holds one of the |-separated alternatives of msg. */
+static bool
+msg_matches(const char *err, const char *msg)
+{
+	char alt[128];
+	const char *bar;
+	size_t len;
+
+	for (;;) {
+		bar = strchr(msg, '|');
+		len = bar == NULL ? strlen(msg) : (size_t)(bar - msg);
+		snprintf(alt, sizeof(alt), "%.*s", (int)len, msg);
+		if (strstr(err, alt) != NULL)
+			return (true);
+		if (bar == NULL)
+			return (false);
+		msg = bar + 1;
+	}
+}
+
 static void
 probe_run_child(void *arg)
 {
@@ -139,7 +159,7 @@ probe_run(const char *name, void (*fn)(size_t), size_t n, enum want want,
 	    "stderr: %s", name, n, mt_status_str(cr.status, sbuf,
 	    sizeof(sbuf)), cr.err);
 	ATF_CHECK_MSG(strstr(cr.err, "<domalloc>") != NULL &&
-	    strstr(cr.err, msg) != NULL, "%s, %zu bytes: expected \"%s\" in: "
+	    msg_matches(cr.err, msg), "%s, %zu bytes: expected \"%s\" in: "
 	    "%s", name, n, msg, cr.err);
 }
 
@@ -278,13 +298,16 @@ ATF_TC_BODY(underflow, tc)
 		n = sizes[i];
 		if (is_small(n)) {
 			/*
-			 * Found as an overflow of the block before, or as
-			 * a write after free of it: either way on a free.
+			 * Found as an overflow of the block before (on its
+			 * free), or as a write after free of it (when it
+			 * leaves the quarantine or is handed out).
 			 */
 			probe_run("underflow by 1 byte", udf1, n, W_ABORT,
-			    "free(): ");
+			    "heap overflow past the end of|write after free "
+			    "to");
 			probe_run("underflow by 32 bytes", udf32, n, W_ABORT,
-			    "free(): ");
+			    "heap overflow past the end of|write after free "
+			    "to");
 		} else if (ends_at_guard(n)) {
 			/* The data starts at a page: the guard is before. */
 			probe_run("underflow by 1 byte", udf1, n, W_SEGV, NULL);
@@ -534,6 +557,19 @@ realloc_after_overflow(size_t n)
 	mt_escape(realloc(mt_hide(p), n * 2));
 }
 
+/* A small block resized in place is sealed again at its new size. */
+static void
+realloc_in_place_overflow(size_t n)
+{
+	unsigned char *p = xmalloc(n), *q;
+
+	q = realloc(p, mt_size(n - 4));
+	if (q != p)
+		mt_child_fail("realloc(%zu -> %zu) moved", n, n - 4);
+	q[n - 4] = 'A';
+	free(mt_hide(q));
+}
+
 ATF_TC_WITHOUT_HEAD(checked_entries);
 ATF_TC_BODY(checked_entries, tc)
 {
@@ -543,6 +579,11 @@ ATF_TC_BODY(checked_entries, tc)
 		n = sizes[i];
 		probe_run("free_sized with a wrong size", bad_sized, n,
 		    W_ABORT, "free_sized(): size");
+		/* 24 - 4 and 3000 - 4 stay in the classes of 32 and 3072. */
+		if (is_small(n))
+			probe_run("overflow after an in-place realloc",
+			    realloc_in_place_overflow, n, W_ABORT,
+			    "free(): heap overflow past the end of");
 		if (ends_at_guard(n))
 			continue;
 		/* Guarded blocks: only a free checks their canaries. */
