@@ -84,6 +84,9 @@ void		pal_init(void);
  * pal_hugepage: advice only (huge or not), may be ignored.
  * pal_collapse: make the range huge pages now; false if it cannot
  *   (pal_caps.collapse false, or the kernel refused).
+ * pal_protect: make the range readable and writable (access true) or
+ *   inaccessible, so that any access faults (the hardened library's guard
+ *   pages, harden.c); false if the kernel refused.
  */
 void		*pal_map(size_t size, size_t align);
 void		 pal_unmap(void *addr, size_t size);
@@ -91,6 +94,7 @@ void		 pal_purge_lazy(void *addr, size_t size);
 void		 pal_purge_forced(void *addr, size_t size);
 void		 pal_hugepage(void *addr, size_t size, bool huge);
 bool		 pal_collapse(void *addr, size_t size);
+bool		 pal_protect(void *addr, size_t size, bool access);
 
 /*
  * Time.  pal_clock_ns: a monotonic clock in nanoseconds, never fails;

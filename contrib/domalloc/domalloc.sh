@@ -14,6 +14,8 @@
 # profiling on, waits for it, and prints jeprof's top allocation sites of
 # each process's final dump; the command's exit status is still passed on.
 #
+# With --hardened the library is libdomalloc_hardened.so (canaries, guard
+# pages, quarantines: domalloc(3)), searched for in the same places.
 # Library search order: $DOMALLOC_LIB; the build tree relative to this
 # script (../../obj/lib/libdomalloc/libdomalloc.so, following symbolic links
 # to the script); /usr/local/lib/libdomalloc.so; /usr/lib/libdomalloc.so.
@@ -25,15 +27,19 @@
 prog=${0##*/}
 # Set by `make install' (share/mk/install.mk); empty in the source tree.
 installed_lib=
+installed_hardened_lib=
 
 usage()
 {
 	cat <<USAGE
-usage: $prog [--stats] [--prof[=DIR]] [--] command [argument ...]
+usage: $prog [--hardened] [--stats] [--prof[=DIR]] [--] command [argument ...]
        $prog -h | --help
 
 Run command with libdomalloc.so first in LD_PRELOAD.
 
+  --hardened    preload the hardened library, libdomalloc_hardened.so, which
+                catches overflows, use after free and double frees at a cost
+                in speed and memory (domalloc(3)); not with --prof
   --stats, -s   print a short domalloc statistics summary to standard error
                 when each process of the command exits (appends
                 stats_print:true,stats_print_opts:s to MALLOC_CONF)
@@ -111,38 +117,47 @@ find_lib()
 		    die "cannot resolve DOMALLOC_LIB: $DOMALLOC_LIB"
 		return
 	fi
-	if [ -n "$installed_lib" ]; then
-		[ -f "$installed_lib" ] ||
-		    die "cannot find $installed_lib (installed with it)"
-		printf '%s\n' "$installed_lib"
+	_inst=$installed_lib
+	[ "$hardened" = false ] || _inst=$installed_hardened_lib
+	if [ -n "$_inst" ]; then
+		[ -f "$_inst" ] ||
+		    die "cannot find $_inst (installed with it)"
+		printf '%s\n' "$_inst"
 		return
 	fi
 	_tried=
 	if _dir=$(scriptdir); then
-		_cand=$_dir/../../obj/lib/libdomalloc/libdomalloc.so
+		_cand=$_dir/../../obj/lib/libdomalloc/$libname
 		if [ -f "$_cand" ]; then
 			abspath "$_cand" && return
 		fi
 		_tried="$_cand, "
 	fi
-	for _cand in /usr/local/lib/libdomalloc.so /usr/lib/libdomalloc.so; do
+	for _cand in /usr/local/lib/$libname /usr/lib/$libname; do
 		if [ -f "$_cand" ]; then
 			printf '%s\n' "$_cand"
 			return
 		fi
 	done
-	die "cannot find libdomalloc.so (tried ${_tried}/usr/local/lib," \
+	die "cannot find $libname (tried ${_tried}/usr/local/lib," \
 	    "/usr/lib); build it with 'make' at the top of the source tree" \
 	    "or set DOMALLOC_LIB to its path"
 }
 
 stats=false
 prof=
+hardened=false
+libname=libdomalloc.so
 while [ $# -gt 0 ]; do
 	case $1 in
 	-h|--help)
 		usage
 		exit 0
+		;;
+	--hardened)
+		hardened=true
+		libname=libdomalloc_hardened.so
+		shift
 		;;
 	-s|--stats)
 		stats=true
@@ -177,6 +192,9 @@ if [ $# -eq 0 ]; then
 	usage >&2
 	exit 125
 fi
+
+[ "$hardened" = false ] || [ -z "$prof" ] ||
+    die "--prof does not work with --hardened (no heap profiling there)"
 
 # find_lib exits from a subshell on failure; pass that status on.
 lib=$(find_lib) || exit 125

@@ -6,12 +6,15 @@
 # install puts, under DESTDIR:
 #   LIBDIR	libdomalloc.so.N (the shared library, N its major
 #		version), libdomalloc.so (a symbolic link to it, for the
-#		linker) and libdomalloc.a
+#		linker) and libdomalloc.a; the hardened library the same
+#		way: libdomalloc_hardened.so.N, libdomalloc_hardened.so,
+#		libdomalloc_hardened.a
 #   INCLUDEDIR	the headers in INCS (malloc_np.h)
 #   MANDIR	the pages in MAN (paths ending in .N) in manN, and the links
 #		of MLINKS ("page link" pairs) as symbolic links beside them
 #   BINDIR	contrib/domalloc/domalloc.sh as domalloc, set to preload
-#		LIBDIR/libdomalloc.so.N
+#		LIBDIR/libdomalloc.so.N (with --hardened,
+#		LIBDIR/libdomalloc_hardened.so.N)
 #   PKGCONFIGDIR domalloc.pc (pkg-config --cflags --libs domalloc)
 # uninstall removes exactly those files and links (DM_INSTALLED lists
 # them) and leaves the directories, which may have been there before.
@@ -33,6 +36,9 @@ dm_mandir = $(MANDIR)/man$(lastword $(subst ., ,$(1)))
 
 DM_INSTALLED :=	$(LIBDIR)/$(LIBDOMALLOC_SONAME) $(LIBDIR)/libdomalloc.so \
 		$(LIBDIR)/libdomalloc.a \
+		$(LIBDIR)/$(LIBDOMALLOC_HARDENED_SONAME) \
+		$(LIBDIR)/libdomalloc_hardened.so \
+		$(LIBDIR)/libdomalloc_hardened.a \
 		$(addprefix $(INCLUDEDIR)/,$(notdir $(DM_INCS))) \
 		$(foreach m,$(DM_MAN),$(call dm_mandir,$(m))/$(notdir $(m))) \
 		$(foreach l,$(DM_MLINKS),$(call dm_mandir,$(lastword \
@@ -58,6 +64,11 @@ install: all
 	    $(DESTDIR)$(LIBDIR)/$(LIBDOMALLOC_SONAME)
 	ln -sf $(LIBDOMALLOC_SONAME) $(DESTDIR)$(LIBDIR)/libdomalloc.so
 	$(INSTALL) -m 644 $(LIBDOMALLOC_A) $(DESTDIR)$(LIBDIR)
+	$(INSTALL) -m 755 $(LIBDOMALLOC_HARDENED_SO) \
+	    $(DESTDIR)$(LIBDIR)/$(LIBDOMALLOC_HARDENED_SONAME)
+	ln -sf $(LIBDOMALLOC_HARDENED_SONAME) \
+	    $(DESTDIR)$(LIBDIR)/libdomalloc_hardened.so
+	$(INSTALL) -m 644 $(LIBDOMALLOC_HARDENED_A) $(DESTDIR)$(LIBDIR)
 ifneq ($(DM_INCS),)
 	$(INSTALL) -d $(DESTDIR)$(INCLUDEDIR)
 	$(INSTALL) -m 644 $(DM_INCS) $(DESTDIR)$(INCLUDEDIR)
@@ -73,7 +84,8 @@ endif
 	    echo "ln -sf $$p $$d/$$n"; \
 	    $(INSTALL) -d $$d; ln -sf $$p $$d/$$n; \
 	done
-	sed 's|^installed_lib=$$|installed_lib=$(LIBDIR)/$(LIBDOMALLOC_SONAME)|' \
+	sed -e 's|^installed_lib=$$|installed_lib=$(LIBDIR)/$(LIBDOMALLOC_SONAME)|' \
+	    -e 's|^installed_hardened_lib=$$|installed_hardened_lib=$(LIBDIR)/$(LIBDOMALLOC_HARDENED_SONAME)|' \
 	    contrib/domalloc/domalloc.sh > $(DESTDIR)$(BINDIR)/domalloc.tmp
 	chmod 755 $(DESTDIR)$(BINDIR)/domalloc.tmp
 	mv -f $(DESTDIR)$(BINDIR)/domalloc.tmp $(DESTDIR)$(BINDIR)/domalloc

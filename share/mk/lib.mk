@@ -16,6 +16,10 @@
 #			with libFuzzer's coverage instrumentation
 #			(-fsanitize=fuzzer-no-link) under $(OBJDIR)/fuzz,
 #			for the fuzzers of tests/fuzz
+#   libdomalloc_hardened.a as libdomalloc.a, from objects compiled with
+#			-DDOMALLOC_HARDENED=1 under $(OBJDIR)/hardened
+#   libdomalloc_hardened.so the hardened library for LD_PRELOAD, linked as
+#			libdomalloc.so is, soname libdomalloc_hardened.so.N
 #   libdomalloc.exports	the export list, one name a line
 #   libdomalloc.vers	the GNU ld version script made from it
 
@@ -23,12 +27,14 @@ DOMALLOC_OBJS :=	$(call dm_obj,$(call dm_uniq,$(DOMALLOC_SRCS)))
 DM_ALL_OBJS +=		$(DOMALLOC_OBJS)
 
 # Variants of the allocator objects: the compiler and the flags added.
-DM_VARIANTS :=		debug fuzz
+DM_VARIANTS :=		debug fuzz hardened
 DM_VARIANT_CC.debug =	$(CC)
 DM_VARIANT_CFLAGS.debug = -DDOMALLOC_DEBUG=1
 DM_VARIANT_CC.fuzz =	$(FUZZ_CC)
 DM_VARIANT_CFLAGS.fuzz = -DDOMALLOC_DEBUG=1 -DDOMALLOC_FUZZ=1 \
 			-fsanitize=fuzzer-no-link
+DM_VARIANT_CC.hardened = $(CC)
+DM_VARIANT_CFLAGS.hardened = -DDOMALLOC_HARDENED=1
 $(foreach v,$(DM_VARIANTS),$(eval DOMALLOC_OBJS.$(v) := $(patsubst \
 	$(OBJDIR)/%,$(OBJDIR)/$(v)/%,$(DOMALLOC_OBJS))))
 DM_ALL_OBJS +=		$(foreach v,$(DM_VARIANTS),$(DOMALLOC_OBJS.$(v)))
@@ -38,13 +44,15 @@ LIBDOMALLOC_VERS :=	$(LIBDOMALLOC_DIR)/libdomalloc.vers
 LIBDOMALLOC_RELOC :=	$(LIBDOMALLOC_DIR)/libdomalloc.o
 DM_LIBS :=		$(LIBDOMALLOC_SO) $(LIBDOMALLOC_A) \
 			$(LIBDOMALLOC_INTERNAL_A) $(LIBDOMALLOC_DEBUG_A) \
-			$(LIBDOMALLOC_FUZZ_A)
+			$(LIBDOMALLOC_FUZZ_A) $(LIBDOMALLOC_HARDENED_SO) \
+			$(LIBDOMALLOC_HARDENED_A)
 
 DM_ALLOC_CFLAGS =	$(DM_CFLAGS_BASE) $(DOMALLOC_INCS) \
 			$(DOMALLOC_OBJ_CFLAGS) $(DOMALLOC_CFLAGS) $(CFLAGS)
 
 # make (all) builds what is installed; the test archives are for make test.
-all: $(LIBDOMALLOC_SO) $(LIBDOMALLOC_A)
+all: $(LIBDOMALLOC_SO) $(LIBDOMALLOC_A) $(LIBDOMALLOC_HARDENED_SO) \
+	$(LIBDOMALLOC_HARDENED_A)
 test-build: $(DM_LIBS)
 
 ifeq ($(strip $(DOMALLOC_SRCS)),)
@@ -94,6 +102,13 @@ $(LIBDOMALLOC_SO): $(DOMALLOC_OBJS) $(LIBDOMALLOC_VERS)
 	    -Wl,--version-script=$(LIBDOMALLOC_VERS) $(LDFLAGS) \
 	    -o $@ $(DOMALLOC_OBJS) $(LIBDOMALLOC_LDADD)
 	@ln -sf $(@F) $(@D)/$(LIBDOMALLOC_SONAME)
+
+$(LIBDOMALLOC_HARDENED_SO): $(DOMALLOC_OBJS.hardened) $(LIBDOMALLOC_VERS)
+	$(call dm_msg,LINK,$@)
+	$(Q)$(CC) $(LIBDOMALLOC_LDFLAGS:$(LIBDOMALLOC_SONAME)=$(LIBDOMALLOC_HARDENED_SONAME)) \
+	    -Wl,--version-script=$(LIBDOMALLOC_VERS) $(LDFLAGS) \
+	    -o $@ $(DOMALLOC_OBJS.hardened) $(LIBDOMALLOC_LDADD)
+	@ln -sf $(@F) $(@D)/$(LIBDOMALLOC_HARDENED_SONAME)
 
 # ld -r joins the objects, so that names hidden across files can become
 # local; objcopy then localizes them and everything not exported.

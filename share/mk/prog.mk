@@ -22,6 +22,9 @@
 #			linked with libdomalloc_debug.a (the DOMALLOC_DEBUG
 #			build); the twin inherits the program's per-program
 #			variables and kyua metadata
+#   ATF_TESTS_C_HARDENED ATF C test programs linked with
+#			libdomalloc_hardened.a (the DOMALLOC_HARDENED build)
+#			instead of libdomalloc.a
 #
 # Per-program variables, written with the program's path or its base name
 # (both are used if both are set; see dm_pvar in common.mk):
@@ -60,6 +63,9 @@ DM_KIND_LDADD.atf_debug = $(LDADD_DOMALLOC_DEBUG) -latf-c
 DM_KIND_DPADD.atf =	$(LIBDOMALLOC_A)
 DM_KIND_DPADD.whitebox = $(LIBDOMALLOC_INTERNAL_A)
 DM_KIND_DPADD.atf_debug = $(LIBDOMALLOC_DEBUG_A)
+DM_KIND_CFLAGS.atf_hardened = $(DM_KIND_CFLAGS.atf)
+DM_KIND_LDADD.atf_hardened = $(LDADD_DOMALLOC_HARDENED) -latf-c
+DM_KIND_DPADD.atf_hardened = $(LIBDOMALLOC_HARDENED_A)
 DM_KIND_SUFFIX.shlib =	.so
 DM_KIND_CFLAGS.fuzz =	$(DM_CFLAGS_BASE) $(PUBLIC_INCS) -fsanitize=fuzzer \
 			$(DOMALLOC_NO_BUILTIN)
@@ -118,6 +124,8 @@ $(foreach p,$(call dm_uniq,$(ATF_TESTS_C_WHITEBOX)),$(eval \
 	$(call dm_c_program,$(p),whitebox)))
 $(foreach p,$(DM_ATF_DEBUG_TWINS),$(eval \
 	$(call dm_c_program,$(p),atf_debug)))
+$(foreach p,$(call dm_uniq,$(ATF_TESTS_C_HARDENED)),$(eval \
+	$(call dm_c_program,$(p),atf_hardened)))
 $(foreach p,$(call dm_uniq,$(PROGS)),$(eval $(call dm_c_program,$(p),prog)))
 $(foreach p,$(call dm_uniq,$(FUZZ_PROGS)),$(eval \
 	$(call dm_c_program,$(p),fuzz)))

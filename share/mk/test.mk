@@ -13,8 +13,9 @@
 #			required_programs="nm objdump"); <name> is the path
 #			as listed (tests/d/n) or the base name
 #
-# Every program in ATF_TESTS_C, ATF_TESTS_C_WHITEBOX, ATF_TESTS_C_DEBUG
-# (whose twins, n_debug, run too) and ATF_TESTS_SH must live under tests/.
+# Every program in ATF_TESTS_C, ATF_TESTS_C_WHITEBOX, ATF_TESTS_C_HARDENED,
+# ATF_TESTS_C_DEBUG (whose twins, n_debug, run too) and ATF_TESTS_SH must
+# live under tests/.
 # obj/tests/Kyuafile (test suite "domalloc") includes one Kyuafile per
 # directory below it; each lists that directory's test
 # programs with their metadata.  They are generated from a manifest that
@@ -42,7 +43,8 @@ TESTS ?=
 
 DM_SH_TESTS :=		$(addprefix $(OBJDIR)/,$(call dm_uniq,$(ATF_TESTS_SH)))
 DM_ATF_TESTS :=		$(call dm_uniq,$(ATF_TESTS_C) $(ATF_TESTS_C_WHITEBOX) \
-			$(DM_ATF_DEBUG_TWINS) $(ATF_TESTS_SH) $(ATF_TESTS_GEN))
+			$(DM_ATF_DEBUG_TWINS) $(ATF_TESTS_C_HARDENED) \
+			$(ATF_TESTS_SH) $(ATF_TESTS_GEN))
 DM_KYUA_MANIFEST :=	$(OBJDIR)/tests/.kyuafiles
 DM_KYUAFILE :=		$(OBJDIR)/tests/Kyuafile
 

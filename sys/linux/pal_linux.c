@@ -329,6 +329,13 @@ pal_collapse(void *addr, size_t size)
 	return (false);
 }
 
+bool
+pal_protect(void *addr, size_t size, bool access)
+{
+	return (mprotect(addr, size, access ? PROT_READ | PROT_WRITE :
+	    PROT_NONE) == 0);
+}
+
 uint64_t
 pal_clock_ns(void)
 {

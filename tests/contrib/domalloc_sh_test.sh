@@ -312,6 +312,34 @@ installed_copy_body()
 	atf_check -s exit:1 test -e ran
 }
 
+atf_test_case hardened
+hardened_head()
+{
+	atf_set descr "--hardened preloads libdomalloc_hardened.so (the" \
+	    "installed copy's installed_hardened_lib), which serves the" \
+	    "command; --prof is refused with it"
+}
+hardened_body()
+{
+	sh_setup
+	unset DOMALLOC_LIB
+	hlib=$(cd -P "${lib%/*}" && pwd -P)/libdomalloc_hardened.so
+	[ -f "$hlib" ] || atf_fail "$hlib was not built"
+	mkdir -p inst/bin
+	sed -e "s|^installed_lib=\$|installed_lib=$lib|" \
+	    -e "s|^installed_hardened_lib=\$|installed_hardened_lib=$hlib|" \
+	    "$wrapper" > inst/bin/domalloc
+	chmod 755 inst/bin/domalloc
+	atf_check -s exit:0 -o inline:"$hlib\n" -e empty \
+	    inst/bin/domalloc --hardened printenv LD_PRELOAD
+	atf_check -s exit:0 -o inline:"$lib\n" -e empty \
+	    inst/bin/domalloc printenv LD_PRELOAD
+	atf_check -s exit:0 -o inline:"ok hardened\n" -e empty \
+	    inst/bin/domalloc --hardened "$prog" hardened
+	atf_check -s exit:125 -o empty -e match:"--prof does not work" \
+	    inst/bin/domalloc --hardened --prof true
+}
+
 atf_test_case usage
 usage_head()
 {
@@ -344,6 +372,7 @@ atf_init_test_cases()
 	atf_add_test_case stats_short
 	atf_add_test_case domalloc_lib
 	atf_add_test_case missing_lib
+	atf_add_test_case hardened
 	atf_add_test_case build_tree
 	atf_add_test_case installed_copy
 	atf_add_test_case usage

@@ -8,7 +8,8 @@
  * work done before main (a constructor that calls dlopen, dlsym and
  * pthread_create, and a thread-specific destructor that frees), which
  * library each malloc-family name resolves to, and a fixed set of calls for
- * the LD_DEBUG=bindings check.  Each sub-command prints "ok <name>" and exits
+ * the LD_DEBUG=bindings check; "hardened" checks that the hardened library
+ * (libdomalloc_hardened.so) serves the program.  Each sub-command prints "ok <name>" and exits
  * 0, or prints what went wrong and exits 1.  The program uses no domalloc
  * header and links with nothing but glibc, like any program on the system.
  */
@@ -19,6 +20,7 @@
 #include <malloc.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -233,6 +235,30 @@ check_served(void)
 		    v == NULL ? "nothing" : v);
 }
 
+/* Under libdomalloc_hardened.so: the usable size is the size asked. */
+static void
+check_hardened(void)
+{
+	int (*ctl)(const char *, void *, size_t *, void *, size_t);
+	size_t len, usable;
+	bool hardened;
+	void *p;
+
+	p = malloc(100);
+	usable = malloc_usable_size(p);
+	if (usable != 100)
+		fail("hardened", "malloc_usable_size(malloc(100)) = %zu",
+		    usable);
+	free(p);
+	ctl = (int (*)(const char *, void *, size_t *, void *, size_t))
+	    dlsym(RTLD_DEFAULT, "mallctl");
+	hardened = false;
+	len = sizeof(hardened);
+	if (ctl == NULL || ctl("config.hardened", &hardened, &len, NULL,
+	    0) != 0 || !hardened)
+		fail("hardened", "config.hardened is not true");
+}
+
 static const struct {
 	const char	*name;
 	void		(*fn)(void);
@@ -241,6 +267,7 @@ static const struct {
 	{ "where",	check_where },
 	{ "bindings",	check_bindings },
 	{ "served",	check_served },
+	{ "hardened",	check_hardened },
 };
 
 int

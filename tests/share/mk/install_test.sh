@@ -61,6 +61,8 @@ expected_files()
 	p=$1
 	for f in bin/domalloc include/malloc_np.h lib/libdomalloc.a \
 	    lib/libdomalloc.so lib/libdomalloc.so.1 \
+	    lib/libdomalloc_hardened.a lib/libdomalloc_hardened.so \
+	    lib/libdomalloc_hardened.so.1 \
 	    lib/pkgconfig/domalloc.pc share/man/man3/domalloc.3 \
 	    share/man/man5/malloc.conf.5 share/man/man7/domalloc.7; do
 		echo "$p/$f"
@@ -108,6 +110,13 @@ install_uninstall_body()
 	grep -q '^installed_lib=/opt/dm/lib/libdomalloc.so.1$' \
 	    "$d/opt/dm/bin/domalloc" ||
 	    atf_fail "bin/domalloc does not name the installed library"
+	readelf -d "$lib/libdomalloc_hardened.so.1" |
+	    grep -q 'SONAME.*\[libdomalloc_hardened\.so\.1\]' ||
+	    atf_fail "the hardened soname is not libdomalloc_hardened.so.1"
+	grep -q \
+	    '^installed_hardened_lib=/opt/dm/lib/libdomalloc_hardened.so.1$' \
+	    "$d/opt/dm/bin/domalloc" ||
+	    atf_fail "bin/domalloc does not name the installed hardened library"
 
 	# Build with pkg-config, as a user of the installed library would.
 	write_prog

@@ -12,6 +12,7 @@
 #include "arena.h"
 #include "bg.h"
 #include "conf.h"
+#include "harden.h"
 #include "init.h"
 #include "large.h"
 #include "msg.h"
@@ -177,6 +178,9 @@ alloc_freed(const void *p, unsigned ind, const char *fn)
 	struct tcache *tc = &tsd->tc;
 	unsigned i;
 
+	if (config_hardened && harden_quarantined(p))
+		msg_fatal("%s(): double free of %p (freed earlier, still in "
+		    "the quarantine)", fn, p);
 	if (ind < tc->nhbins) {
 		for (i = tc->bins[ind].ncached; i-- > 0; )
 			if (tc->bins[ind].stack[i] == p)

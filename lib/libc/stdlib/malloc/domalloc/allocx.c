@@ -23,6 +23,7 @@
 #include "alloc.h"
 #include "arena.h"
 #include "conf.h"
+#include "harden.h"
 #include "init.h"
 #include "large.h"
 #include "msg.h"
@@ -176,13 +177,17 @@ allocx_mallocx_flags(size_t size, int flags)
 
 	if (!allocx_decode(flags, &r, "mallocx"))
 		return (NULL);
+	/* Hardened: explicit caches are bypassed, blocks always zeroed. */
+	if (config_hardened)
+		return (harden_alloc(size, r.align, r.aflags, r.arena,
+		    "mallocx"));
 	return (allocx_alloc(&r, size));
 }
 
 DM_EXPORT void *
 __mallocx(size_t size, int flags)
 {
-	if (likely(flags == 0))
+	if (likely(flags == 0) && !config_hardened)
 		return (alloc_fast(size));
 	return (allocx_mallocx_flags(size, flags));
 }
@@ -227,6 +232,9 @@ __rallocx(void *p, size_t size, int flags)
 
 	if (!allocx_decode(flags, &r, "rallocx"))
 		return (NULL);
+	if (config_hardened)
+		return (harden_realloc(p, size, r.align, r.aflags, r.arena,
+		    "rallocx"));
 	if (r.tc != NULL)
 		return (allocx_tc_realloc(&r, p, size));
 	return (alloc_realloc(p, size, r.align, r.aflags, r.arena,
@@ -245,6 +253,9 @@ __xallocx(void *p, size_t size, size_t extra, int flags)
 	size_t old, hi, lo, align = allocx_align(flags);
 	unsigned ind;
 
+	/* Hardened blocks never change in place. */
+	if (config_hardened)
+		return (harden_usize(p, "xallocx"));
 	sp = alloc_lookup(p, &ind, "xallocx");
 	old = alloc_usize(p, sp, ind);
 	if (size > SC_MAX_SIZE)
@@ -273,6 +284,8 @@ __sallocx(const void *p, int flags)
 	unsigned ind;
 
 	(void)flags;
+	if (config_hardened)
+		return (harden_usize(p, "sallocx"));
 	sp = alloc_lookup(p, &ind, "sallocx");
 	return (alloc_usize(p, sp, ind));
 }
@@ -286,6 +299,10 @@ allocx_dallocx_flags(void *p, int flags)
 	unsigned ind;
 
 	(void)allocx_decode(flags, &r, "dallocx");
+	if (config_hardened) {
+		harden_free(p, false, 0, 0, "dallocx");
+		return;
+	}
 	sp = alloc_lookup(p, &ind, "dallocx");
 	allocx_free(&r, p, sp, ind);
 }
@@ -293,7 +310,7 @@ allocx_dallocx_flags(void *p, int flags)
 DM_EXPORT void
 __dallocx(void *p, int flags)
 {
-	if (likely(flags == 0))
+	if (likely(flags == 0) && !config_hardened)
 		free_fast(p);
 	else
 		allocx_dallocx_flags(p, flags);
@@ -314,6 +331,10 @@ allocx_sdallocx_flags(void *p, size_t size, int flags)
 	unsigned ind;
 
 	(void)allocx_decode(flags, &r, "sdallocx");
+	if (config_hardened) {
+		harden_free(p, true, size, r.align, "sdallocx");
+		return;
+	}
 	sp = alloc_lookup(p, &ind, "sdallocx");
 	if (config_safety)
 		alloc_check_size(p, sp, ind, size, r.align, "sdallocx");
@@ -323,7 +344,7 @@ allocx_sdallocx_flags(void *p, size_t size, int flags)
 DM_EXPORT void
 __sdallocx(void *p, size_t size, int flags)
 {
-	if (likely(flags == 0))
+	if (likely(flags == 0) && !config_hardened)
 		free_sized_fast(p, size, "sdallocx");
 	else
 		allocx_sdallocx_flags(p, size, flags);
@@ -334,6 +355,9 @@ __nallocx(size_t size, int flags)
 {
 	if (!malloc_init_check())
 		return (0);
+	/* Hardened: the usable size is the size requested (harden.h). */
+	if (config_hardened)
+		return (size > SC_MAX_SIZE ? 0 : DM_MAX(size, 1));
 	return (allocx_usize(size, allocx_align(flags)));
 }
 

@@ -140,6 +140,12 @@ bin_slab_new(struct arena *arena, unsigned sc)
 	for (k = 0; k < npages; k++)
 		sp->slab[pidx + k] = s;
 	sp_pmap_slab(sp, pidx, sc, arena->win);
+	/*
+	 * The hardened library hands out only zeroed regions and checks
+	 * them (harden.h): pages another class used hold its markers.
+	 */
+	if (config_hardened && dirty)
+		memset((void *)s->addr, 0, (size_t)npages << LG_PAGE);
 	/* No region is live yet: each carries the free marker (alloc.h). */
 	for (k = 0; k < s->nregs; k++)
 		mark_free((void *)(s->addr + (size_t)k * sc_size[sc]));

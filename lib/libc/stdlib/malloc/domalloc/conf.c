@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "conf.h"
+#include "harden.h"
 #include "config.h"
 #include "msg.h"
 #include "prof.h"
@@ -164,6 +165,13 @@ static const struct conf_opt conf_opts[] = {
 	{ "prof_format", CT_ENUM, &opt_prof_format, 0, 0, prof_format_names,
 	    0, 0 },
 	{ "lg_page", CT_UINT, &opt_lg_page, 12, 16, NULL, 0, 0 },
+	/* Only the hardened library uses these (harden.h). */
+	{ "harden_quarantine", CT_UINT, &opt_harden_quarantine, 0, 65536,
+	    NULL, 0, CF_CLIP },
+	{ "harden_quarantine_large", CT_UINT, &opt_harden_quarantine_large,
+	    0, 65536, NULL, 0, CF_CLIP },
+	{ "harden_quarantine_bytes", CT_SIZE, &opt_harden_quarantine_bytes,
+	    0, INT64_MAX, NULL, 0, CF_CLIP },
 };
 
 #define	CONF_NOPTS	(sizeof(conf_opts) / sizeof(conf_opts[0]))

@@ -18,6 +18,9 @@
 #ifndef DOMALLOC_LIBC
 #define	DOMALLOC_LIBC	0	/* built inside a BSD libc */
 #endif
+#ifndef DOMALLOC_HARDENED
+#define	DOMALLOC_HARDENED 0	/* libdomalloc_hardened (harden.h) */
+#endif
 #ifndef DOMALLOC_FUZZ
 #define	DOMALLOC_FUZZ	0	/* built for the fuzzers (tests/fuzz) */
 #endif
@@ -40,6 +43,12 @@ static const bool config_stats = true;
  * are kept out of its sight (mark.h).
  */
 static const bool config_fuzz = DOMALLOC_FUZZ;
+/*
+ * The hardened library: every public entry point hands its request to
+ * harden.c (canaries, guard pages, quarantines, zeroing); the default
+ * build compiles those calls away.
+ */
+static const bool config_hardened = DOMALLOC_HARDENED;
 /* Cheap checks on free of invalid or repeated pointers. */
 static const bool config_safety = true;
 

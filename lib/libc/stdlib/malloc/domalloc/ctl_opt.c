@@ -15,6 +15,7 @@
 #include "conf.h"
 #include "config.h"
 #include "ctl.h"
+#include "harden.h"
 #include "prof.h"
 
 /* config.*: how this build was configured. */
@@ -100,6 +101,16 @@ ctl_config_prof_libunwind(const size_t *mib, size_t miblen, void *oldp,
 	return (ctl_ro_bool(false, oldp, oldlenp, newp, newlen));
 }
 
+/* Whether this is the hardened library (harden.h). */
+static int
+ctl_config_hardened(const size_t *mib, size_t miblen, void *oldp,
+    size_t *oldlenp, void *newp, size_t newlen)
+{
+	(void)mib;
+	(void)miblen;
+	return (ctl_ro_bool(config_hardened, oldp, oldlenp, newp, newlen));
+}
+
 static int
 ctl_config_stats(const size_t *mib, size_t miblen, void *oldp,
     size_t *oldlenp, void *newp, size_t newlen)
@@ -136,6 +147,7 @@ const struct ctl_node ctl_config_children[] = {
 	CTL_LEAF("cache_oblivious", ctl_config_cache_oblivious),
 	CTL_LEAF("debug", ctl_config_debug),
 	CTL_LEAF("fill", ctl_config_fill),
+	CTL_LEAF("hardened", ctl_config_hardened),
 	CTL_LEAF("lazy_lock", ctl_config_lazy_lock),
 	CTL_LEAF("malloc_conf", ctl_config_malloc_conf),
 	CTL_LEAF("opt_safety_checks", ctl_config_opt_safety_checks),
@@ -228,6 +240,12 @@ const struct ctl_node ctl_opt_children[] = {
 	CTL_LEAF_DATA("confirm_conf", ctl_opt_bool, &opt_confirm_conf),
 	CTL_LEAF_DATA("dirty_decay_ms", ctl_opt_i64, &opt_dirty_decay_ms),
 	CTL_LEAF_DATA("dss", ctl_opt_enum, &ctl_enum_dss),
+	CTL_LEAF_DATA("harden_quarantine", ctl_opt_unsigned,
+	    &opt_harden_quarantine),
+	CTL_LEAF_DATA("harden_quarantine_bytes", ctl_opt_size,
+	    &opt_harden_quarantine_bytes),
+	CTL_LEAF_DATA("harden_quarantine_large", ctl_opt_unsigned,
+	    &opt_harden_quarantine_large),
 	CTL_LEAF_DATA("hugify_delay_ms", ctl_opt_i64, &opt_hugify_delay_ms),
 	CTL_LEAF_DATA("junk", ctl_opt_enum, &ctl_enum_junk),
 	CTL_LEAF_DATA("lg_page", ctl_opt_unsigned, &opt_lg_page),

@@ -17,6 +17,7 @@
 #include "init.h"
 #include "mark.h"
 #include "msg.h"
+#include "harden.h"
 #include "mutex.h"
 #include "pal.h"
 #include "prof.h"
@@ -64,6 +65,8 @@ malloc_init_hard(void)
 		mutex_unlock(&init_lock);
 		return (false);
 	}
+	if (config_hardened)
+		harden_boot();
 	prof_boot();
 	tsd_boot_key();
 	atomic_store_explicit(&malloc_ready, true, memory_order_release);
@@ -97,6 +100,8 @@ malloc_prefork(void)
 	arena_prefork();
 	tcache_prefork();
 	prof_prefork();
+	if (config_hardened)
+		harden_prefork();
 	base_prefork();
 }
 
@@ -106,6 +111,8 @@ malloc_postfork_parent(void)
 	if (!atomic_load_explicit(&malloc_ready, memory_order_acquire))
 		return;
 	base_postfork_parent();
+	if (config_hardened)
+		harden_postfork_parent();
 	prof_postfork_parent();
 	tcache_postfork_parent();
 	arena_postfork_parent();
@@ -120,6 +127,8 @@ malloc_postfork_child(void)
 	if (!atomic_load_explicit(&malloc_ready, memory_order_acquire))
 		return;
 	base_postfork_child();
+	if (config_hardened)
+		harden_postfork_child();
 	prof_postfork_child();
 	tcache_postfork_child();
 	arena_postfork_child();

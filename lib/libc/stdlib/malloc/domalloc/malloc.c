@@ -16,6 +16,7 @@
 
 #include "alloc.h"
 #include "conf.h"
+#include "harden.h"
 #include "init.h"
 #include "msg.h"
 #include "public.h"
@@ -37,12 +38,18 @@ void	 __free_aligned_sized(void *, size_t, size_t);
 DM_EXPORT void *
 __malloc(size_t size)
 {
+	if (config_hardened)
+		return (harden_alloc(size, 0, 0, NULL, "malloc"));
 	return (alloc_fast(size));
 }
 
 DM_EXPORT void
 __free(void *p)
 {
+	if (config_hardened) {
+		harden_free(p, false, 0, 0, "free");
+		return;
+	}
 	free_fast(p);
 }
 
@@ -54,6 +61,9 @@ __calloc(size_t nmemb, size_t size)
 
 	if (unlikely(__builtin_mul_overflow(nmemb, size, &n)))
 		return (alloc_oom(SIZE_MAX));
+	/* Hardened blocks are always handed out zeroed. */
+	if (config_hardened)
+		return (harden_alloc(n, 0, 0, NULL, "calloc"));
 	if (likely(n <= SC_LUT_MAX)) {
 		p = alloc_fast(n);
 		if (p != NULL)
@@ -67,7 +77,8 @@ DM_EXPORT void *
 __realloc(void *p, size_t size)
 {
 	if (p == NULL)
-		return (alloc_fast(size));
+		return (config_hardened ? harden_alloc(size, 0, 0, NULL,
+		    "realloc") : alloc_fast(size));
 	if (unlikely(size == 0)) {
 		atomic_fetch_add_explicit(&alloc_zero_reallocs, 1,
 		    memory_order_relaxed);
@@ -81,12 +92,17 @@ __realloc(void *p, size_t size)
 			break;
 		}
 	}
+	if (config_hardened)
+		return (harden_realloc(p, size, 0, 0, NULL, "realloc"));
 	return (alloc_realloc(p, size, 0, 0, NULL, "realloc"));
 }
 
 static void *
 memalign_impl(size_t align, size_t size)
 {
+	if (config_hardened)
+		return (harden_alloc(size, align <= SC_QUANTUM ? 0 : align, 0,
+		    NULL, "memalign"));
 	if (align <= SC_QUANTUM)
 		return (alloc_fast(size));
 	return (alloc_generic(size, align, 0, NULL));
@@ -167,6 +183,8 @@ __malloc_usable_size(const void *p)
 
 	if (p == NULL)
 		return (0);
+	if (config_hardened)
+		return (harden_usize(p, "malloc_usable_size"));
 	sp = alloc_lookup(p, &ind, "malloc_usable_size");
 	return (alloc_usize(p, sp, ind));
 }
@@ -178,13 +196,19 @@ __malloc_usable_size(const void *p)
 DM_EXPORT void
 __free_sized(void *p, size_t size)
 {
+	if (config_hardened) {
+		harden_free(p, true, size, 0, "free_sized");
+		return;
+	}
 	free_sized_fast(p, size, "free_sized");
 }
 
 DM_EXPORT void
 __free_aligned_sized(void *p, size_t align, size_t size)
 {
-	if (align <= SC_QUANTUM)
+	if (config_hardened)
+		harden_free(p, true, size, align, "free_aligned_sized");
+	else if (align <= SC_QUANTUM)
 		free_sized_fast(p, size, "free_aligned_sized");
 	else
 		free_sized_slow(p, size, align, "free_aligned_sized");

@@ -28,6 +28,7 @@ enum mutex_rank {
 	RANK_PA,		/* arena->pa.lock (page allocator) */
 	RANK_TCACHES,		/* pool of cache stacks */
 	RANK_BASE,		/* metadata allocator */
+	RANK_HARDEN,		/* harden.c: registry, quarantines */
 	RANK_LEAF		/* locks that take no other lock */
 };
 

@@ -14,6 +14,7 @@
 #include "bg.h"
 #include "config.h"
 #include "ctl.h"
+#include "harden.h"
 #include "mutex.h"
 #include "stats.h"
 
@@ -214,6 +215,10 @@ stats_refresh_locked(void)
 	stats_glob.resident = stats_merged.resident;
 	stats_glob.mapped = stats_merged.mapped;
 	stats_glob.retained = stats_merged.retained;
+	/* The hardened library's guarded blocks are in no arena. */
+	if (config_hardened)
+		harden_stats(&stats_glob.allocated, &stats_glob.active,
+		    &stats_glob.resident, &stats_glob.mapped);
 	stats_glob.hugepages = stats_merged.pa.nhugified_sp * SUPERPAGE;
 	stats_glob.epoch++;
 	stats_valid = true;
