@@ -162,12 +162,36 @@ harden_canary(uint64_t sec, size_t i)
 	return ((unsigned char)(c == 0xff ? 0xfe : c));
 }
 
+/*
+ * The canary repeats every 8 bytes (harden_canary), so whole words are
+ * written and compared at once: the word of canary bytes for an 8-aligned
+ * offset (objects are 16-aligned, so those are aligned addresses).
+ */
+static uint64_t
+harden_canary_word(uint64_t sec)
+{
+	uint64_t w = 0;
+	unsigned j;
+
+	for (j = 0; j < 8; j++)
+		w |= (uint64_t)harden_canary(sec, j) << (j << 3);
+	return (w);
+}
+
 static void
 harden_fill(unsigned char *b, size_t from, size_t to, uint64_t sec)
 {
-	size_t i;
+	uint64_t w;
+	size_t i = from;
 
-	for (i = from; i < to; i++)
+	for (; i < to && (i & 7) != 0; i++)
+		b[i] = harden_canary(sec, i);
+	if (to - i >= 8) {
+		w = harden_canary_word(sec);
+		for (; to - i >= 8; i += 8)
+			memcpy(b + i, &w, sizeof(w));
+	}
+	for (; i < to; i++)
 		b[i] = harden_canary(sec, i);
 }
 
@@ -175,9 +199,21 @@ harden_fill(unsigned char *b, size_t from, size_t to, uint64_t sec)
 static size_t
 harden_scan(const unsigned char *b, size_t from, size_t to, uint64_t sec)
 {
-	size_t i;
+	uint64_t w, x;
+	size_t i = from;
 
-	for (i = from; i < to; i++)
+	for (; i < to && (i & 7) != 0; i++)
+		if (b[i] != harden_canary(sec, i))
+			return (i);
+	if (to - i >= 8) {
+		w = harden_canary_word(sec);
+		for (; to - i >= 8; i += 8) {
+			memcpy(&x, b + i, sizeof(x));
+			if (x != w)
+				break;
+		}
+	}
+	for (; i < to; i++)
 		if (b[i] != harden_canary(sec, i))
 			break;
 	return (i);
