@@ -332,6 +332,7 @@ tcache_alloc_slow(struct tcache *tc, unsigned ind)
 		}
 		tcache_reverse(tb->stack, n);
 		tc->grow[ind] |= TBIN_FILLED;
+		tc->fillmark[ind] = (uint32_t)tb->nmalloc;
 		tc->nfilled[ind] += n;
 		tb->ncached = n;
 		tb->lowwater = 0;
@@ -363,12 +364,15 @@ tcache_dalloc_slow(struct tcache *tc, unsigned ind, void *p)
 		tc->flushmark[ind] = mark;
 		tcache_event(tc);
 		/*
-		 * Filled and now full again: the thread's working set is
-		 * larger than the bin, and flushing would only make the next
-		 * fill take the objects back.  Grow instead, up to the cap.
+		 * Filled and now full again with few pops between: the
+		 * thread's working set is larger than the bin, and flushing
+		 * would only make the next fill take the objects back.  Grow
+		 * instead, up to the cap.  (Many pops since the fill: a drift,
+		 * not a swing; see TCACHE_GROW_BYTES.)
 		 */
 		if ((tc->grow[ind] & TBIN_FILLED) &&
-		    tb->max < tcache_cap[ind]) {
+		    tb->max < tcache_cap[ind] &&
+		    (uint32_t)tb->nmalloc - tc->fillmark[ind] <= tb->max / 2) {
 			tb->max = DM_MIN(tb->max * 2, tcache_cap[ind]);
 			/* Still filled: the same swing may grow it again. */
 			tc->grow[ind] = TBIN_GREW | TBIN_FILLED;
