@@ -167,6 +167,71 @@ ATF_TC_BODY(bitmap_runs, tc)
 	ATF_CHECK_EQ(bm_longest_run(bm), 0);
 }
 
+/* The longest run of clear bits, one bit at a time: the reference. */
+static unsigned
+naive_longest(const uint64_t *bm)
+{
+	unsigned i, cur = 0, best = 0;
+
+	for (i = 0; i < SP_NPAGES; i++) {
+		if (bm[i >> 6] & ((uint64_t)1 << (i & 63)))
+			cur = 0;
+		else if (++cur > best)
+			best = cur;
+	}
+	return (best);
+}
+
+/*
+ * bm_longest_run works a word at a time (runs that cross words, runs
+ * inside a word, whole free words): it agrees with the bit-at-a-time
+ * count on random bitmaps of every density, on runs placed across word
+ * boundaries, and on single used pages.
+ */
+ATF_TC_WITHOUT_HEAD(bitmap_longest_random);
+ATF_TC_BODY(bitmap_longest_random, tc)
+{
+	uint64_t bm[GEOM_SP_NWORDS_MAX];
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+	unsigned iter, w, i, k, density, start, len;
+
+	free(malloc(1));	/* the geometry: SP_NPAGES */
+	for (iter = 0; iter < 20000; iter++) {
+		density = iter % 8;
+		for (w = 0; w < SP_NWORDS; w++) {
+			bm[w] = UINT64_MAX;
+			/* density 0: all used; each step clears more. */
+			for (k = 0; k < density; k++) {
+				x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+				bm[w] &= density < 4 ? x : (x | bm[w] >> 1);
+			}
+			if (density == 7)
+				bm[w] = 0;
+		}
+		/* A few used or free runs that cross word boundaries. */
+		for (k = 0; k < iter % 5; k++) {
+			x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+			start = (unsigned)(x % SP_NPAGES);
+			len = (unsigned)((x >> 32) % 150) + 1;
+			if (start + len > SP_NPAGES)
+				len = SP_NPAGES - start;
+			if (k & 1)
+				bm_set_range(bm, start, len);
+			else
+				bm_clear_range(bm, start, len);
+		}
+		ATF_REQUIRE_EQ_MSG(bm_longest_run(bm), naive_longest(bm),
+		    "iteration %u", iter);
+	}
+	/* One used page anywhere, in an otherwise free superpage. */
+	for (i = 0; i < SP_NPAGES; i++) {
+		bm_clear_range(bm, 0, SP_NPAGES);
+		bm_set_range(bm, i, 1);
+		ATF_REQUIRE_EQ(bm_longest_run(bm),
+		    i > SP_NPAGES - 1 - i ? i : SP_NPAGES - 1 - i);
+	}
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, classes_four_per_doubling);
@@ -176,5 +241,6 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, divisibility32);
 	ATF_TP_ADD_TC(tp, aligned_usize);
 	ATF_TP_ADD_TC(tp, bitmap_runs);
+	ATF_TP_ADD_TC(tp, bitmap_longest_random);
 	return (atf_no_error());
 }
