@@ -9,8 +9,9 @@
  * short decay in one arena, explicit purges and decays from other
  * threads, run-time decay time writes, a background thread, retain:false
  * (purges unmap), arena reset and destroy, fork, and small blocks freed
- * by other threads (remote frees flushed to the owning arenas).  Every block's contents are checked before it is
- * freed; the child reports "CORRUPT" and exits 1 on the first wrong byte.
+ * by other threads (remote frees flushed to the owning arenas).  Every
+ * block's contents are checked before it is freed; the child reports
+ * "CORRUPT" and exits 1 on the first wrong byte.
  *
  * The program is also built as purge_race_test_debug (ATF_TESTS_C_DEBUG),
  * which runs purge_stress_debug: the same helper linked with the
