@@ -31,11 +31,18 @@ arena_numa(void)
 	return (arena_numa_on);
 }
 
+/*
+ * The default is one arena per CPU, not jemalloc's four: with thread caches
+ * that fill and flush in batches, a bin lock is taken once per batch, so
+ * threads that share an arena contend little, while every arena keeps its
+ * own partly used slabs and dirty pages.  8 threads on 2 CPUs (mstress)
+ * peaked at 148-163 MB of RSS on 8 arenas and 104-114 MB on 2, no slower.
+ */
 unsigned
 arena_count(unsigned n, unsigned ncpus, unsigned nnodes)
 {
 	if (n == 0)
-		n = ncpus > 1 ? ncpus * 4 : 1;
+		n = ncpus > 1 ? ncpus : 1;
 	/* Every node gets the same number of arenas, at least one. */
 	if (nnodes > 1)
 		n = (n + nnodes - 1) / nnodes * nnodes;

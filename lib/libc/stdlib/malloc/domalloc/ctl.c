@@ -223,7 +223,10 @@ ctl_epoch(const size_t *mib, size_t miblen, void *oldp, size_t *oldlenp,
 
 /*
  * Whether the background purging thread runs (bg.h); writing starts or
- * stops it (EFAULT if it cannot be started).
+ * stops it (EFAULT if it cannot be started).  Writing false when none
+ * runs still goes to bg_set, which records the choice, so that the
+ * allocator does not start the threads on its own later (a program that
+ * forks can rely on that).
  */
 static int
 ctl_background_thread(const size_t *mib, size_t miblen, void *oldp,
@@ -239,7 +242,7 @@ ctl_background_thread(const size_t *mib, size_t miblen, void *oldp,
 	err = ctl_write_bool(newp, newlen, &newval);
 	if (err != 0)
 		return (err);
-	if (newp != NULL && newval != oldval && !bg_set(newval))
+	if (newp != NULL && (newval != oldval || !newval) && !bg_set(newval))
 		return (EFAULT);
 	return (ctl_read(oldp, oldlenp, &oldval, sizeof(oldval)));
 }

@@ -119,7 +119,8 @@ tcache_check_reset(const struct tcache *tc)
 		    tc->bins[i].magic != 0 || tc->bins[i].nmalloc != 0 ||
 		    tc->nfilled[i] != 0 || tc->nflushed[i] != 0 ||
 		    tc->nreported[i] != 0 || tc->grow[i] != 0 ||
-		    tc->flushmark[i] != 0 || tc->nquiet[i] != 0)
+		    tc->flushmark[i] != 0 || tc->fillmark[i] != 0 ||
+		    tc->nquiet[i] != 0)
 			msg_fatal("tcache_create: bin %u of cache %p is not "
 			    "in its reset state", i, (const void *)tc);
 }
@@ -384,6 +385,7 @@ tcache_alloc_slow(struct tcache *tc, unsigned ind)
 		}
 		tcache_reverse(tb->stack, n);
 		tc->grow[ind] |= TBIN_FILLED;
+		tc->fillmark[ind] = (uint32_t)tb->nmalloc;
 		tc->nfilled[ind] += n;
 		tb->ncached = n;
 		tb->lowwater = 0;
@@ -415,12 +417,15 @@ tcache_dalloc_slow(struct tcache *tc, unsigned ind, void *p)
 		tc->flushmark[ind] = mark;
 		tcache_event(tc);
 		/*
-		 * Filled and now full again: the thread's working set is
-		 * larger than the bin, and flushing would only make the next
-		 * fill take the objects back.  Grow instead, up to the cap.
+		 * Filled and now full again with few pops between: the
+		 * thread's working set is larger than the bin, and flushing
+		 * would only make the next fill take the objects back.  Grow
+		 * instead, up to the cap.  (Many pops since the fill: a drift,
+		 * not a swing; see TCACHE_GROW_BYTES.)
 		 */
 		if ((tc->grow[ind] & TBIN_FILLED) &&
-		    tb->max < tcache_cap[ind]) {
+		    tb->max < tcache_cap[ind] &&
+		    (uint32_t)tb->nmalloc - tc->fillmark[ind] <= tb->max / 2) {
 			tb->max = DM_MIN(tb->max * 2, tcache_cap[ind]);
 			/* Still filled: the same swing may grow it again. */
 			tc->grow[ind] = TBIN_GREW | TBIN_FILLED;
@@ -584,7 +589,7 @@ tcache_destroy(struct tcache *tc)
 		memset(&tc->bins[i], 0, sizeof(tc->bins[i]));
 		tc->nfilled[i] = tc->nflushed[i] = tc->nreported[i] = 0;
 		tc->grow[i] = tc->nquiet[i] = 0;
-		tc->flushmark[i] = 0;
+		tc->flushmark[i] = tc->fillmark[i] = 0;
 	}
 	tc->live = 0;
 	tc->nhbins = 0;

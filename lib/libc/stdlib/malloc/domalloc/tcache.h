@@ -111,6 +111,8 @@ struct tcache {
 	uint32_t	flushmark[SC_NTBINS_MAX];
 	/* Overflows in a row with no pop or fill between (at most 2). */
 	uint8_t		nquiet[SC_NTBINS_MAX];
+	/* Pops at the bin's last fill (low 32 bits of nmalloc). */
+	uint32_t	fillmark[SC_NTBINS_MAX];
 	/* Bytes of caches this thread had before (thread.allocated). */
 	uint64_t	allocated_before;
 	uint64_t	deallocated_before;
@@ -145,10 +147,14 @@ struct tcache {
  * Adaptive capacity: a small bin starts at its jemalloc-style capacity
  * (nregs << opt.lg_tcache_nslots_mul, clamped by the tcache_nslots_small_*
  * options).  When a bin that was filled since its last flush becomes full
- * (a working set that swings by more than the bin holds, where
- * fill/flush round trips would dominate), its capacity doubles, up to
- * TCACHE_GROW_BYTES of objects and TCACHE_GROW_SLOTS pointers; the
- * collector halves it again when a GC round passes without growth.
+ * with at most half its capacity popped since that fill (a working set
+ * that swings by more than the bin holds, where fill/flush round trips
+ * would dominate), its capacity doubles, up to TCACHE_GROW_BYTES of
+ * objects and TCACHE_GROW_SLOTS pointers; the collector halves it again
+ * when a GC round passes without growth.  A bin that reaches full after
+ * many pops is not swinging but drifting (allocations and frees
+ * interleaved, as in servers that free other threads' objects): growing
+ * it would only hold memory.
  */
 #define	TCACHE_GROW_BYTES	(256 * 1024)
 #define	TCACHE_GROW_SLOTS	1024

@@ -12,7 +12,8 @@
  * that very size class are freed in bulk so that the tick fires inside
  * their flush, then allocated again; every block carries a pattern that
  * is checked before it is freed, and the debug twin checks the caches'
- * invariants on the way.
+ * invariants on the way.  written_off_stays_off: a program that turns the
+ * threads off before any starts keeps them off.
  */
 
 #ifndef _GNU_SOURCE
@@ -104,8 +105,53 @@ ATF_TC_BODY(start_inside_flush, tc)
 	munmap(v, NBLOCKS * sizeof(*v));
 }
 
+/*
+ * background_thread written false while no thread runs keeps the
+ * allocator from starting one on demand later (domalloc.3), as a program
+ * that forks may need: the same dirty pages as above start none.  (The
+ * write used to be ignored when it did not change the running state.)
+ */
+ATF_TC(written_off_stays_off);
+ATF_TC_HEAD(written_off_stays_off, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "background_thread written false "
+	    "before any start keeps the threads from starting on demand");
+}
+ATF_TC_BODY(written_off_stays_off, tc)
+{
+	struct timespec pause = { 0, 20 * 1000 * 1000 };
+	unsigned char **v;
+	bool off = false;
+	size_t i;
+	unsigned k;
+
+	ATF_REQUIRE_EQ(bg_threads(), 0);
+	ATF_REQUIRE_EQ(mallctl("background_thread", NULL, NULL, &off,
+	    sizeof(off)), 0);
+	v = mmap(NULL, NBLOCKS * sizeof(*v), PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ATF_REQUIRE(v != MAP_FAILED);
+	for (i = 0; i < NBLOCKS; i++) {
+		v[i] = malloc(BLOCK);
+		ATF_REQUIRE(v[i] != NULL);
+		fill(v[i], i, 0);
+	}
+	for (i = 0; i < NBLOCKS; i++) {
+		ATF_REQUIRE_EQ(check(v[i], i, 0), 0);
+		free(v[i]);
+	}
+	for (k = 0; k < 100; k++) {
+		free(malloc(MT_MIB));
+		nanosleep(&pause, NULL);
+	}
+	ATF_CHECK_EQ_MSG(bg_threads(), 0, "a background thread was started "
+	    "after background_thread was written false");
+	munmap(v, NBLOCKS * sizeof(*v));
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, start_inside_flush);
+	ATF_TP_ADD_TC(tp, written_off_stays_off);
 	return (atf_no_error());
 }

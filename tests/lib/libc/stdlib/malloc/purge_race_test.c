@@ -8,8 +8,10 @@
  * two threads freeing and allocating large blocks with immediate or
  * short decay in one arena, explicit purges and decays from other
  * threads, run-time decay time writes, a background thread, retain:false
- * (purges unmap), arena reset and destroy, and fork.  Every block's contents are checked before it is
- * freed; the child reports "CORRUPT" and exits 1 on the first wrong byte.
+ * (purges unmap), arena reset and destroy, fork, and small blocks freed
+ * by other threads (remote frees flushed to the owning arenas).  Every
+ * block's contents are checked before it is freed; the child reports
+ * "CORRUPT" and exits 1 on the first wrong byte.
  *
  * The program is also built as purge_race_test_debug (ATF_TESTS_C_DEBUG),
  * which runs purge_stress_debug: the same helper linked with the
@@ -163,6 +165,31 @@ ATF_TC_BODY(retain_false, tc)
 	stress(tc, "purge", "retain:false,dirty_decay_ms:0,narenas:1");
 }
 
+ATF_TC_WITHOUT_HEAD(remote_decay0_one_arena);
+ATF_TC_BODY(remote_decay0_one_arena, tc)
+{
+	/*
+	 * Small blocks freed by other threads, all in one arena that
+	 * returns pages at once, with explicit purges of every arena.
+	 */
+	stress(tc, "remote", "dirty_decay_ms:0,muzzy_decay_ms:0,narenas:1");
+}
+
+ATF_TC_WITHOUT_HEAD(remote_background);
+ATF_TC_BODY(remote_background, tc)
+{
+	/* The same with a background thread purging on short decay. */
+	stress(tc, "remote", "background_thread:true,dirty_decay_ms:1,"
+	    "muzzy_decay_ms:1,narenas:1");
+}
+
+ATF_TC_WITHOUT_HEAD(remote_default);
+ATF_TC_BODY(remote_default, tc)
+{
+	/* Default options: more threads than arenas (one per CPU). */
+	stress(tc, "remote", "");
+}
+
 ATF_TC_WITHOUT_HEAD(reset_destroy);
 ATF_TC_BODY(reset_destroy, tc)
 {
@@ -186,6 +213,9 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, decay_ms_writes);
 	ATF_TP_ADD_TC(tp, background_thread);
 	ATF_TP_ADD_TC(tp, retain_false);
+	ATF_TP_ADD_TC(tp, remote_decay0_one_arena);
+	ATF_TP_ADD_TC(tp, remote_background);
+	ATF_TP_ADD_TC(tp, remote_default);
 	ATF_TP_ADD_TC(tp, reset_destroy);
 	ATF_TP_ADD_TC(tp, fork_during_purge);
 	return (atf_no_error());

@@ -31,6 +31,14 @@
  *		waits for purges in flight: a purge that was in flight at the
  *		fork must not leave it waiting for ever) and exits; a child
  *		that does not exit within 10 s fails the run
+ *   remote	as purge, and four more threads (more than the CPUs, so
+ *		that threads share arenas) each keep REMOTE_LIVE small
+ *		blocks (8 to 1000 bytes, every byte checked before the
+ *		free); a step replaces a random block, and the old one is
+ *		freed by its thread or, one time in two, passed through a
+ *		mailbox to another thread, which checks and frees it: the
+ *		remote frees, cache flushes to other arenas and slab
+ *		releases of a server
  *
  * Exit status 0 after SECONDS with every check passed, 1 on corruption, 2
  * on a usage or mallctl error.  It is linked with libdomalloc.a (and, as
@@ -61,6 +69,11 @@
 #define	HUGE_SPREAD	((size_t)4 << 20)
 #define	STRIDE		4096
 #define	ALL_ARENAS	4096	/* MALLCTL_ARENAS_ALL */
+
+#define	REMOTE_THREADS	4
+#define	REMOTE_LIVE	2000
+#define	REMOTE_MBOX	1024	/* blocks a mailbox holds */
+#define	REMOTE_MAX	1000
 
 struct slot {
 	unsigned char	*p;
@@ -363,6 +376,108 @@ forker_main(void *arg)
 	return (NULL);
 }
 
+/* Blocks passed to a remote thread, which frees them.  Under lock. */
+struct mbox {
+	pthread_mutex_t	 lock;
+	unsigned	 n;
+	struct slot	 s[REMOTE_MBOX];
+};
+
+struct rworker {
+	pthread_t	 th;
+	unsigned	 id;
+	uint64_t	 rng;
+	struct slot	 slots[REMOTE_LIVE];
+};
+
+static struct mbox mboxes[REMOTE_THREADS];
+
+/* Every byte of a small block, not a sample: slot_check's stride is 4096. */
+static void
+small_check(const struct slot *s)
+{
+	size_t off;
+
+	for (off = 0; off < s->n; off++)
+		if (s->p[off] != s->fill)
+			corrupt(s, off);
+}
+
+static void
+small_fill(struct slot *s, uint64_t *rng)
+{
+	uint64_t r = rnd(rng);
+
+	s->n = 8 + (size_t)(r >> 8) % (REMOTE_MAX - 7);
+	s->fill = (unsigned char)((r >> 40) | 1);
+	s->p = malloc(s->n);
+	if (s->p == NULL) {
+		fprintf(stderr, "purge_stress: allocation of %zu failed\n",
+		    s->n);
+		_exit(2);
+	}
+	memset(s->p, s->fill, s->n);
+}
+
+/* Check and free what other threads sent; returns how many. */
+static unsigned
+mbox_drain(struct mbox *m)
+{
+	struct slot batch[REMOTE_MBOX];
+	unsigned i, n;
+
+	pthread_mutex_lock(&m->lock);
+	n = m->n;
+	memcpy(batch, m->s, n * sizeof(batch[0]));
+	m->n = 0;
+	pthread_mutex_unlock(&m->lock);
+	for (i = 0; i < n; i++) {
+		small_check(&batch[i]);
+		free(batch[i].p);
+	}
+	return (n);
+}
+
+static void *
+rworker_main(void *arg)
+{
+	struct rworker *w = arg;
+	struct mbox *m;
+	struct slot *s;
+	unsigned i, to;
+	bool sent;
+
+	for (i = 0; i < REMOTE_LIVE; i++)
+		small_fill(&w->slots[i], &w->rng);
+	while (!atomic_load_explicit(&stop, memory_order_relaxed)) {
+		for (i = 0; i < 256; i++) {
+			s = &w->slots[rnd(&w->rng) % REMOTE_LIVE];
+			small_check(s);
+			sent = false;
+			if (rnd(&w->rng) & 1) {
+				to = (w->id + 1 + (unsigned)(rnd(&w->rng) %
+				    (REMOTE_THREADS - 1))) % REMOTE_THREADS;
+				m = &mboxes[to];
+				pthread_mutex_lock(&m->lock);
+				if (m->n < REMOTE_MBOX) {
+					m->s[m->n++] = *s;
+					sent = true;
+				}
+				pthread_mutex_unlock(&m->lock);
+			}
+			if (!sent)
+				free(s->p);
+			small_fill(s, &w->rng);
+		}
+		(void)mbox_drain(&mboxes[w->id]);
+	}
+	for (i = 0; i < REMOTE_LIVE; i++) {
+		small_check(&w->slots[i]);
+		free(w->slots[i].p);
+	}
+	return (NULL);
+}
+
 static void
 start(pthread_t *th, void *(*fn)(void *), void *arg)
 {
@@ -376,6 +491,7 @@ int
 main(int argc, char **argv)
 {
 	struct worker *w;
+	struct rworker *rw = NULL;
 	pthread_t extra[4];
 	unsigned i, nextra = 0, target = ALL_ARENAS;
 	double secs;
@@ -399,7 +515,20 @@ main(int argc, char **argv)
 		w[i].rng = 0x2545f4914f6cdd1dULL * (i + 1) + (uint64_t)getpid();
 		start(&w[i].th, worker_main, &w[i]);
 	}
-	if (strcmp(mode, "purge") == 0 || strcmp(mode, "decay") == 0 || expl) {
+	if (strcmp(mode, "remote") == 0) {
+		rw = calloc(REMOTE_THREADS, sizeof(*rw));
+		if (rw == NULL)
+			return (2);
+		for (i = 0; i < REMOTE_THREADS; i++) {
+			pthread_mutex_init(&mboxes[i].lock, NULL);
+			rw[i].id = i;
+			rw[i].rng = 0x9e3779b97f4a7c15ULL * (i + 3) +
+			    (uint64_t)getpid();
+			start(&rw[i].th, rworker_main, &rw[i]);
+		}
+	}
+	if (strcmp(mode, "purge") == 0 || strcmp(mode, "decay") == 0 ||
+	    strcmp(mode, "remote") == 0 || expl) {
 		start(&extra[nextra++], purger_main, (void *)(uintptr_t)target);
 		/*
 		 * With explicit arenas, the second purger takes every arena,
@@ -424,6 +553,14 @@ main(int argc, char **argv)
 		pthread_join(w[i].th, NULL);
 	for (i = 0; i < nextra; i++)
 		pthread_join(extra[i], NULL);
+	if (rw != NULL) {
+		for (i = 0; i < REMOTE_THREADS; i++)
+			pthread_join(rw[i].th, NULL);
+		/* What was sent after its receiver's last drain. */
+		for (i = 0; i < REMOTE_THREADS; i++)
+			(void)mbox_drain(&mboxes[i]);
+		free(rw);
+	}
 	free(w);
 	return (0);
 }

@@ -488,6 +488,68 @@ ATF_TC_BODY(bin_grows, tc)
 }
 
 /*
+ * A bin that reaches full by drifting (frees and allocations interleaved,
+ * two frees for each allocation, as a server thread that frees other
+ * threads' objects while it allocates its own) does not grow, even right
+ * after a fill: only a swing (a fill, then a run of frees with few pops
+ * between) does.  Before, each such overflow doubled the bin up to 256 KiB
+ * of objects per class, and the thread held ~300 objects here instead of
+ * at most its starting capacity.
+ */
+#define	DR_POOL	700
+#define	DR_CYCLES	300
+
+ATF_TC_WITHOUT_HEAD(drift_no_grow);
+ATF_TC_BODY(drift_no_grow, tc)
+{
+	static void *pool[DR_POOL], *mine[DR_CYCLES + 1];
+	uint64_t start, curregs, live, mul;
+	char name[64];
+	unsigned a, c, i, k;
+
+	a = fresh_thread_arena();
+	c = ct_bin_index(512);
+	/* The bin's starting capacity, as tcache_boot computes it. */
+	snprintf(name, sizeof(name), "arenas.bin.%u.nregs", c);
+	mul = ct_u64("opt.lg_tcache_nslots_mul");
+	start = (int64_t)mul >= 0 ? (uint64_t)ct_unsigned(name) << mul :
+	    ct_unsigned(name) >> -(int64_t)mul;
+	if (start < ct_unsigned("opt.tcache_nslots_small_min"))
+		start = ct_unsigned("opt.tcache_nslots_small_min");
+	if (start > ct_unsigned("opt.tcache_nslots_small_max"))
+		start = ct_unsigned("opt.tcache_nslots_small_max");
+	ATF_REQUIRE(2 * DR_CYCLES <= DR_POOL && start < DR_CYCLES / 2);
+	alloc_n(pool, DR_POOL, 512);
+	ATF_REQUIRE_EQ(mallctl("thread.tcache.flush", NULL, NULL, NULL, 0),
+	    0);
+	/* The bin is empty: this allocation fills it. */
+	mine[0] = malloc(512);
+	ATF_REQUIRE(mine[0] != NULL);
+	ct_hide(mine[0]);
+	for (i = 0, k = 0; i < DR_CYCLES; i++) {
+		free(pool[k++]);
+		free(pool[k++]);
+		mine[i + 1] = malloc(512);
+		ATF_REQUIRE(mine[i + 1] != NULL);
+		ct_hide(mine[i + 1]);
+	}
+	ct_epoch();
+	snprintf(name, sizeof(name), "bins.%u.curregs", c);
+	curregs = ct_astat(a, name);
+	live = (DR_POOL - k) + DR_CYCLES + 1;
+	ATF_REQUIRE(curregs >= live);
+	ATF_CHECK_MSG(curregs - live <= start, "the cache holds %ju objects "
+	    "after a drift of %d, more than its starting capacity %ju",
+	    (uintmax_t)(curregs - live), DR_CYCLES, (uintmax_t)start);
+	free_n(pool + k, DR_POOL - k);
+	free_n(mine, DR_CYCLES + 1);
+	ATF_REQUIRE_EQ(mallctl("thread.tcache.flush", NULL, NULL, NULL, 0),
+	    0);
+	ct_epoch();
+	ATF_CHECK_EQ(ct_astat(a, name), 0);
+}
+
+/*
  * A consumer thread that frees what another thread allocated, and never
  * allocates that class itself, keeps few of those objects in its cache
  * (TCACHE_FREEONLY_MIN, 32): the rest go back to the producer's arena.
@@ -693,5 +755,6 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, thread_counters);
 	ATF_TP_ADD_TC(tp, thread_counters_uncached_small);
 	ATF_TP_ADD_TC(tp, medium_sizes_cached);
+	ATF_TP_ADD_TC(tp, drift_no_grow);
 	return (atf_no_error());
 }

@@ -63,7 +63,9 @@ ATF_TC_BODY(placement, tc)
 	unsigned i;
 
 	(void)tc;
-	ATF_CHECK_EQ(arena_count(0, 2, 2), 8);
+	ATF_CHECK_EQ(arena_count(0, 2, 2), 2);
+	ATF_CHECK_EQ(arena_count(0, 3, 2), 4);
+	ATF_CHECK_EQ(arena_count(0, 8, 1), 8);
 	ATF_CHECK_EQ(arena_count(5, 2, 2), 6);
 	ATF_CHECK_EQ(arena_count(1, 64, 4), 4);
 	ATF_CHECK_EQ(arena_count(0, 1, 1), 1);
