@@ -511,11 +511,17 @@ hc_put(uintptr_t map, size_t maplen)
 
 /*
  * Guarded blocks: [guard pages][slack, data, slack][guard page], the data
- * ending as near the trailing guard as its alignment allows.  With an
+ * ending as near the trailing guard as its alignment allows, so that an
+ * overflow faults at once.  With left (a block that realloc grows) the
+ * data starts right after the leading guard instead: an underflow still
+ * faults at once, an overflow into the slack is found by its canary on
+ * free or the next resize, and the slack lets the block grow in place
+ * (harden_large_resize) up to the page end, so that a buffer grown by
+ * exact reallocs is copied once a page, not at every step.  With an
  * alignment above the page the leading guard grows to what is not used.
  */
 static void *
-harden_large_alloc(size_t size, size_t align)
+harden_large_alloc(size_t size, size_t align, bool left)
 {
 	struct hreg r;
 	uintptr_t map, end, p, head;
@@ -533,7 +539,7 @@ harden_large_alloc(size_t size, size_t align)
 	if (map != 0) {
 		/* All of it inaccessible and zero: open the data pages. */
 		end = map + maplen - PAGE;
-		p = ALIGN_DOWN(end - size, a);
+		p = left ? ALIGN_UP(map + PAGE, a) : ALIGN_DOWN(end - size, a);
 		head = ALIGN_DOWN(p, PAGE);
 		fresh = false;
 		ok = pal_protect((void *)head, end - head, true);
@@ -542,7 +548,7 @@ harden_large_alloc(size_t size, size_t align)
 		if (map == 0)
 			return (NULL);
 		end = map + maplen - PAGE;
-		p = ALIGN_DOWN(end - size, a);
+		p = left ? ALIGN_UP(map + PAGE, a) : ALIGN_DOWN(end - size, a);
 		head = ALIGN_DOWN(p, PAGE);
 		fresh = true;
 		ok = pal_protect((void *)map, head - map, false) &&
@@ -689,6 +695,47 @@ harden_large_free(void *p, bool sized, size_t ssize, size_t align,
 }
 
 /*
+ * Resize the live guarded block p in place to size if its data pages hold
+ * it (the slack after the data, which only a block made with left has in
+ * any amount): the canary after the old size is checked first, what the
+ * block gains is zeroed, what it loses becomes canary.  False if it does
+ * not fit.
+ */
+static bool
+harden_large_resize(void *p, size_t size, const char *fn)
+{
+	struct hreg r, *e;
+	uintptr_t end;
+	uint64_t sec;
+	size_t i;
+
+	r = harden_large_get(p, false, fn);
+	end = r.map + r.maplen - PAGE;
+	if (size > end - r.p)
+		return (false);
+	sec = harden_secret(p);
+	i = harden_scan((unsigned char *)r.p, r.size, end - r.p, sec);
+	if (i != end - r.p)
+		msg_fatal("%s(): heap overflow past the end of %p (%zu bytes "
+		    "requested): canary corrupted %zu bytes past the end", fn,
+		    p, r.size, i - r.size + 1);
+	if (size > r.size)
+		memset((char *)p + r.size, 0, size - r.size);
+	else
+		harden_fill((unsigned char *)p, size, r.size, sec);
+	mutex_lock(&harden_lock);
+	e = hr_find(r.p);
+	hs_live = hs_live - e->size + size;
+	e->size = size;
+	mutex_unlock(&harden_lock);
+	if (size > r.size)
+		tsd_get()->large_allocated += size - r.size;
+	else
+		tsd_get()->large_deallocated += r.size - size;
+	return (true);
+}
+
+/*
  * The entry points.
  */
 
@@ -712,7 +759,7 @@ harden_alloc(size_t size, size_t align, unsigned flags, struct arena *arena,
 			return (harden_small_alloc(size, need, usize, align,
 			    flags, arena, fn));
 	}
-	p = harden_large_alloc(size, align);
+	p = harden_large_alloc(size, align, false);
 	if (p == NULL)
 		return (alloc_oom(size));
 	return (p);
@@ -788,7 +835,21 @@ harden_realloc(void *p, size_t size, size_t align, unsigned flags,
 			return (p);
 		}
 	}
-	q = harden_alloc(size, align, flags, arena, fn);
+	/*
+	 * A guarded block changes in place while its pages hold the new
+	 * size; one that grows and moves is placed for growing again.
+	 */
+	if (sp == NULL && (align <= HARDEN_ALIGN ||
+	    ((uintptr_t)p & (align - 1)) == 0) &&
+	    harden_large_resize(p, size, fn))
+		return (p);
+	if (size > old && size + HARDEN_TRAILER > SC_SMALL_MAX &&
+	    arena == NULL) {
+		q = harden_large_alloc(size, align, true);
+		if (q == NULL)
+			return (alloc_oom(size));
+	} else
+		q = harden_alloc(size, align, flags, arena, fn);
 	if (q == NULL)
 		return (NULL);
 	memcpy(q, p, DM_MIN(old, size));

@@ -147,6 +147,42 @@ ATF_TC_BODY(realloc_paths, tc)
 	free(p);
 }
 
+/*
+ * A guarded block grown by exact reallocs moves once a page at most, not
+ * at every step (harden_large_resize), keeps its contents and reads zero
+ * where it grew; shrinking stays in place.
+ */
+ATF_TC_WITHOUT_HEAD(realloc_grows_in_place);
+ATF_TC_BODY(realloc_grows_in_place, tc)
+{
+	unsigned char *p, *q;
+	size_t n, old, moves = 0;
+
+	old = 20000;
+	p = malloc(old);
+	ATF_REQUIRE(p != NULL);
+	mt_fill(p, old, 3);
+	for (n = old + 50; n <= 400000; n += 50) {
+		q = realloc(p, n);
+		ATF_REQUIRE(q != NULL);
+		if (q != p)
+			moves++;
+		require_zero(q + old, n - old, "grown tail");
+		ATF_REQUIRE_MSG(mt_check(q, old, 3) == SIZE_MAX,
+		    "realloc to %zu lost the contents", n);
+		mt_fill(q, n, 3);
+		ATF_CHECK_EQ(mt_usable(q), n);
+		p = q;
+		old = n;
+	}
+	ATF_CHECK_MSG(moves <= 400000 / 4096 + 2, "%zu moves", moves);
+	q = realloc(p, 30000);
+	ATF_CHECK_EQ(q, p);
+	ATF_CHECK_EQ(mt_usable(q), 30000);
+	ATF_CHECK(mt_check(q, 30000, 3) == SIZE_MAX);
+	free(q);
+}
+
 ATF_TC_WITHOUT_HEAD(aligned_paths);
 ATF_TC_BODY(aligned_paths, tc)
 {
@@ -421,6 +457,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, fresh_blocks_are_zero);
 	ATF_TP_ADD_TC(tp, no_immediate_reuse);
 	ATF_TP_ADD_TC(tp, realloc_paths);
+	ATF_TP_ADD_TC(tp, realloc_grows_in_place);
 	ATF_TP_ADD_TC(tp, aligned_paths);
 	ATF_TP_ADD_TC(tp, allocx_paths);
 	ATF_TP_ADD_TC(tp, stats_count_guarded_blocks);

@@ -598,6 +598,82 @@ ATF_TC_BODY(checked_entries, tc)
 	}
 }
 
+/*
+ * A block that realloc grew and moved starts right after its leading
+ * guard page and keeps the rest of its last page as canary slack
+ * (harden.c, harden_large_alloc), so that it can grow again in place: an
+ * overflow into that slack is found by the next free or realloc, one
+ * past the slack faults, and an underflow faults at once.
+ */
+static unsigned char *
+grown(size_t n)
+{
+	unsigned char *p;
+
+	p = xmalloc(n / 2);
+	p = realloc(p, n);
+	if (p == NULL)
+		mt_child_fail("realloc to %zu failed", n);
+	return (p);
+}
+
+static void
+grown_ovf_free(size_t n)
+{
+	volatile unsigned char *p = grown(n);
+
+	p[n] = 'A';
+	free(mt_hide((void *)p));
+}
+
+static void
+grown_ovf_realloc(size_t n)
+{
+	volatile unsigned char *p = grown(n);
+
+	p[n + 7] = 'A';
+	(void)realloc(mt_hide((void *)p), n + 100);
+}
+
+static void
+grown_ovf_far(size_t n)
+{
+	volatile unsigned char *p = grown(n);
+	size_t i;
+
+	for (i = n; i < n + 2 * 4096 + 64; i++)
+		p[i] = 'A';
+}
+
+static void
+grown_udf(size_t n)
+{
+	volatile unsigned char *p = grown(n);
+
+	p[-1] = 'A';
+}
+
+ATF_TC_WITHOUT_HEAD(grown_blocks);
+ATF_TC_BODY(grown_blocks, tc)
+{
+	static const size_t gsizes[] = { 20000, 100001, 3 * MT_MIB + 5 };
+	size_t i, n;
+
+	for (i = 0; i < sizeof(gsizes) / sizeof(gsizes[0]); i++) {
+		n = gsizes[i];
+		probe_run("overflow of a grown block, then free",
+		    grown_ovf_free, n, W_ABORT,
+		    "free(): heap overflow past the end of");
+		probe_run("overflow of a grown block, then realloc",
+		    grown_ovf_realloc, n, W_ABORT,
+		    "realloc(): heap overflow past the end of");
+		probe_run("overflow past a grown block's page",
+		    grown_ovf_far, n, W_SEGV, NULL);
+		probe_run("underflow of a grown block", grown_udf, n,
+		    W_SEGV, NULL);
+	}
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, overflow);
@@ -607,5 +683,6 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, double_free);
 	ATF_TP_ADD_TC(tp, invalid_free);
 	ATF_TP_ADD_TC(tp, checked_entries);
+	ATF_TP_ADD_TC(tp, grown_blocks);
 	return (atf_no_error());
 }
