@@ -35,7 +35,8 @@ struct mbox_msg {
 
 struct mbox {
 	_Atomic(struct mbox_msg *) head;
-	_Atomic(long)	 pending;	/* objects pushed, not yet freed */
+	/* Objects pushed and not yet freed. */
+	_Atomic(long)	 pending;
 	/* Keep two mailboxes off one cache line. */
 	char		 pad[64 - sizeof(void *) - sizeof(long)];
 };

@@ -121,7 +121,7 @@ drain(struct worker *w)
 }
 
 static void
-send(struct worker *w, struct bench_rng *rng, void *p)
+hand_off(struct worker *w, struct bench_rng *rng, void *p)
 {
 	struct mbox_msg *m;
 	long d;
@@ -158,7 +158,7 @@ worker_main(void *arg)
 	for (i = 0; i < w->nops; i++) {
 		k = (long)bench_rng_below(&rng, (uint64_t)live);
 		if (remote > 0 && (long)bench_rng_below(&rng, 100) < remote)
-			send(w, &rng, w->obj[k]);
+			hand_off(w, &rng, w->obj[k]);
 		else
 			release(w, w->obj[k]);
 		w->obj[k] = fresh(w, &rng);

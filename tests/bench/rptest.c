@@ -124,7 +124,7 @@ push(struct worker *w, long d)
 }
 
 static void
-send(struct worker *w, struct bench_rng *rng, void *p)
+hand_off(struct worker *w, struct bench_rng *rng, void *p)
 {
 	struct mbox_msg *m;
 	long d;
@@ -152,7 +152,7 @@ retire(struct worker *w, struct bench_rng *rng, void **g)
 		g[j] = g[i];
 		g[i] = NULL;
 		if (cross > 0 && (long)bench_rng_below(rng, 100) < cross)
-			send(w, rng, p);
+			hand_off(w, rng, p);
 		else
 			release(w, p);
 	}

@@ -153,12 +153,13 @@ consumer_main(void *arg)
 	idle = 0;
 	for (k = 0; open > 0; k = (k + 1) % e->nring) {
 		r = e->ring[k];
-		if (r == NULL)
-			continue;
-		t = atomic_load_explicit(&r->tail, memory_order_relaxed);
-		if (atomic_load_explicit(&r->head, memory_order_acquire) ==
-		    t) {
-			/* Yield only once every ring was found empty. */
+		if (r != NULL)
+			t = atomic_load_explicit(&r->tail,
+			    memory_order_relaxed);
+		if (r == NULL || atomic_load_explicit(&r->head,
+		    memory_order_acquire) == t) {
+			/* Yield only once every ring was found empty
+			 * or closed. */
 			if (++idle >= e->nring) {
 				sched_yield();
 				idle = 0;
@@ -169,7 +170,7 @@ consumer_main(void *arg)
 		b = r->slot[t % (unsigned long)depth];
 		atomic_store_explicit(&r->tail, t + 1, memory_order_release);
 		if (b == NULL) {
-			/* This producer is done; the ring is not read again. */
+			/* This producer is done: do not read the ring again. */
 			e->ring[k] = NULL;
 			open--;
 			continue;
