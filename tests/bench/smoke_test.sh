@@ -124,10 +124,11 @@ sweep_head()
 sweep_body()
 {
 	smoke_run sweep '^RESULT workload=pagecache .*check=ok' --sweep
-	# The smoke grids have 9 points in all, each run once.
+	# The smoke grids have 10 points in all, each run once.
 	n=$(grep -c '^RESULT workload=.*check=ok' out.txt)
-	[ "$n" -eq 9 ] || atf_fail "$n points ran, not 9"
-	for shape in remote rptest xmalloc churn mstress pagecache; do
+	[ "$n" -eq 10 ] || atf_fail "$n points ran, not 10"
+	for shape in remote remote-life rptest xmalloc churn mstress \
+	    pagecache; do
 		grep -q "^## $shape " out/sweep.md ||
 		    atf_fail "no $shape table in out/sweep.md"
 	done
@@ -136,6 +137,11 @@ sweep_body()
 	    atf_fail "remote=0 freed remotely"
 	grep -q '^RESULT workload=remote .*remote_pct=100.0 ' out.txt ||
 	    atf_fail "remote=100 did not free every block remotely"
+	# With thread lives, remote=0 still frees the blocks of exited
+	# threads.
+	grep -A 1 '^run-bench: remote-life:' out.txt |
+	    grep -Eq '^RESULT workload=remote .*remote_pct=[1-9][0-9.]* ' ||
+	    atf_fail "remote-life freed no block of an exited thread"
 	[ -s out/sweep.csv ] ||
 	    atf_fail "no out/sweep.csv"
 }
