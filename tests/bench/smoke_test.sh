@@ -11,7 +11,8 @@
 # program (redis-server, sqlite3, valgrind) is not installed is skipped.
 # The thp_* cases run the bigheap workloads of `run-bench --thp' (the
 # huge page and memory return suite) the same way, in both of their
-# domalloc cells (default options and MALLOC_CONF=thp:never).
+# domalloc cells (default options and MALLOC_CONF=thp:never).  The
+# sweep case runs every shape of `run-bench --sweep' on its smoke grid.
 #
 
 # $1: run-bench workload name, $2: a regular expression (grep -E) that a
@@ -94,6 +95,16 @@ smoke_case mstress mstress mstress \
     "random alloc/free/realloc across threads"
 smoke_case large large large "64 KiB-4 MiB objects touched and realloced"
 smoke_case frag frag frag "grow, burst free and regrow with RSS per phase"
+smoke_case remote remote remote \
+    "threads replace live objects, half of the frees by another thread"
+smoke_case rptest rptest rptest \
+    "random-size blocks retired in rounds, half freed by another thread"
+smoke_case xmalloc_1p xmalloc-1p xmalloc \
+    "one producer, one consumer per CPU"
+smoke_case churn churn churn "single-thread churn of four size ranges"
+smoke_case mstress_8t mstress-8t mstress "mstress with 8 threads"
+smoke_case pagecache pagecache pagecache \
+    "an LRU cache of 4368-byte pages"
 smoke_case redis redis redis \
     "redis-server under redis-benchmark on 127.0.0.1"
 smoke_case python python python "python3 with PYTHONMALLOC=malloc"
@@ -104,6 +115,38 @@ smoke_thp_case thp_bursty bursty 1 \
     "the live set jumps up and back with idle gaps between bursts"
 smoke_thp_case thp_random random 2 \
     "random accesses through random pointers over a heap"
+
+atf_test_case sweep
+sweep_head()
+{
+	atf_set descr "run-bench --sweep runs every shape's smoke grid and" \
+	    "writes a table per shape"
+	atf_set timeout 120
+}
+sweep_body()
+{
+	smoke_run sweep '^RESULT workload=pagecache .*check=ok' --sweep
+	# The smoke grids have 10 points in all, each run once.
+	n=$(grep -c '^RESULT workload=.*check=ok' out.txt)
+	[ "$n" -eq 10 ] || atf_fail "$n points ran, not 10"
+	for shape in remote remote-life rptest xmalloc churn mstress \
+	    pagecache; do
+		grep -q "^## $shape " out/sweep.md ||
+		    atf_fail "no $shape table in out/sweep.md"
+	done
+	# Every point's remote share is what it asked for.
+	grep -q '^RESULT workload=remote .*remote_pct=0.0 ' out.txt ||
+	    atf_fail "remote=0 freed remotely"
+	grep -q '^RESULT workload=remote .*remote_pct=100.0 ' out.txt ||
+	    atf_fail "remote=100 did not free every block remotely"
+	# With thread lives, remote=0 still frees the blocks of exited
+	# threads.
+	grep -A 1 '^run-bench: remote-life:' out.txt |
+	    grep -Eq '^RESULT workload=remote .*remote_pct=[1-9][0-9.]* ' ||
+	    atf_fail "remote-life freed no block of an exited thread"
+	[ -s out/sweep.csv ] ||
+	    atf_fail "no out/sweep.csv"
+}
 
 atf_test_case fastpath_instr
 fastpath_instr_head()
@@ -156,8 +199,8 @@ runone_body()
 atf_init_test_cases()
 {
 	for tc in fastpath_fixed fastpath_random larson threadchurn xmalloc \
-	    cache_thrash cache_scratch mix mstress large frag redis python \
-	    sqlite \
+	    cache_thrash cache_scratch mix mstress large frag remote rptest \
+	    xmalloc_1p churn mstress_8t pagecache redis python sqlite sweep \
 	    thp_heap thp_bursty thp_random fastpath_instr runone; do
 		atf_add_test_case "$tc"
 	done

@@ -9,7 +9,13 @@
  * it wrong.  Objects travel in batches (themselves malloced by the producer
  * and freed by the consumer) through a bounded single-producer
  * single-consumer ring, so the live set stays bounded.  The consumer checks
- * every object before it frees it.
+ * every object before it frees it.  With producers=P consumers=C (instead
+ * of pairs) there is a ring from every producer to every consumer: a
+ * producer deals its batches out to the consumers in turn, skipping a
+ * consumer whose ring is full, and a consumer serves its rings in turn, so
+ * one producer can feed several consumers (the shape where freed memory
+ * must find its way back from many threads to one) or several producers
+ * one consumer.
  *
  * Locking: none; each ring has one writer of head and one writer of tail,
  * published with release stores and read with acquire loads.
@@ -22,6 +28,8 @@
 #include "bench.h"
 
 static long pairs = 1;
+static long producers = 0;
+static long consumers = 0;
 static long objs = 10000000;
 static long batch = 64;
 static long depth = 64;
@@ -31,6 +39,9 @@ static long seed = 1;
 
 static const struct bench_opt opts[] = {
 	{ "pairs", &pairs, "producer/consumer pairs" },
+	{ "producers", &producers, "producers, each feeding every consumer "
+	    "(with consumers; replaces pairs)" },
+	{ "consumers", &consumers, "consumers (with producers)" },
 	{ "objs", &objs, "objects each producer allocates" },
 	{ "batch", &batch, "objects per batch" },
 	{ "depth", &depth, "batches a ring holds" },
@@ -51,25 +62,63 @@ struct ring {
 	_Atomic(unsigned long)	 tail;	/* next slot to drain; consumer */
 	char			 pad2[64];
 	struct batch		**slot;
+};
+
+/* A thread and the rings it writes (producer) or reads (consumer). */
+struct end {
+	pthread_t		 thr;
+	struct ring		**ring;
+	long			 nring;
 	uint64_t		 seed;
 	uint64_t		 freed;
-	pthread_t		 prod, cons;
 };
+
+static int
+ring_put(struct ring *r, struct batch *b)
+{
+	unsigned long h;
+
+	h = atomic_load_explicit(&r->head, memory_order_relaxed);
+	if (h - atomic_load_explicit(&r->tail, memory_order_acquire) >=
+	    (unsigned long)depth)
+		return (0);
+	r->slot[h % (unsigned long)depth] = b;
+	atomic_store_explicit(&r->head, h + 1, memory_order_release);
+	return (1);
+}
+
+/* Put b in the next ring in turn that has room, from *next on. */
+static void
+deal(struct end *e, long *next, struct batch *b)
+{
+	long i;
+
+	for (;;) {
+		for (i = 0; i < e->nring; i++) {
+			if (ring_put(e->ring[*next], b)) {
+				*next = (*next + 1) % e->nring;
+				return;
+			}
+			*next = (*next + 1) % e->nring;
+		}
+		sched_yield();
+	}
+}
 
 static void *
 producer_main(void *arg)
 {
-	struct ring *r;
+	struct end *e;
 	struct bench_rng rng;
 	struct batch *b;
-	unsigned long h;
 	size_t size, bsize;
-	long left, n, i;
+	long left, n, i, next;
 
-	r = arg;
-	bench_rng_seed(&rng, r->seed);
+	e = arg;
+	bench_rng_seed(&rng, e->seed);
 	bsize = sizeof(*b) + (size_t)batch * sizeof(void *);
-	/* b belongs to the consumer once published: keep n to ourselves. */
+	next = 0;
+	/* b belongs to a consumer once published: keep n to ourselves. */
 	for (left = objs; left > 0; left -= n) {
 		n = left < batch ? left : batch;
 		b = bench_nonnull(malloc(bsize), bsize);
@@ -81,49 +130,69 @@ producer_main(void *arg)
 			bench_fill(b->obj[i], size,
 			    (uint32_t)bench_rng_next(&rng));
 		}
-		h = atomic_load_explicit(&r->head, memory_order_relaxed);
-		while (h - atomic_load_explicit(&r->tail,
-		    memory_order_acquire) >= (unsigned long)depth)
-			sched_yield();
-		r->slot[h % (unsigned long)depth] = b;
-		atomic_store_explicit(&r->head, h + 1, memory_order_release);
+		deal(e, &next, b);
 	}
-	/* An empty batch pointer tells the consumer to stop. */
-	h = atomic_load_explicit(&r->head, memory_order_relaxed);
-	while (h - atomic_load_explicit(&r->tail, memory_order_acquire) >=
-	    (unsigned long)depth)
-		sched_yield();
-	r->slot[h % (unsigned long)depth] = NULL;
-	atomic_store_explicit(&r->head, h + 1, memory_order_release);
+	/* An empty batch pointer in each ring tells its consumer to stop. */
+	for (i = 0; i < e->nring; i++)
+		while (!ring_put(e->ring[i], NULL))
+			sched_yield();
 	return (NULL);
 }
 
 static void *
 consumer_main(void *arg)
 {
+	struct end *e;
 	struct ring *r;
 	struct batch *b;
 	unsigned long t;
-	long i;
+	long i, k, open, idle;
 
-	r = arg;
-	for (;;) {
-		t = atomic_load_explicit(&r->tail, memory_order_relaxed);
-		while (atomic_load_explicit(&r->head, memory_order_acquire) ==
-		    t)
-			sched_yield();
+	e = arg;
+	open = e->nring;
+	idle = 0;
+	for (k = 0; open > 0; k = (k + 1) % e->nring) {
+		r = e->ring[k];
+		if (r != NULL)
+			t = atomic_load_explicit(&r->tail,
+			    memory_order_relaxed);
+		if (r == NULL || atomic_load_explicit(&r->head,
+		    memory_order_acquire) == t) {
+			/* Yield only once every ring was found empty
+			 * or closed. */
+			if (++idle >= e->nring) {
+				sched_yield();
+				idle = 0;
+			}
+			continue;
+		}
+		idle = 0;
 		b = r->slot[t % (unsigned long)depth];
 		atomic_store_explicit(&r->tail, t + 1, memory_order_release);
-		if (b == NULL)
-			break;
+		if (b == NULL) {
+			/* This producer is done: do not read the ring again. */
+			e->ring[k] = NULL;
+			open--;
+			continue;
+		}
 		for (i = 0; i < b->n; i++) {
 			bench_check(b->obj[i], 0, 0, "xmalloc");
 			free(b->obj[i]);
 		}
-		r->freed += (uint64_t)b->n;
+		e->freed += (uint64_t)b->n;
 		free(b);
 	}
 	return (NULL);
+}
+
+static void
+start(struct end *e, void *(*fn)(void *))
+{
+	int error;
+
+	error = pthread_create(&e->thr, NULL, fn, e);
+	if (error != 0)
+		bench_die(1, "pthread_create: %s", strerror(error));
 }
 
 int
@@ -131,43 +200,75 @@ main(int argc, char **argv)
 {
 	struct bench_rng rng;
 	struct ring *rings;
+	struct end *prod, *cons;
 	uint64_t t0, total;
-	long i;
-	int error;
+	long i, j, nring, nprod, ncons;
+	int matrix;
 
 	bench_args(argc, argv, opts, NULL);
-	if (pairs < 1 || objs < 1 || batch < 1 || depth < 1 || minsize < 8 ||
-	    maxsize < minsize)
-		bench_die(2, "bad parameters (min must be at least 8)");
+	matrix = producers != 0 || consumers != 0;
+	nprod = matrix ? producers : pairs;
+	ncons = matrix ? consumers : pairs;
+	if (nprod < 1 || ncons < 1 || objs < 1 || batch < 1 || depth < 1 ||
+	    minsize < 8 || maxsize < minsize)
+		bench_die(2, "bad parameters (min must be at least 8; "
+		    "producers and consumers go together)");
 	bench_rng_seed(&rng, (uint64_t)seed);
-	rings = bench_nonnull(calloc((size_t)pairs, sizeof(*rings)),
-	    (size_t)pairs * sizeof(*rings));
+	/* pairs: ring i joins producer i and consumer i; else all to all. */
+	nring = matrix ? nprod * ncons : nprod;
+	rings = bench_nonnull(calloc((size_t)nring, sizeof(*rings)),
+	    (size_t)nring * sizeof(*rings));
+	prod = bench_nonnull(calloc((size_t)nprod, sizeof(*prod)),
+	    (size_t)nprod * sizeof(*prod));
+	cons = bench_nonnull(calloc((size_t)ncons, sizeof(*cons)),
+	    (size_t)ncons * sizeof(*cons));
 	t0 = bench_now_ns();
-	for (i = 0; i < pairs; i++) {
+	for (i = 0; i < nring; i++) {
 		rings[i].slot = bench_nonnull(calloc((size_t)depth,
 		    sizeof(struct batch *)), (size_t)depth * sizeof(void *));
-		rings[i].seed = bench_rng_next(&rng);
 		atomic_init(&rings[i].head, 0);
 		atomic_init(&rings[i].tail, 0);
-		error = pthread_create(&rings[i].cons, NULL, consumer_main,
-		    &rings[i]);
-		if (error == 0)
-			error = pthread_create(&rings[i].prod, NULL,
-			    producer_main, &rings[i]);
-		if (error != 0)
-			bench_die(1, "pthread_create: %s", strerror(error));
 	}
+	for (i = 0; i < nprod; i++) {
+		prod[i].nring = matrix ? ncons : 1;
+		prod[i].ring = bench_nonnull(calloc((size_t)prod[i].nring,
+		    sizeof(struct ring *)), (size_t)prod[i].nring *
+		    sizeof(struct ring *));
+		for (j = 0; j < prod[i].nring; j++)
+			prod[i].ring[j] = &rings[matrix ? i * ncons + j : i];
+		prod[i].seed = bench_rng_next(&rng);
+	}
+	for (i = 0; i < ncons; i++) {
+		cons[i].nring = matrix ? nprod : 1;
+		cons[i].ring = bench_nonnull(calloc((size_t)cons[i].nring,
+		    sizeof(struct ring *)), (size_t)cons[i].nring *
+		    sizeof(struct ring *));
+		for (j = 0; j < cons[i].nring; j++)
+			cons[i].ring[j] = &rings[matrix ? j * ncons + i : i];
+	}
+	for (i = 0; i < ncons; i++)
+		start(&cons[i], consumer_main);
+	for (i = 0; i < nprod; i++)
+		start(&prod[i], producer_main);
+	for (i = 0; i < nprod; i++)
+		pthread_join(prod[i].thr, NULL);
 	total = 0;
-	for (i = 0; i < pairs; i++) {
-		pthread_join(rings[i].prod, NULL);
-		pthread_join(rings[i].cons, NULL);
-		if (rings[i].freed != (uint64_t)objs)
-			bench_die(1, "pair %ld freed %llu of %ld objects", i,
-			    (unsigned long long)rings[i].freed, objs);
-		total += rings[i].freed;
-		free(rings[i].slot);
+	for (i = 0; i < ncons; i++) {
+		pthread_join(cons[i].thr, NULL);
+		total += cons[i].freed;
+		free(cons[i].ring);
 	}
+	if (total != (uint64_t)nprod * (uint64_t)objs)
+		bench_die(1, "%llu of %llu objects freed",
+		    (unsigned long long)total,
+		    (unsigned long long)nprod * (unsigned long long)objs);
+	for (i = 0; i < nprod; i++)
+		free(prod[i].ring);
+	for (i = 0; i < nring; i++)
+		free(rings[i].slot);
 	free(rings);
+	free(prod);
+	free(cons);
 	bench_result("xmalloc", total, bench_now_ns() - t0, NULL);
 	return (0);
 }
