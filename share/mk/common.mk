@@ -17,6 +17,7 @@ help:
 	@echo "  bench          benchmarks against glibc, jemalloc, mimalloc, tcmalloc"
 	@echo "  bench-quick    every workload once, small sizes"
 	@echo "  bench-thp      the huge page and memory return suite"
+	@echo "  bench-sweep    each issue-16 shape over its parameter grid"
 	@echo "  fuzz           the fuzzers for FUZZ_SECONDS each (tests/fuzz)"
 	@echo "  numa-vm        NUMA placement in a two-node virtual machine"
 	@echo "  install        libraries, headers, manual pages and their links,"
