@@ -442,6 +442,66 @@ free_sized_slow(void *p, size_t size, size_t align, const char *fn)
 	free_validated(p, sp, ind, 0);
 }
 
+/*
+ * Most reallocations of small objects change the class (a program that
+ * grows a buffer by a few bytes at a time stays in one class, one that
+ * replaces its contents moves), and the generic path pays for a full
+ * validation, the generic allocation (init, background and NUMA polls,
+ * the class computed twice) and a validated free around the copy: five
+ * times the instructions of the malloc, memcpy and free it amounts to.
+ * Here p is validated as free's fast path does (the bin its page map
+ * entry names in this thread's window, the region check, the marker),
+ * then the new object comes from malloc's paths and p goes back through
+ * free's, which checks it again against the cache as it is after the
+ * allocation (a refill may have moved the thread to another node).
+ * Large objects keep the generic path: they may grow or shrink in place.
+ * prof:true keeps it too, since a reallocation is an allocation to
+ * sample (alloc_resized_prof).
+ */
+bool
+alloc_realloc_cached(void *p, size_t size, void **qp)
+{
+	struct tsd *tsd = tsd_get();
+	const struct pmap_ent *pe;
+	const struct sp *sp;
+	const struct tbin *tb;
+	uintptr_t a;
+	unsigned oind, nind;
+	void *q;
+
+	if (opt_prof || size > SC_SMALL_MAX)
+		return (false);
+	sp = tsd->sp_last;
+	if ((a = (uintptr_t)p - sp->addr) >= SUPERPAGE) {
+		sp = amap_lookup(p);
+		if (sp == NULL || (a = (uintptr_t)p - sp->addr) >= SUPERPAGE)
+			return (false);
+		tsd->sp_last = sp;
+	}
+	pe = &sp->pmap[a >> GEOM_LG_PMAP];
+	/* A bin without objects has magic 0: the test fails (tcache.h). */
+	tb = (const struct tbin *)((const char *)tsd->tc.bins +
+	    TCACHE_BIN_OFF(pe->e, tsd->tc.nodexor));
+	if ((uint32_t)(uintptr_t)p * tb->magic + pe->k >= tb->magic ||
+	    mark_is_free(p))
+		return (false);
+	oind = (unsigned)(tb - tsd->tc.bins);
+	if (oind >= SC_NBINS)
+		return (false);
+	nind = sc_index(size);
+	if (nind == oind) {
+		*qp = p;
+		return (true);
+	}
+	q = size <= SC_LUT_MAX ? alloc_fast(size) : alloc_slow(size);
+	if (q != NULL) {
+		memcpy(q, p, DM_MIN(sc_size[oind], sc_size[nind]));
+		free_fast(p);
+	}
+	*qp = q;
+	return (true);
+}
+
 void *
 alloc_realloc(void *p, size_t size, size_t align, unsigned flags,
     struct arena *arena, const char *fn)

@@ -84,6 +84,15 @@ struct sp *alloc_lookup(const void *p, unsigned *ind, const char *fn);
 size_t	 alloc_usize(const void *p, struct sp *sp, unsigned ind);
 void	*alloc_realloc(void *p, size_t size, size_t align, unsigned flags,
 	    struct arena *arena, const char *fn);
+/*
+ * realloc of p (not NULL) to size (not 0) when both the old and the new
+ * size are small and p is a live object of this thread's cache window:
+ * the same class keeps p, another is a pop, a copy and a push, as
+ * malloc, memcpy and free would do, without the generic paths.  Returns
+ * false, having touched nothing, when p or size is outside that case;
+ * otherwise true with the result (NULL if out of memory, p kept) in *qp.
+ */
+bool	 alloc_realloc_cached(void *p, size_t size, void **qp);
 void	*alloc_oom(size_t size);
 
 DM_INLINE void *

@@ -229,12 +229,16 @@ DM_EXPORT void *
 __rallocx(void *p, size_t size, int flags)
 {
 	struct allocx_req r;
+	void *q;
 
 	if (!allocx_decode(flags, &r, "rallocx"))
 		return (NULL);
 	if (config_hardened)
 		return (harden_realloc(p, size, r.align, r.aflags, r.arena,
 		    "rallocx"));
+	/* No flags: what realloc does, its cached path included. */
+	if (flags == 0 && size != 0 && alloc_realloc_cached(p, size, &q))
+		return (q);
 	if (r.tc != NULL)
 		return (allocx_tc_realloc(&r, p, size));
 	return (alloc_realloc(p, size, r.align, r.aflags, r.arena,

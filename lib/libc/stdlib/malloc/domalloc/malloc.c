@@ -76,6 +76,8 @@ __calloc(size_t nmemb, size_t size)
 DM_EXPORT void *
 __realloc(void *p, size_t size)
 {
+	void *q;
+
 	if (p == NULL)
 		return (config_hardened ? harden_alloc(size, 0, 0, NULL,
 		    "realloc") : alloc_fast(size));
@@ -94,6 +96,8 @@ __realloc(void *p, size_t size)
 	}
 	if (config_hardened)
 		return (harden_realloc(p, size, 0, 0, NULL, "realloc"));
+	if (size != 0 && alloc_realloc_cached(p, size, &q))
+		return (q);
 	return (alloc_realloc(p, size, 0, 0, NULL, "realloc"));
 }
 

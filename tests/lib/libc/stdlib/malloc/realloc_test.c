@@ -189,6 +189,73 @@ ATF_TC_BODY(same_usable_same_pointer, tc)
 	}
 }
 
+/*
+ * A small block moved to another small class: the contents are kept, the
+ * new block has the new class's usable size, and the old one is freed
+ * into this thread's cache, so that the next malloc of its size (last in,
+ * first out) hands it out again.
+ */
+ATF_TC_WITHOUT_HEAD(small_move_frees_old);
+ATF_TC_BODY(small_move_frees_old, tc)
+{
+	static const size_t path[] = { 24, 1000, 100, 4000, 5000, 14336,
+	    16, 9000, 3 };
+	void *p, *q, *r;
+	size_t i, n, m;
+
+	for (i = 1; i < sizeof(path) / sizeof(path[0]); i++) {
+		n = path[i - 1];
+		m = path[i];
+		p = malloc(mt_size(n));
+		ATF_REQUIRE(p != NULL);
+		mt_fill(p, n, i);
+		q = resize(p, n, m, i);
+		ATF_CHECK_MSG(q != p, "realloc %zu -> %zu did not move", n, m);
+		ATF_CHECK_EQ_MSG(mt_usable(q), mt_class_size(m),
+		    "realloc %zu -> %zu: usable size %zu, class %zu", n, m,
+		    mt_usable(q), mt_class_size(m));
+		r = malloc(mt_size(n));
+		ATF_CHECK_MSG(r == p, "realloc %zu -> %zu moved %p to %p, "
+		    "and malloc(%zu) then gave %p, not the old block", n, m,
+		    p, q, n, r);
+		free(r);
+		free(q);
+	}
+}
+
+/*
+ * thread.allocated and thread.deallocated count a moving realloc as the
+ * new block's usable size allocated and the old one's freed; one that
+ * stays in its class counts nothing.
+ */
+ATF_TC_WITHOUT_HEAD(small_move_counts);
+ATF_TC_BODY(small_move_counts, tc)
+{
+	uint64_t a0, a1, d0, d1;
+	size_t len, un, um;
+	void *p, *q;
+
+	p = malloc(mt_size(200));
+	ATF_REQUIRE(p != NULL);
+	un = mt_usable(p);
+	len = sizeof(a0);
+	ATF_REQUIRE_EQ(mallctl("thread.allocated", &a0, &len, NULL, 0), 0);
+	ATF_REQUIRE_EQ(mallctl("thread.deallocated", &d0, &len, NULL, 0), 0);
+	q = realloc(p, mt_size(3000));
+	ATF_REQUIRE(q != NULL);
+	um = mt_usable(q);
+	q = realloc(q, mt_size(um - 1));
+	ATF_REQUIRE(q != NULL);
+	ATF_CHECK_EQ(mt_usable(q), um);
+	ATF_REQUIRE_EQ(mallctl("thread.allocated", &a1, &len, NULL, 0), 0);
+	ATF_REQUIRE_EQ(mallctl("thread.deallocated", &d1, &len, NULL, 0), 0);
+	ATF_CHECK_EQ_MSG(a1 - a0, um, "allocated grew by %ju, expected %zu",
+	    (uintmax_t)(a1 - a0), um);
+	ATF_CHECK_EQ_MSG(d1 - d0, un, "deallocated grew by %ju, expected %zu",
+	    (uintmax_t)(d1 - d0), un);
+	free(q);
+}
+
 ATF_TC_WITHOUT_HEAD(zero_returns_null);
 ATF_TC_BODY(zero_returns_null, tc)
 {
@@ -358,6 +425,8 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, every_class_boundary);
 	ATF_TP_ADD_TC(tp, cross_tier);
 	ATF_TP_ADD_TC(tp, same_usable_same_pointer);
+	ATF_TP_ADD_TC(tp, small_move_frees_old);
+	ATF_TP_ADD_TC(tp, small_move_counts);
 	ATF_TP_ADD_TC(tp, zero_returns_null);
 	ATF_TP_ADD_TC(tp, zero_frees);
 	ATF_TP_ADD_TC(tp, huge_fails_keeps_block);

@@ -1,0 +1,313 @@
+/*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
+ * Stress of realloc under threads, in the shape of mstress: several
+ * threads take blocks out of shared slots (so a block is often resized
+ * or freed by a thread that did not allocate it), then resize it, or
+ * free it and allocate a fresh one, and put it back.  Most sizes are
+ * small, so most resizes take realloc's cached path (the old block
+ * validated as free validates it, the new one popped from the cache, the
+ * old one pushed); one in sixteen is a large size, cached or not, so the
+ * generic path and the moves between the tiers run beside it.  Every
+ * block carries a pattern of its own (mt_fill); the kept prefix is
+ * checked after every resize and the whole block before every free.
+ * Thread 0 purges every arena now and then in the purging mode.
+ *
+ * Each case runs the workload for RUN_SECS in a child that re-executes
+ * the program with the case's MALLOC_CONF (default, immediate decay in
+ * one arena with explicit purges, no caches, heap profiling, junk
+ * filling); the child runs it from a constructor.  The program is also
+ * built as realloc_stress_test_debug, linked with the debug library.
+ *
+ * Shared state: the slots (one mutex each), the first error (err_lock),
+ * the stop flag and the counters (atomics).
+ */
+
+#ifndef _GNU_SOURCE
+#define	_GNU_SOURCE	1
+#endif
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "malloc_test_util.h"
+
+#define	STRESS_ENV	"DM_REALLOC_STRESS"
+#define	RUN_SECS	1.5
+#define	CHILD_TIMEOUT	50		/* seconds, below the case timeout */
+#define	NTHREADS	4
+#define	NSLOTS		1024
+#define	PURGE_EVERY	4096		/* steps of thread 0 between purges */
+
+struct block {
+	void		*p;
+	size_t		 n;
+	uint64_t	 seed;
+};
+
+struct slot {
+	pthread_mutex_t	 lock;
+	struct block	 b;
+};
+
+static struct slot slots[NSLOTS];
+static pthread_mutex_t err_lock = PTHREAD_MUTEX_INITIALIZER;
+static char first_error[512];
+static _Atomic unsigned nerrors;
+static _Atomic bool stop;
+static _Atomic unsigned long nresized, nmoved, nkept, npurges;
+static bool purging;
+
+static void __attribute__((__format__(__printf__, 1, 2)))
+fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	pthread_mutex_lock(&err_lock);
+	if (atomic_fetch_add(&nerrors, 1) == 0) {
+		va_start(ap, fmt);
+		vsnprintf(first_error, sizeof(first_error), fmt, ap);
+		va_end(ap);
+	}
+	pthread_mutex_unlock(&err_lock);
+}
+
+/*
+ * Spread evenly over the doublings from 1 byte to 8 KiB (every small
+ * class, and resizes that stay in their class), and one block in sixteen
+ * of 14-64 KiB: the last small classes and large ones, cached up to
+ * tcache_max and not above.
+ */
+static size_t
+block_size(uint64_t *rng)
+{
+	uint64_t r = mt_rand(rng);
+	size_t lo;
+
+	if (r % 16 == 0)
+		return (14000 + (size_t)(r >> 8) % 51536);
+	lo = (size_t)1 << (r >> 8) % 13;
+	return (lo + (size_t)(r >> 16) % lo);
+}
+
+static void
+block_new(struct block *b, uint64_t *rng)
+{
+	b->n = block_size(rng);
+	b->seed = mt_rand(rng);
+	b->p = malloc(b->n);
+	if (b->p == NULL)
+		fail("malloc(%zu) failed", b->n);
+	else
+		mt_fill(b->p, b->n, b->seed);
+}
+
+static void
+block_free(struct block *b, const char *when)
+{
+	size_t bad;
+
+	if (b->p == NULL)
+		return;
+	bad = mt_check(b->p, b->n, b->seed);
+	if (bad != SIZE_MAX)
+		fail("%s: block %p of %zu bytes: byte %zu changed", when,
+		    b->p, b->n, bad);
+	free(b->p);
+	b->p = NULL;
+}
+
+/* Resize b; the common prefix must survive, the rest is filled anew. */
+static void
+block_resize(struct block *b, uint64_t *rng)
+{
+	size_t bad, m, keep;
+	void *q;
+
+	bad = mt_check(b->p, b->n, b->seed);
+	if (bad != SIZE_MAX) {
+		fail("before realloc: block %p of %zu bytes: byte %zu "
+		    "changed", b->p, b->n, bad);
+		return;
+	}
+	/* One resize in eight stays within a few bytes of the old size. */
+	m = mt_rand(rng) % 8 == 0 ? b->n + mt_rand(rng) % 16 + 1 :
+	    block_size(rng);
+	q = realloc(b->p, m);
+	if (q == NULL) {
+		fail("realloc(%p, %zu) from %zu failed", b->p, m, b->n);
+		return;
+	}
+	if (mt_usable(q) < m)
+		fail("realloc to %zu: usable size %zu", m, mt_usable(q));
+	keep = b->n < m ? b->n : m;
+	bad = mt_check(q, keep, b->seed);
+	if (bad != SIZE_MAX)
+		fail("realloc %zu -> %zu (%p -> %p): byte %zu of the %zu "
+		    "kept changed", b->n, m, b->p, q, bad, keep);
+	atomic_fetch_add_explicit(q == b->p ? &nkept : &nmoved, 1,
+	    memory_order_relaxed);
+	atomic_fetch_add_explicit(&nresized, 1, memory_order_relaxed);
+	b->p = q;
+	b->n = m;
+	b->seed = mt_rand(rng);
+	mt_fill(q, m, b->seed);
+}
+
+static void *
+thread_main(void *arg)
+{
+	uint64_t rng = (uint64_t)(uintptr_t)arg;
+	struct block b, old;
+	unsigned long step;
+	unsigned k;
+
+	for (step = 0; !atomic_load_explicit(&stop, memory_order_relaxed);
+	    step++) {
+		k = (unsigned)(mt_rand(&rng) % NSLOTS);
+		pthread_mutex_lock(&slots[k].lock);
+		b = slots[k].b;
+		slots[k].b.p = NULL;
+		pthread_mutex_unlock(&slots[k].lock);
+		if (b.p == NULL)
+			block_new(&b, &rng);
+		else if (mt_rand(&rng) % 2 == 0)
+			block_resize(&b, &rng);
+		else {
+			block_free(&b, "replaced");
+			block_new(&b, &rng);
+		}
+		pthread_mutex_lock(&slots[k].lock);
+		old = slots[k].b;
+		slots[k].b = b;
+		pthread_mutex_unlock(&slots[k].lock);
+		block_free(&old, "displaced");
+		if (purging && arg == (void *)(uintptr_t)1 &&
+		    step % PURGE_EVERY == 0) {
+			if (mallctl("arena.4096.purge", NULL, NULL, NULL,
+			    0) != 0)
+				fail("arena.4096.purge failed");
+			atomic_fetch_add_explicit(&npurges, 1,
+			    memory_order_relaxed);
+		}
+	}
+	return (NULL);
+}
+
+/* The workload; 0 if all went well (else the first error on stderr). */
+static int
+stress(const char *mode)
+{
+	pthread_t th[NTHREADS];
+	struct timespec ts;
+	unsigned i;
+
+	purging = strcmp(mode, "purge") == 0;
+	for (i = 0; i < NSLOTS; i++)
+		pthread_mutex_init(&slots[i].lock, NULL);
+	for (i = 0; i < NTHREADS; i++)
+		if (pthread_create(&th[i], NULL, thread_main,
+		    (void *)(uintptr_t)(i == 0 ? 1 :
+		    0x9e3779b97f4a7c15ULL * (i + 1))) != 0)
+			return (1);
+	ts.tv_sec = (time_t)RUN_SECS;
+	ts.tv_nsec = (long)((RUN_SECS - (double)ts.tv_sec) * 1e9);
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		continue;
+	atomic_store(&stop, true);
+	for (i = 0; i < NTHREADS; i++)
+		pthread_join(th[i], NULL);
+	for (i = 0; i < NSLOTS; i++)
+		block_free(&slots[i].b, "at the end");
+	printf("%lu resizes (%lu moved, %lu kept), %lu purges\n",
+	    atomic_load(&nresized), atomic_load(&nmoved),
+	    atomic_load(&nkept), atomic_load(&npurges));
+	fflush(stdout);
+	if (atomic_load(&nmoved) < 1000 || atomic_load(&nkept) < 100)
+		fail("too few resizes: %lu moved, %lu kept",
+		    atomic_load(&nmoved), atomic_load(&nkept));
+	if (purging && atomic_load(&npurges) == 0)
+		fail("no purge ran");
+	if (atomic_load(&nerrors) != 0) {
+		fprintf(stderr, "%u errors, the first: %s\n",
+		    atomic_load(&nerrors), first_error);
+		return (1);
+	}
+	return (0);
+}
+
+/* The re-executed child runs here, before main. */
+__attribute__((constructor)) static void
+stress_child_ctor(void)
+{
+	const char *mode = getenv(STRESS_ENV);
+
+	if (mode != NULL)
+		_exit(stress(mode));
+}
+
+struct run {
+	const char	*mode;
+	const char	*conf;
+};
+
+static void
+run_reexec(void *arg)
+{
+	const struct run *r = arg;
+	char *const argv[] = { "realloc_stress_test", NULL };
+
+	setenv(STRESS_ENV, r->mode, 1);
+	setenv("MALLOC_CONF", r->conf, 1);
+	execv("/proc/self/exe", argv);
+	fprintf(stderr, "execv: %s\n", strerror(errno));
+	_exit(126);
+}
+
+static void
+run_case(const char *mode, const char *conf)
+{
+	struct mt_child cr;
+	struct run r = { mode, conf };
+	char what[160];
+
+	snprintf(what, sizeof(what), "%s with MALLOC_CONF=%s", mode, conf);
+	mt_run_child(&cr, CHILD_TIMEOUT, run_reexec, &r);
+	mt_require_child_ok(&cr, what);
+	ATF_CHECK_MSG(strstr(cr.err, "MALLOC_CONF error") == NULL,
+	    "options rejected: %s", cr.err);
+}
+
+#define	STRESS_TC(name, mode, conf, descr)				\
+ATF_TC(name);								\
+ATF_TC_HEAD(name, tc)							\
+{									\
+	atf_tc_set_md_var(tc, "descr", descr);				\
+	atf_tc_set_md_var(tc, "timeout", "60");				\
+}									\
+ATF_TC_BODY(name, tc)							\
+{									\
+	run_case(mode, conf);						\
+}
+
+STRESS_TC(shared_slots, "plain", "",
+    "threads resize and replace blocks in shared slots")
+STRESS_TC(purge_one_arena, "purge",
+    "dirty_decay_ms:0,muzzy_decay_ms:0,narenas:1",
+    "the same in one arena with immediate decay and explicit purges")
+STRESS_TC(no_tcache, "plain", "tcache:false",
+    "the same with thread caches off (the generic path only)")
+STRESS_TC(prof_sampling, "plain", "prof:true,lg_prof_sample:12",
+    "the same with heap profiling sampling often")
+STRESS_TC(junk, "plain", "junk:true",
+    "the same with junk filling (no thread caches)")
+
+ATF_TP_ADD_TCS(tp)
+{
+	ATF_TP_ADD_TC(tp, shared_slots);
+	ATF_TP_ADD_TC(tp, purge_one_arena);
+	ATF_TP_ADD_TC(tp, no_tcache);
+	ATF_TP_ADD_TC(tp, prof_sampling);
+	ATF_TP_ADD_TC(tp, junk);
+	return (atf_no_error());
+}
