@@ -100,6 +100,17 @@ alloc_generic(size_t size, size_t align, unsigned flags, struct arena *arena)
 			memset(p, 0, usize);
 		if (opt_prof && p != NULL)
 			prof_stage(tsd, ind);
+	} else if (arena == NULL && (ind >= SC_NBINS || align > PAGE)) {
+		/* The thread's arena: others may lend it pages (large.c). */
+		arena = tsd_arena(tsd);
+		if (arena == NULL)
+			return (alloc_oom(size));
+		p = large_alloc_shared(arena, usize, align,
+		    (flags & ALLOC_ZERO) != 0);
+		if (p != NULL) {
+			tsd->large_allocated += usize;
+			mark_live(p);
+		}
 	} else {
 		if (arena == NULL)
 			arena = tsd_arena(tsd);

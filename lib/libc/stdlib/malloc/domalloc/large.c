@@ -29,6 +29,33 @@ large_npages(size_t usize)
 	return ((unsigned)((usize + PAGE - 1) >> LG_PAGE));
 }
 
+/* Record a run just taken at page pidx of sp for arena, and return it. */
+static void *
+large_run_done(struct arena *arena, struct sp *sp, unsigned pidx,
+    unsigned npages, unsigned ind, size_t usize, bool zero, bool dirty)
+{
+	void *p = (void *)(sp->addr + ((size_t)pidx << LG_PAGE));
+
+	sp_pmap_large(sp, pidx, npages, ind, arena->win);
+	if (zero && dirty)
+		memset(p, 0, usize);
+	large_stat(arena, ind, true);
+	pa_decay_tick(&arena->pa);
+	return (p);
+}
+
+/*
+ * From 2 MiB on, 2 MiB aligned as a huge span would be with 2 MiB
+ * superpages (domalloc(3)), in a larger superpage too.
+ */
+static size_t
+large_run_align(unsigned ind, size_t align)
+{
+	if (ind >= SC_HUGE_IND && align < GEOM_AMAP)
+		align = GEOM_AMAP;
+	return (align > PAGE ? align >> LG_PAGE : 1);
+}
+
 void *
 large_alloc(struct arena *arena, size_t usize, size_t align, bool zero)
 {
@@ -45,26 +72,61 @@ large_alloc(struct arena *arena, size_t usize, size_t align, bool zero)
 		p = (void *)sp->addr;
 		if (zero && !zeroed)
 			memset(p, 0, usize);
-	} else {
-		npages = large_npages(usize);
-		/*
-		 * From 2 MiB on, 2 MiB aligned as a huge span would be with
-		 * 2 MiB superpages (domalloc(3)), in a larger superpage too.
-		 */
-		if (ind >= SC_HUGE_IND && align < GEOM_AMAP)
-			align = GEOM_AMAP;
-		sp = pa_run_alloc(&arena->pa, npages,
-		    align > PAGE ? align >> LG_PAGE : 1, &pidx, &dirty);
-		if (sp == NULL)
-			return (NULL);
-		p = (void *)(sp->addr + ((size_t)pidx << LG_PAGE));
-		sp_pmap_large(sp, pidx, npages, ind, arena->win);
-		if (zero && dirty)
-			memset(p, 0, usize);
+		large_stat(arena, ind, true);
+		pa_decay_tick(&arena->pa);
+		return (p);
 	}
-	large_stat(arena, ind, true);
-	pa_decay_tick(&arena->pa);
-	return (p);
+	npages = large_npages(usize);
+	sp = pa_run_alloc(&arena->pa, npages, large_run_align(ind, align),
+	    &pidx, &dirty);
+	if (sp == NULL)
+		return (NULL);
+	return (large_run_done(arena, sp, pidx, npages, ind, usize, zero,
+	    dirty));
+}
+
+/*
+ * Threads of different arenas free each other's large objects whenever
+ * objects travel between threads, and each arena then keeps its own
+ * dirty pages until decay: in mstress (two threads, two arenas, objects
+ * in shared slots) one arena held 30 MiB of dirty pages at the peak while
+ * the other faulted in fresh ones, and peak RSS was 1.2 times what one
+ * arena needs.  So a run that the thread's arena cannot cut from memory
+ * it holds is looked for in the next few automatic arenas of its node,
+ * in pages of theirs known to be dirty, before the thread's arena
+ * gathers, takes clean memory or grows.  The run belongs to the arena it came from (the
+ * superpage's), which its free returns it to.  Each attempt takes one
+ * page allocator lock and never holds two.
+ */
+void *
+large_alloc_shared(struct arena *arena, size_t usize, size_t align,
+    bool zero)
+{
+	struct arena *a;
+	struct sp *sp;
+	size_t align_pages;
+	unsigned ind = sc_index(usize), pidx, npages, k, n;
+	bool dirty;
+
+	if (ind >= geom.huge_ind || align > SUPERPAGE / 2 ||
+	    arena->ind >= narenas_auto)
+		return (large_alloc(arena, usize, align, zero));
+	npages = large_npages(usize);
+	align_pages = large_run_align(ind, align);
+	sp = pa_run_alloc_resident(&arena->pa, npages, align_pages, false,
+	    &pidx, &dirty);
+	a = arena;
+	n = DM_MIN(narenas_auto, LARGE_SHARE_ARENAS + 1);
+	for (k = 1; sp == NULL && k < n; k++) {
+		a = arena_get((arena->ind + k) % narenas_auto, false);
+		if (a == NULL || a->node != arena->node)
+			continue;
+		sp = pa_run_alloc_resident(&a->pa, npages, align_pages, true,
+		    &pidx, &dirty);
+	}
+	if (sp == NULL)
+		return (large_alloc(arena, usize, align, zero));
+	return (large_run_done(a, sp, pidx, npages, ind, usize, zero, dirty));
 }
 
 size_t

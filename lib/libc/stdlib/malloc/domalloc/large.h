@@ -27,6 +27,14 @@ struct sp;
 
 void	*large_alloc(struct arena *arena, size_t usize, size_t align,
 	    bool zero);
+/*
+ * large_alloc for a thread whose automatic arena is arena: a page run may
+ * come from memory one of the next LARGE_SHARE_ARENAS automatic arenas of
+ * its node already holds (large.c says why), then belonging to that one.
+ */
+void	*large_alloc_shared(struct arena *arena, size_t usize, size_t align,
+	    bool zero);
+#define	LARGE_SHARE_ARENAS	3
 void	 large_free(struct sp *sp, void *p);
 /*
  * Resize in place to usize (same placement); false if it cannot.  With

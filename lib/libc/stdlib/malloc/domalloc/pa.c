@@ -511,11 +511,13 @@ pa_span_find(struct sp_list *lists, size_t nsp, size_t align,
 /*
  * Take nsp superpages at an align-aligned address out of the free spans:
  * a dirty (or muzzy) span, adjacent free spans gathered, a clean span,
- * and only then memory grown from the OS.  *ndirtyp gets the dirty pages
- * the taken part is charged with (0 for clean memory).
+ * and only then memory grown from the OS.  With resident, only a dirty or
+ * muzzy span will do (NULL otherwise).  *ndirtyp gets the dirty pages the
+ * taken part is charged with (0 for clean memory).
  */
 static struct sp *
-pa_span_take(struct pa *pa, size_t nsp, size_t align, size_t *ndirtyp)
+pa_span_take(struct pa *pa, size_t nsp, size_t align, bool resident,
+    size_t *ndirtyp)
 {
 	struct sp *sp, *mid, *tail;
 	uintptr_t start, end;
@@ -526,6 +528,8 @@ pa_span_take(struct pa *pa, size_t nsp, size_t align, size_t *ndirtyp)
 	sp = pa_span_find(pa->free_dirty, nsp, align, &start);
 	if (sp == NULL)
 		sp = pa_span_find(pa->free_muzzy, nsp, align, &start);
+	if (sp == NULL && resident)
+		return (NULL);
 	if (sp == NULL)
 		sp = pa_span_gather(pa, nsp, align, &start);
 	if (sp == NULL) {
@@ -618,9 +622,20 @@ pa_span_release(struct pa *pa, struct sp *sp, size_t ndirty)
 
 /* Page runs. */
 
-struct sp *
-pa_run_alloc_locked(struct pa *pa, size_t npages, size_t align_pages,
-    unsigned *pidx, bool *dirty)
+/*
+ * What pa_run_alloc_impl may take: anything (growing the arena if need
+ * be); only memory the arena holds (runs superpages, dirty or muzzy free
+ * spans); or, for a run lent to another arena's thread, only pages known
+ * to be dirty (a run whose pages are all dirty, or a dirty or muzzy free
+ * span), so that lending never spends this arena's untouched pages.
+ */
+#define	PA_TAKE_ANY	0
+#define	PA_TAKE_HELD	1
+#define	PA_TAKE_DIRTY	2
+
+static struct sp *
+pa_run_alloc_impl(struct pa *pa, size_t npages, size_t align_pages,
+    int take, unsigned *pidx, bool *dirty)
 {
 	struct sp *sp;
 	size_t nd;
@@ -639,12 +654,16 @@ pa_run_alloc_locked(struct pa *pa, size_t npages, size_t align_pages,
 				continue;
 			i = bm_find_run(sp->used, (unsigned)npages,
 			    (unsigned)align_pages);
+			if (i >= 0 && take == PA_TAKE_DIRTY &&
+			    bm_count_range(sp->dirtymap, (unsigned)i,
+			    (unsigned)npages) != npages)
+				i = -1;
 			if (i >= 0)
 				break;
 		}
 	}
 	if (i < 0) {
-		sp = pa_span_take(pa, 1, SUPERPAGE, &nd);
+		sp = pa_span_take(pa, 1, SUPERPAGE, take != PA_TAKE_ANY, &nd);
 		if (sp == NULL)
 			return (NULL);
 		sp->kind = SP_RUNS;
@@ -710,13 +729,36 @@ pa_run_alloc_locked(struct pa *pa, size_t npages, size_t align_pages,
 }
 
 struct sp *
+pa_run_alloc_locked(struct pa *pa, size_t npages, size_t align_pages,
+    unsigned *pidx, bool *dirty)
+{
+	return (pa_run_alloc_impl(pa, npages, align_pages, PA_TAKE_ANY, pidx,
+	    dirty));
+}
+
+struct sp *
 pa_run_alloc(struct pa *pa, size_t npages, size_t align_pages,
     unsigned *pidx, bool *dirty)
 {
 	struct sp *sp;
 
 	mutex_lock(&pa->lock);
-	sp = pa_run_alloc_locked(pa, npages, align_pages, pidx, dirty);
+	sp = pa_run_alloc_impl(pa, npages, align_pages, PA_TAKE_ANY, pidx,
+	    dirty);
+	mutex_unlock(&pa->lock);
+	return (sp);
+}
+
+struct sp *
+pa_run_alloc_resident(struct pa *pa, size_t npages, size_t align_pages,
+    bool lend, unsigned *pidx, bool *dirty)
+{
+	struct sp *sp = NULL;
+
+	mutex_lock(&pa->lock);
+	if (pa->hooks == NULL)
+		sp = pa_run_alloc_impl(pa, npages, align_pages, lend ?
+		    PA_TAKE_DIRTY : PA_TAKE_HELD, pidx, dirty);
 	mutex_unlock(&pa->lock);
 	return (sp);
 }
@@ -821,7 +863,7 @@ pa_huge_alloc(struct pa *pa, size_t size, size_t align, bool *zeroed)
 	if (align < SUPERPAGE)
 		align = SUPERPAGE;
 	mutex_lock(&pa->lock);
-	sp = pa_span_take(pa, nsp, align, &nd);
+	sp = pa_span_take(pa, nsp, align, false, &nd);
 	if (sp == NULL) {
 		mutex_unlock(&pa->lock);
 		return (NULL);

@@ -11,12 +11,13 @@
  * generic path and the moves between the tiers run beside it.  Every
  * block carries a pattern of its own (mt_fill); the kept prefix is
  * checked after every resize and the whole block before every free.
- * Thread 0 purges every arena now and then in the purging mode.
+ * Thread 0 purges every arena now and then in the purging mode.  With
+ * several arenas, large runs are lent between them (large.c).
  *
  * Each case runs the workload for RUN_SECS in a child that re-executes
  * the program with the case's MALLOC_CONF (default, immediate decay in
- * one arena with explicit purges, no caches, heap profiling, junk
- * filling); the child runs it from a constructor.  The program is also
+ * one or four arenas with explicit purges, four arenas, no caches, heap
+ * profiling, junk filling); the child runs it from a constructor.  The program is also
  * built as realloc_stress_test_debug, linked with the debug library.
  *
  * Shared state: the slots (one mutex each), the first error (err_lock),
@@ -75,8 +76,8 @@ fail(const char *fmt, ...)
 /*
  * Spread evenly over the doublings from 1 byte to 8 KiB (every small
  * class, and resizes that stay in their class), and one block in sixteen
- * of 14-64 KiB: the last small classes and large ones, cached up to
- * tcache_max and not above.
+ * of 14-258 KiB: the last small classes and large ones, cached up to
+ * tcache_max and not above (those may be lent by another arena).
  */
 static size_t
 block_size(uint64_t *rng)
@@ -85,7 +86,7 @@ block_size(uint64_t *rng)
 	size_t lo;
 
 	if (r % 16 == 0)
-		return (14000 + (size_t)(r >> 8) % 51536);
+		return (14000 + (size_t)(r >> 8) % 250000);
 	lo = (size_t)1 << (r >> 8) % 13;
 	return (lo + (size_t)(r >> 16) % lo);
 }
@@ -295,6 +296,11 @@ STRESS_TC(shared_slots, "plain", "",
 STRESS_TC(purge_one_arena, "purge",
     "dirty_decay_ms:0,muzzy_decay_ms:0,narenas:1",
     "the same in one arena with immediate decay and explicit purges")
+STRESS_TC(four_arenas_purge, "purge",
+    "dirty_decay_ms:0,muzzy_decay_ms:0,narenas:4",
+    "four arenas lending each other large runs while purging")
+STRESS_TC(four_arenas, "plain", "narenas:4",
+    "four arenas lending each other large runs")
 STRESS_TC(no_tcache, "plain", "tcache:false",
     "the same with thread caches off (the generic path only)")
 STRESS_TC(prof_sampling, "plain", "prof:true,lg_prof_sample:12",
@@ -306,6 +312,8 @@ ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, shared_slots);
 	ATF_TP_ADD_TC(tp, purge_one_arena);
+	ATF_TP_ADD_TC(tp, four_arenas_purge);
+	ATF_TP_ADD_TC(tp, four_arenas);
 	ATF_TP_ADD_TC(tp, no_tcache);
 	ATF_TP_ADD_TC(tp, prof_sampling);
 	ATF_TP_ADD_TC(tp, junk);
