@@ -106,7 +106,7 @@ large_alloc_shared(struct arena *arena, size_t usize, size_t align,
 	struct sp *sp;
 	size_t align_pages;
 	unsigned ind = sc_index(usize), pidx, npages, k, n;
-	bool dirty;
+	bool dirty, hooked;
 
 	if (ind >= geom.huge_ind || align > SUPERPAGE / 2 ||
 	    arena->ind >= narenas_auto)
@@ -114,7 +114,10 @@ large_alloc_shared(struct arena *arena, size_t usize, size_t align,
 	npages = large_npages(usize);
 	align_pages = large_run_align(ind, align);
 	sp = pa_run_alloc_resident(&arena->pa, npages, align_pages, false,
-	    &pidx, &dirty);
+	    &pidx, &dirty, &hooked);
+	/* The program supplies this arena's memory: it borrows none. */
+	if (sp == NULL && hooked)
+		return (large_alloc(arena, usize, align, zero));
 	a = arena;
 	n = DM_MIN(narenas_auto, LARGE_SHARE_ARENAS + 1);
 	for (k = 1; sp == NULL && k < n; k++) {
@@ -122,7 +125,7 @@ large_alloc_shared(struct arena *arena, size_t usize, size_t align,
 		if (a == NULL || a->node != arena->node)
 			continue;
 		sp = pa_run_alloc_resident(&a->pa, npages, align_pages, true,
-		    &pidx, &dirty);
+		    &pidx, &dirty, &hooked);
 	}
 	if (sp == NULL)
 		return (large_alloc(arena, usize, align, zero));

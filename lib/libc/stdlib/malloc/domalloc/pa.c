@@ -751,12 +751,13 @@ pa_run_alloc(struct pa *pa, size_t npages, size_t align_pages,
 
 struct sp *
 pa_run_alloc_resident(struct pa *pa, size_t npages, size_t align_pages,
-    bool lend, unsigned *pidx, bool *dirty)
+    bool lend, unsigned *pidx, bool *dirty, bool *hooked)
 {
 	struct sp *sp = NULL;
 
 	mutex_lock(&pa->lock);
-	if (pa->hooks == NULL)
+	*hooked = pa->hooks != NULL;
+	if (!*hooked)
 		sp = pa_run_alloc_impl(pa, npages, align_pages, lend ?
 		    PA_TAKE_DIRTY : PA_TAKE_HELD, pidx, dirty);
 	mutex_unlock(&pa->lock);

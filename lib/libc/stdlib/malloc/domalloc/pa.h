@@ -183,12 +183,14 @@ struct sp *pa_run_alloc_locked(struct pa *pa, size_t npages,
 /*
  * pa_run_alloc from memory the arena holds already: a superpage carved
  * into runs, or a dirty or muzzy free span; NULL rather than gathering
- * spans, taking a clean one or growing, and NULL in an arena with extent
- * hooks.  With lend (a run for another arena's thread), a run in a runs
- * superpage must be dirty in every page.  For large_alloc_shared.
+ * spans, taking a clean one or growing, and NULL with *hooked set in an
+ * arena with extent hooks.  With lend (a run for another arena's thread),
+ * a run in a runs superpage must be dirty in every page.  For
+ * large_alloc_shared.
  */
 struct sp *pa_run_alloc_resident(struct pa *pa, size_t npages,
-	    size_t align_pages, bool lend, unsigned *pidx, bool *dirty);
+	    size_t align_pages, bool lend, unsigned *pidx, bool *dirty,
+	    bool *hooked);
 void	 pa_run_free_locked(struct pa *pa, struct sp *sp, unsigned pidx,
 	    size_t npages);
 bool	 pa_run_grow(struct pa *pa, struct sp *sp, unsigned pidx,

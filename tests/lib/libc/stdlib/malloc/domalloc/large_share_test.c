@@ -4,7 +4,8 @@
  * large_share_test.c: a page run for a thread's automatic arena comes
  * from memory another automatic arena holds (large_alloc_shared) when its
  * own arena has none, and belongs to that arena; the thread's own memory
- * comes first; explicit arenas neither borrow nor lend.  Whitebox: reads
+ * comes first; explicit arenas and arenas with extent hooks neither
+ * borrow nor lend.  Whitebox: reads
  * the page allocators' statistics.  Decay never purges here, so freed
  * pages stay dirty for as long as a case needs them.
  */
@@ -165,10 +166,46 @@ ATF_TC_BODY(explicit_arenas_apart, tc)
 	free(p[0]);
 }
 
+/*
+ * An arena whose memory the program supplies (extent hooks; here the
+ * default functions under another address, which counts as hooks) does
+ * not borrow, and does not lend.
+ */
+ATF_TC_WITHOUT_HEAD(hooked_arena_apart);
+ATF_TC_BODY(hooked_arena_apart, tc)
+{
+	static extent_hooks_t wrap;
+	extent_hooks_t *dflt, *hp;
+	size_t len = sizeof(dflt);
+	void *p;
+
+	make_dirty(0);
+	ATF_REQUIRE_EQ(mallctl("arena.0.extent_hooks", &dflt, &len, NULL, 0),
+	    0);
+	wrap = *dflt;
+	hp = &wrap;
+	bind_thread(1);
+	ATF_REQUIRE_EQ(mallctl("arena.1.extent_hooks", NULL, NULL, &hp,
+	    sizeof(hp)), 0);
+	p = malloc(BLK);
+	ATF_REQUIRE(p != NULL);
+	ATF_CHECK_EQ_MSG(owner(p), 1, "a thread of arena 1, which has "
+	    "extent hooks, got a block of arena %u", owner(p));
+	free(p);
+	make_dirty(1);
+	bind_thread(2);
+	p = malloc(BLK);
+	ATF_REQUIRE(p != NULL);
+	ATF_CHECK_MSG(owner(p) != 1, "arena 1, which has extent hooks, lent "
+	    "its pages");
+	free(p);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, lends_resident_pages);
 	ATF_TP_ADD_TC(tp, own_memory_first);
 	ATF_TP_ADD_TC(tp, explicit_arenas_apart);
+	ATF_TP_ADD_TC(tp, hooked_arena_apart);
 	return (atf_no_error());
 }
