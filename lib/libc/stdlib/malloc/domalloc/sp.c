@@ -77,43 +77,58 @@ sp_class_at(const struct sp *sp, const void *p, uint32_t e)
 	return (PMAP_CLASS(e));
 }
 
+/*
+ * The bits of word w that the range [start, end) covers.  Runs are tens
+ * of pages and rarely word-aligned, so the range operations work a word
+ * at a time with these masks rather than a bit at a time at the ends: a
+ * large allocation and its free set, clear and count four such ranges,
+ * which took 120 to 160 instructions each bit by bit.
+ */
+static inline uint64_t
+bm_mask(unsigned w, unsigned start, unsigned end)
+{
+	unsigned lo = w << 6;
+	uint64_t m = UINT64_MAX;
+
+	if (start > lo)
+		m &= UINT64_MAX << (start - lo);
+	if (end < lo + 64)
+		m &= UINT64_MAX >> (lo + 64 - end);
+	return (m);
+}
+
 void
 bm_set_range(uint64_t *bm, unsigned start, unsigned n)
 {
-	unsigned i, end = start + n;
+	unsigned w, end = start + n;
 
-	for (i = start; i < end && (i & 63) != 0; i++)
-		bm[i >> 6] |= (uint64_t)1 << (i & 63);
-	for (; i + 64 <= end; i += 64)
-		bm[i >> 6] = UINT64_MAX;
-	for (; i < end; i++)
-		bm[i >> 6] |= (uint64_t)1 << (i & 63);
+	if (n == 0)
+		return;
+	for (w = start >> 6; w <= (end - 1) >> 6; w++)
+		bm[w] |= bm_mask(w, start, end);
 }
 
 void
 bm_clear_range(uint64_t *bm, unsigned start, unsigned n)
 {
-	unsigned i, end = start + n;
+	unsigned w, end = start + n;
 
-	for (i = start; i < end && (i & 63) != 0; i++)
-		bm[i >> 6] &= ~((uint64_t)1 << (i & 63));
-	for (; i + 64 <= end; i += 64)
-		bm[i >> 6] = 0;
-	for (; i < end; i++)
-		bm[i >> 6] &= ~((uint64_t)1 << (i & 63));
+	if (n == 0)
+		return;
+	for (w = start >> 6; w <= (end - 1) >> 6; w++)
+		bm[w] &= ~bm_mask(w, start, end);
 }
 
 unsigned
 bm_count_range(const uint64_t *bm, unsigned start, unsigned n)
 {
-	unsigned i, c = 0, end = start + n;
+	unsigned w, c = 0, end = start + n;
 
-	for (i = start; i < end && (i & 63) != 0; i++)
-		c += bm_get(bm, i);
-	for (; i + 64 <= end; i += 64)
-		c += (unsigned)__builtin_popcountll(bm[i >> 6]);
-	for (; i < end; i++)
-		c += bm_get(bm, i);
+	if (n == 0)
+		return (0);
+	for (w = start >> 6; w <= (end - 1) >> 6; w++)
+		c += (unsigned)__builtin_popcountll(bm[w] &
+		    bm_mask(w, start, end));
 	return (c);
 }
 
