@@ -67,7 +67,9 @@ malloc_init_hard(void)
 	}
 	if (config_hardened)
 		harden_boot();
-	prof_boot();
+	/* Tested here so that start-up runs none of prof.c (see lib.mk). */
+	if (opt_prof)
+		prof_boot();
 	tsd_boot_key();
 	atomic_store_explicit(&malloc_ready, true, memory_order_release);
 	init_busy = false;
