@@ -10,7 +10,8 @@
 # memory.  Checked: every function of the cold files (the control plane,
 # statistics, messages, heap profile dumps, backtraces, the hardened
 # checks) lies after every function of a set of core files, and so do
-# the libgcc and libc_nonshared members start-up calls; and programs that
+# the libgcc and libc_nonshared members start-up calls and DT_FINI, which
+# the loader calls at exit; and programs that
 # start threads and allocate, run under callgrind with the library
 # preloaded, execute no function that lies in the cold part.
 
@@ -62,7 +63,7 @@ text_order_head()
 {
 	atf_set descr "the cold files' functions lie after the core" \
 	    "files' functions and the library members start-up needs"
-	atf_set require.progs nm objdump join
+	atf_set require.progs nm objdump readelf join
 }
 text_order_body()
 {
@@ -74,6 +75,12 @@ text_order_body()
 	[ "$(hex2dec "$core")" -lt "$(hex2dec "$cold")" ] ||
 	    atf_fail "a core function at 0x$core lies after the first" \
 	    "cold one at 0x$cold"
+	# The loader calls DT_FINI at every exit.
+	fini=$(readelf -d "$lib" | awk '$2 == "(FINI)" { sub(/^0x/, "", $3);
+	    print $3 }')
+	[ -n "$fini" ] || atf_fail "$lib has no DT_FINI"
+	[ "$(hex2dec "$fini")" -lt "$(hex2dec "$cold")" ] ||
+	    atf_fail "DT_FINI (0x$fini) lies in the cold part (from 0x$cold)"
 	for f in __popcountdi2 pthread_atfork atexit; do
 		a=$(awk -v f="$f" '$1 == f { print $2 }' lib.syms | head -n 1)
 		[ -z "$a" ] && continue
