@@ -11,8 +11,7 @@
 # statistics, messages, heap profile dumps, backtraces, the hardened
 # checks) lies after every function of a set of core files, and so do
 # the libgcc and libc_nonshared members start-up calls and DT_FINI, which
-# the loader calls at exit, and the text starts at a 64 KiB boundary; and
-# programs that
+# the loader calls at exit; and programs that
 # start threads and allocate, run under callgrind with the library
 # preloaded, execute no function that lies in the cold part.
 
@@ -76,14 +75,6 @@ text_order_body()
 	[ "$(hex2dec "$core")" -lt "$(hex2dec "$cold")" ] ||
 	    atf_fail "a core function at 0x$core lies after the first" \
 	    "cold one at 0x$cold"
-	# The text starts at a 64 KiB boundary (the kernel's fault-around
-	# window and the usual large folio).
-	text=$(readelf -lW "$lib" | awk '$1 == "LOAD" && $8 == "E" {
-	    sub(/^0x/, "", $3); print $3; exit }')
-	[ -n "$text" ] || atf_fail "no executable segment in $lib"
-	[ $(($(hex2dec "$text") % 65536)) -eq 0 ] ||
-	    atf_fail "the text segment starts at 0x$text, not at a 64 KiB" \
-	    "boundary"
 	# The loader calls DT_FINI at every exit.
 	fini=$(readelf -d "$lib" | awk '$2 == "(FINI)" { sub(/^0x/, "", $3);
 	    print $3 }')
