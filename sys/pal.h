@@ -178,5 +178,10 @@ size_t		 pal_superpage_kernel(void);
 
 /* Read a small text file into buf (NUL-terminated); -1 on error. */
 ssize_t		 pal_read_file(const char *path, char *buf, size_t len);
+/*
+ * strtoul(p, end, 10) for such files' numbers (leading blanks skipped,
+ * saturating), without the C library's locale tables.
+ */
+unsigned long	 pal_strtoul(const char *p, char **end);
 
 #endif /* !PAL_H */

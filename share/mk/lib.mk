@@ -4,6 +4,9 @@
 # Input (see lib/libdomalloc/Makefile.inc for the choices behind them):
 #   DOMALLOC_SRCS	allocator sources, paths from the top (.c)
 #   DOMALLOC_CFLAGS	extra flags for them (and for whitebox tests)
+#   DOMALLOC_WARM_SRCS, DOMALLOC_COLD_SRCS those of them linked after the
+#			others, in that order (text layout only: see
+#			domalloc/Makefile.inc)
 #   LIBDOMALLOC_SYM_MAPS Symbol.map files naming the exported symbols
 # Output, under $(LIBDOMALLOC_DIR):
 #   libdomalloc.so	shared, exports only the listed names, unversioned
@@ -23,7 +26,19 @@
 #   libdomalloc.exports	the export list, one name a line
 #   libdomalloc.vers	the GNU ld version script made from it
 
-DOMALLOC_OBJS :=	$(call dm_obj,$(call dm_uniq,$(DOMALLOC_SRCS)))
+# The objects in text order: core, warm, cold (domalloc/Makefile.inc).
+DM_CORE_SRCS :=		$(call dm_uniq,$(filter-out $(DOMALLOC_WARM_SRCS) \
+			$(DOMALLOC_COLD_SRCS),$(DOMALLOC_SRCS)))
+DOMALLOC_OBJS :=	$(call dm_obj,$(DM_CORE_SRCS) $(call dm_uniq, \
+			$(filter $(DOMALLOC_WARM_SRCS),$(DOMALLOC_SRCS)) \
+			$(filter $(DOMALLOC_COLD_SRCS),$(DOMALLOC_SRCS))))
+# $(call dm_so_objs,objects,subdir): the objects of a shared library's
+# link line, with LIBDOMALLOC_CORE_LIBS after the core ones so that the
+# library members those need are laid out beside them.
+dm_so_core = $(patsubst $(OBJDIR)/%,$(OBJDIR)/$(2)%, \
+	$(call dm_obj,$(DM_CORE_SRCS)))
+dm_so_objs = $(call dm_so_core,$(1),$(2)) $(LIBDOMALLOC_CORE_LIBS) \
+	$(filter-out $(call dm_so_core,$(1),$(2)),$(1))
 DM_ALL_OBJS +=		$(DOMALLOC_OBJS)
 
 # Variants of the allocator objects: the compiler and the flags added.
@@ -100,14 +115,15 @@ $(LIBDOMALLOC_SO): $(DOMALLOC_OBJS) $(LIBDOMALLOC_VERS)
 	$(call dm_msg,LINK,$@)
 	$(Q)$(CC) $(LIBDOMALLOC_LDFLAGS) \
 	    -Wl,--version-script=$(LIBDOMALLOC_VERS) $(LDFLAGS) \
-	    -o $@ $(DOMALLOC_OBJS) $(LIBDOMALLOC_LDADD)
+	    -o $@ $(call dm_so_objs,$(DOMALLOC_OBJS),) $(LIBDOMALLOC_LDADD)
 	@ln -sf $(@F) $(@D)/$(LIBDOMALLOC_SONAME)
 
 $(LIBDOMALLOC_HARDENED_SO): $(DOMALLOC_OBJS.hardened) $(LIBDOMALLOC_VERS)
 	$(call dm_msg,LINK,$@)
 	$(Q)$(CC) $(LIBDOMALLOC_LDFLAGS:$(LIBDOMALLOC_SONAME)=$(LIBDOMALLOC_HARDENED_SONAME)) \
 	    -Wl,--version-script=$(LIBDOMALLOC_VERS) $(LDFLAGS) \
-	    -o $@ $(DOMALLOC_OBJS.hardened) $(LIBDOMALLOC_LDADD)
+	    -o $@ $(call dm_so_objs,$(DOMALLOC_OBJS.hardened),hardened/) \
+	    $(LIBDOMALLOC_LDADD)
 	@ln -sf $(@F) $(@D)/$(LIBDOMALLOC_HARDENED_SONAME)
 
 # ld -r joins the objects, so that names hidden across files can become

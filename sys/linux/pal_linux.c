@@ -110,6 +110,31 @@ pal_count_cpus(void)
 }
 
 /*
+ * strtoul(p, end, 10) for the numbers of /sys files.  Ours because
+ * glibc's reads the locale's character class table: start-up would fault
+ * in 64 KiB of the C library's text and 16 KiB of its tables that a small
+ * program otherwise never touches.  Saturates instead of overflowing.
+ */
+unsigned long
+pal_strtoul(const char *p, char **end)
+{
+	const char *s = p;
+	unsigned long v = 0;
+
+	while (*s == ' ' || *s == '\t' || *s == '\n')
+		s++;
+	if (*s < '0' || *s > '9') {
+		*end = (char *)(uintptr_t)p;
+		return (0);
+	}
+	for (; *s >= '0' && *s <= '9'; s++)
+		v = v > (ULONG_MAX - 9) / 10 ? ULONG_MAX :
+		    v * 10 + (unsigned long)(*s - '0');
+	*end = (char *)(uintptr_t)s;
+	return (v);
+}
+
+/*
  * Walk a kernel list such as "0-3,8,10-11", calling fn for each number.
  * Returns how many numbers there were.
  */
@@ -120,11 +145,11 @@ pal_parse_list(const char *p, void (*fn)(unsigned, void *), void *arg)
 	unsigned count = 0, lo, hi, i;
 
 	while (*p >= '0' && *p <= '9') {
-		lo = (unsigned)strtoul(p, &end, 10);
+		lo = (unsigned)pal_strtoul(p, &end);
 		p = end;
 		hi = lo;
 		if (*p == '-') {
-			hi = (unsigned)strtoul(p + 1, &end, 10);
+			hi = (unsigned)pal_strtoul(p + 1, &end);
 			p = end;
 		}
 		for (i = lo; i <= hi && i < 65536; i++) {
@@ -203,7 +228,7 @@ pal_read_topology(void)
 		p = buf;
 		for (j = 0; j < n; j++) {
 			pal_caps.distance[i][j] =
-			    (uint8_t)strtoul(p, &end, 10);
+			    (uint8_t)pal_strtoul(p, &end);
 			if (end == p)
 				break;
 			p = end;
@@ -237,7 +262,10 @@ pal_init(void)
 	char buf[32];
 	long pg;
 
-	pg = sysconf(_SC_PAGESIZE);
+	/* The auxiliary vector, not sysconf: see pal_strtoul. */
+	pg = (long)getauxval(AT_PAGESZ);
+	if (pg <= 0)
+		pg = sysconf(_SC_PAGESIZE);
 	pal_caps.page_size = pg > 0 ? (size_t)pg : ((size_t)1 << ARCH_LG_PAGE);
 	pal_caps.superpage_size = (size_t)1 << ARCH_LG_SUPERPAGE;
 	pal_caps.ncpus = pal_count_cpus();

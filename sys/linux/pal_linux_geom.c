@@ -7,8 +7,6 @@
  * 64 KiB pages.  No state: the file is read once, by geom_boot() under
  * the allocator's init lock.
  */
-#include <stdlib.h>
-
 #include "pal.h"
 
 #define	PAL_HPAGE_PMD_SIZE						\
@@ -18,11 +16,11 @@ size_t
 pal_superpage_kernel(void)
 {
 	char buf[32], *end;
-	unsigned long long v;
+	unsigned long v;
 
 	if (pal_read_file(PAL_HPAGE_PMD_SIZE, buf, sizeof(buf)) <= 0)
 		return (0);
-	v = strtoull(buf, &end, 10);
+	v = pal_strtoul(buf, &end);
 	if (end == buf || v == 0 || (v & (v - 1)) != 0)
 		return (0);
 	return ((size_t)v);

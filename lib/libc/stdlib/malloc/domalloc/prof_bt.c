@@ -19,12 +19,15 @@
  * before constructors run (the C library's own start-up) are therefore
  * sampled with one pseudo frame, prof_before_constructors, until this
  * file's constructor (which runs after the runtime's) says the unwinder
- * is ready.  Sampling itself starts with the first allocation.  That
- * constructor also asks libgcc whether it can find the unwind tables of
- * this very file (_Unwind_Find_FDE): where it cannot (a static program
- * linked without --eh-frame-hdr and without frame registration, as some
- * musl-gcc setups), unwinding would abort, so samples keep one pseudo
- * frame, prof_no_unwind_tables, for the life of the process.
+ * is ready.  Sampling itself starts with the first allocation.  The
+ * first backtrace after that asks libgcc whether it can find the unwind
+ * tables of this very file (_Unwind_Find_FDE): where it cannot (a static
+ * program linked without --eh-frame-hdr and without frame registration,
+ * as some musl-gcc setups), unwinding would abort, so samples keep one
+ * pseudo frame, prof_no_unwind_tables, for the life of the process.  The
+ * question waits for a backtrace, not the constructor, because asking it
+ * makes the unwinder's code and the library's unwind tables resident
+ * (about 80 KiB with fault-around) in every process, profiled or not.
  *
  * The allocator's own frames are cut off: the frames up to the outermost
  * one (within the first PROF_BT_SKIP) whose function is one of the entry
@@ -33,8 +36,11 @@
  * starts at the program's call of malloc.  At most PROF_BT_MAX frames.
  * Synchronization: prof_bt_fns is written once, in prof_bt_boot (called
  * by malloc_init under the init lock), before any sample is taken.
+ * prof_bt_state is atomic: threads that take their first backtraces at
+ * the same time may all ask libgcc, and all store the same answer.
  */
 #include <unwind.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -70,8 +76,13 @@ extern void *__libc_realloc(void *, size_t) __attribute__((weak));
 
 static uintptr_t	prof_bt_fns[PROF_BT_NFNS];
 static unsigned		prof_bt_nfns;
-/* 0: before constructors, 1: unwinding works, 2: no unwind tables. */
-static int		prof_bt_state;
+enum {
+	PROF_BT_EARLY = 0,	/* before constructors */
+	PROF_BT_OK,		/* unwinding works */
+	PROF_BT_NO_TABLES,	/* no unwind tables for this file */
+	PROF_BT_UNCHECKED	/* after constructors, tables not looked up */
+};
+static _Atomic int	prof_bt_state;
 
 /* libgcc's lookup of an address's unwind table entry (unwind-dw2-fde.h). */
 struct dwarf_eh_bases {
@@ -97,10 +108,25 @@ prof_no_unwind_tables(void)
 __attribute__((constructor)) static void
 prof_bt_constructor(void)
 {
-	struct dwarf_eh_bases bases;
+	atomic_store_explicit(&prof_bt_state, PROF_BT_UNCHECKED,
+	    memory_order_relaxed);
+}
 
-	prof_bt_state = _Unwind_Find_FDE((char *)(uintptr_t)prof_bt_capture +
-	    1, &bases) != NULL ? 1 : 2;
+/* Whether backtraces can be taken; looks the tables up the first time. */
+static int
+prof_bt_check(void)
+{
+	struct dwarf_eh_bases bases;
+	int state;
+
+	state = atomic_load_explicit(&prof_bt_state, memory_order_relaxed);
+	if (state == PROF_BT_UNCHECKED) {
+		state = _Unwind_Find_FDE((char *)(uintptr_t)prof_bt_capture +
+		    1, &bases) != NULL ? PROF_BT_OK : PROF_BT_NO_TABLES;
+		atomic_store_explicit(&prof_bt_state, state,
+		    memory_order_relaxed);
+	}
+	return (state);
 }
 
 static void
@@ -183,9 +209,11 @@ prof_bt_capture(uintptr_t *frames, unsigned max)
 	uintptr_t buf[PROF_BT_MAX + PROF_BT_SKIP];
 	struct prof_bt_walk w;
 	unsigned i, n;
+	int state;
 
-	if (prof_bt_state != 1 || max == 0) {
-		frames[0] = prof_bt_state == 0 ?
+	state = prof_bt_check();
+	if (state != PROF_BT_OK || max == 0) {
+		frames[0] = state == PROF_BT_EARLY ?
 		    (uintptr_t)prof_before_constructors + 1 :
 		    (uintptr_t)prof_no_unwind_tables + 1;
 		return (1);
