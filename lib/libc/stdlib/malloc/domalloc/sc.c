@@ -14,6 +14,18 @@ uint16_t	sc_nregs[SC_NBINS];
 uint8_t		sc_slab_pages[SC_NBINS];
 uint64_t	sc_magic[256];
 uint32_t	sc_recip[SC_NBINS];
+/*
+ * 4097-8192: one class per 512 bytes (offsets 0-7: 4608 .. 8192);
+ * 8193-14336: one per 1024 (8-13: 9216 .. 14336); 14337-16384: the
+ * first large class (14, SC_NBINS).  sc_boot checks it against the grid.
+ */
+_Static_assert(SC_NFINE_STEPS == 24 && SC_FINE_IND + 14 == SC_NBINS,
+    "sc_fine: 24 steps of 512 bytes, the last one SC_NBINS");
+const uint8_t	sc_fine[SC_NFINE_STEPS] = {
+	0, 1, 2, 3, 4, 5, 6, 7,
+	8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13,
+	14, 14, 14, 14
+};
 
 static size_t
 sc_gcd(size_t a, size_t b)

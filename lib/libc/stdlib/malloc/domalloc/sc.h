@@ -24,9 +24,10 @@
  * field, SC_TCACHE_LIMIT is the field's last class.  With pages above
  * 4 KiB a large class that is not a whole number of pages takes the next
  * whole number (large.h).  Index to size is a table; size to index is a
- * table for sizes up to SC_LUT_MAX and a few bit operations above, with
- * no loop.  The tables are built by sc_boot() before the first
- * allocation and read-only afterwards, so no locking.
+ * table for sizes up to SC_LUT_MAX, a constant one of 512-byte steps for
+ * the fine stretch, and a few bit operations above, with no loop.  The
+ * tables are built by sc_boot() before the first allocation and
+ * read-only afterwards, so no locking.
  *
  * Invariants: sc_size[sc_index(s)] >= s; sc_index(sc_size[i]) == i;
  * for i < SC_NBINS: sc_slab_pages[i] * PAGE == sc_nregs[i] * sc_size[i]
@@ -102,24 +103,29 @@ extern uint32_t	 sc_recip[SC_NBINS];
 
 void	sc_boot(void);
 
+/*
+ * Classes of the sizes in (SC_FINE_MIN, SC_LARGE_MIN], by 512-byte step:
+ * sc_fine[(size - 1 - SC_FINE_MIN) >> 9] + SC_FINE_IND.  A constant
+ * table, so sc_index_compute needs no boot (geom_boot calls it first).
+ */
+#define	SC_NFINE_STEPS	((SC_LARGE_MIN - SC_FINE_MIN) >> 9)
+extern const uint8_t sc_fine[SC_NFINE_STEPS];
+
 DM_INLINE unsigned
 sc_index_compute(size_t size)
 {
 	size_t x;
-	unsigned lg, i;
+	unsigned lg;
 
 	if (size <= 64)
 		return (size == 0 ? 0 : (unsigned)((size - 1) >> 4));
 	x = size - 1;
+	/* (4 KiB, 16 KiB]: one compare, then the table. */
+	if (x - SC_FINE_MIN < SC_LARGE_MIN - SC_FINE_MIN)
+		return (SC_FINE_IND + sc_fine[(x - SC_FINE_MIN) >> 9]);
 	lg = util_lg_floor(x);
-	if (lg < 12)
-		return (SC_IND4(lg, 0) + (unsigned)((x >> (lg - 2)) & 3));
-	if (lg >= 14)
-		return (SC_IND4(lg, 0) + SC_NFINE +
-		    (unsigned)((x >> (lg - 2)) & 3));
-	/* (4 KiB, 16 KiB]: eighths, but 15360 is not a class. */
-	i = SC_FINE_IND + ((lg - 12) << 3) + (unsigned)((x >> (lg - 3)) & 7);
-	return (i < SC_NBINS ? i : SC_NBINS);
+	return (SC_IND4(lg, 0) + (lg >= 14 ? SC_NFINE : 0) +
+	    (unsigned)((x >> (lg - 2)) & 3));
 }
 
 /* Class index of a request; size must be <= SC_MAX_SIZE. */
