@@ -104,6 +104,25 @@ extern uint32_t	 sc_recip[SC_NBINS];
 void	sc_boot(void);
 
 /*
+ * jemalloc's four-per-doubling index of a size (the grid without the fine
+ * stretch): a log scale for things that are not size classes, such as the
+ * page allocator's buckets of run lengths (pa.c), whose bounds (pa.h)
+ * must not move when the class grid does.
+ */
+DM_INLINE unsigned
+sc_index4(size_t size)
+{
+	size_t x;
+	unsigned lg;
+
+	if (size <= 64)
+		return (size == 0 ? 0 : (unsigned)((size - 1) >> 4));
+	x = size - 1;
+	lg = util_lg_floor(x);
+	return (SC_IND4(lg, 0) + (unsigned)((x >> (lg - 2)) & 3));
+}
+
+/*
  * Classes of the sizes in (SC_FINE_MIN, SC_LARGE_MIN], by 512-byte step:
  * sc_fine[(size - 1 - SC_FINE_MIN) >> 9] + SC_FINE_IND.  A constant
  * table, so sc_index_compute needs no boot (geom_boot calls it first).

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pa.h"
 #include "sc.h"
 #include "slab.h"
 #include "sp.h"
@@ -150,6 +151,36 @@ ATF_TC_BODY(divisibility32, tc)
 	}
 }
 
+/*
+ * sc_index4 is the four-per-doubling scale without the fine stretch: the
+ * page allocator's run buckets (pa.c) are built on it, and pa.h sizes
+ * them for a run of 2^L pages landing in bucket 4 L + 11.  With the class
+ * grid there instead, a 64 KiB page's superpage (2^13 pages) would land
+ * in bucket 70, past the 64 bits of runs_nonempty.
+ */
+ATF_TC_WITHOUT_HEAD(index4_for_pa_buckets);
+ATF_TC_BODY(index4_for_pa_buckets, tc)
+{
+	unsigned lg, b;
+	size_t s;
+
+	free(malloc(1));
+	for (s = 0; s <= 70000; s++) {
+		if (s < SC_FINE_MIN || s > SC_LARGE_MIN)
+			ATF_REQUIRE_EQ_MSG(sc_index4(s), sc_index(s) -
+			    (s > SC_LARGE_MIN ? SC_NFINE : 0), "size %zu", s);
+		if (s > 0)
+			ATF_REQUIRE(sc_index4(s) >= sc_index4(s - 1));
+	}
+	for (lg = 6; lg <= GEOM_LG_SP_NPAGES_MAX; lg++) {
+		b = PA_RUNB_EXACT / 2 +
+		    sc_index4((size_t)1 << (lg + SC_LG_QUANTUM));
+		ATF_CHECK_EQ_MSG(b, 4 * lg + 11, "2^%u pages: bucket %u", lg,
+		    b);
+		ATF_CHECK_MSG(b < PA_NRUNB, "2^%u pages: bucket %u", lg, b);
+	}
+}
+
 ATF_TC_WITHOUT_HEAD(aligned_usize);
 ATF_TC_BODY(aligned_usize, tc)
 {
@@ -267,6 +298,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, slab_geometry);
 	ATF_TP_ADD_TC(tp, divisibility);
 	ATF_TP_ADD_TC(tp, divisibility32);
+	ATF_TP_ADD_TC(tp, index4_for_pa_buckets);
 	ATF_TP_ADD_TC(tp, aligned_usize);
 	ATF_TP_ADD_TC(tp, bitmap_runs);
 	ATF_TP_ADD_TC(tp, bitmap_longest);
