@@ -245,7 +245,7 @@ alloc_lookup(const void *p, unsigned *ind, const char *fn)
 		goto inner;
 	}
 	*ind = (unsigned)sp_class_at(sp, p, e);
-	if (*ind >= SC_HUGE_IND)
+	if (*ind >= SC_FIELD_END)
 		goto large;	/* a run that starts at p (sp.h) */
 	/* The offset in the slab: the granule's, then within it (sp.h). */
 	off = ((e >> 16) << GEOM_LG_PMAP) +

@@ -73,8 +73,8 @@
  */
 #define	GEOM_SLAB_NREGS_MAX	((size_t)1 << (GEOM_LG_PAGE_MAX - 4))
 #define	GEOM_SLAB_NWORDS_MAX	(GEOM_SLAB_NREGS_MAX / 64)
-/* Page map granules of the longest slab: 7 pages of 64 KiB. */
-#define	GEOM_SLAB_NPMAP_MAX	(7 << (GEOM_LG_PAGE_MAX - GEOM_LG_PMAP))
+/* Page map granules of the longest slab: 15 pages of 64 KiB (sc.h). */
+#define	GEOM_SLAB_NPMAP_MAX	(15 << (GEOM_LG_PAGE_MAX - GEOM_LG_PMAP))
 /* Address space one growth maps at most, and at least in superpages. */
 #define	GEOM_GROW_MAX_BYTES	((size_t)512 << 20)
 #define	GEOM_GROW_MIN_SP	2

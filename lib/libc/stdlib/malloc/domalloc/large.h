@@ -6,8 +6,9 @@
  * and shrinking them in place for realloc, rallocx and xallocx.
  *
  * A large run is recorded only in its superpage's pmap: the first page
- * map entry holds the size class (from 2 MiB, in a larger superpage:
- * PMAP_BIGRUN, the class in sp->rclass[], sp.h), the others PMAP_SLOW.
+ * map entry holds the size class (from 640 KiB, past the entry's class
+ * field: PMAP_BIGRUN, the class in sp->rclass[], sp.h), the others
+ * PMAP_SLOW.
  * A run is its usable size rounded up to whole pages: with pages above
  * 4 KiB the classes below four pages (16 KiB pages: 20, 24, 28, 40, 48,
  * 56 KiB) are not whole pages, and the rest of the last page is unused

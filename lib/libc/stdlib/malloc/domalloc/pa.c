@@ -27,7 +27,7 @@
 static unsigned
 pa_bucket(size_t n)
 {
-	unsigned b = sc_index_compute(n << SC_LG_QUANTUM);
+	unsigned b = sc_index4(n << SC_LG_QUANTUM);
 
 	return (b < PA_NFREEB ? b : PA_NFREEB - 1);
 }
@@ -41,7 +41,7 @@ pa_run_bucket(size_t n)
 {
 	if (n <= PA_RUNB_EXACT)
 		return ((unsigned)n - 1);
-	return (PA_RUNB_EXACT / 2 + sc_index_compute(n << SC_LG_QUANTUM));
+	return (PA_RUNB_EXACT / 2 + sc_index4(n << SC_LG_QUANTUM));
 }
 
 static size_t

@@ -14,6 +14,18 @@ uint16_t	sc_nregs[SC_NBINS];
 uint8_t		sc_slab_pages[SC_NBINS];
 uint64_t	sc_magic[256];
 uint32_t	sc_recip[SC_NBINS];
+/*
+ * 4097-8192: one class per 512 bytes (offsets 0-7: 4608 .. 8192);
+ * 8193-14336: one per 1024 (8-13: 9216 .. 14336); 14337-16384: the
+ * first large class (14, SC_NBINS).  sc_boot checks it against the grid.
+ */
+_Static_assert(SC_NFINE_STEPS == 24 && SC_FINE_IND + 14 == SC_NBINS,
+    "sc_fine: 24 steps of 512 bytes, the last one SC_NBINS");
+const uint8_t	sc_fine[SC_NFINE_STEPS] = {
+	0, 1, 2, 3, 4, 5, 6, 7,
+	8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13,
+	14, 14, 14, 14
+};
 
 static size_t
 sc_gcd(size_t a, size_t b)
@@ -28,20 +40,35 @@ sc_gcd(size_t a, size_t b)
 	return (a);
 }
 
+/* The size of class i (sc.h's grid). */
+static size_t
+sc_grid(unsigned i)
+{
+	unsigned g, j;
+
+	if (i < 4)
+		return ((i + 1) * SC_QUANTUM);
+	if (i >= SC_FINE_IND && i < SC_NBINS) {
+		/* Steps of 512 up to 8 KiB, then of 1024. */
+		j = i - SC_FINE_IND + 1;
+		return (j <= 8 ? SC_FINE_MIN + (size_t)j * 512 :
+		    2 * SC_FINE_MIN + (size_t)(j - 8) * 1024);
+	}
+	if (i >= SC_NBINS)
+		i -= SC_NFINE;
+	g = (i - 4) / 4;
+	j = (i - 4) % 4 + 1;
+	return (((size_t)1 << (6 + g)) + (size_t)j * ((size_t)1 << (4 + g)));
+}
+
 void
 sc_boot(void)
 {
 	size_t s, pages;
-	unsigned i, g, j;
+	unsigned i;
 
-	for (i = 0; i < 4; i++)
-		sc_size[i] = (i + 1) * SC_QUANTUM;
-	for (i = 4; i < SC_NSIZES; i++) {
-		g = (i - 4) / 4;
-		j = (i - 4) % 4 + 1;
-		sc_size[i] = ((size_t)1 << (6 + g)) +
-		    (size_t)j * ((size_t)1 << (4 + g));
-	}
+	for (i = 0; i < SC_NSIZES; i++)
+		sc_size[i] = sc_grid(i);
 	for (s = 0; s <= SC_LUT_MAX; s += SC_QUANTUM)
 		sc_lut[s >> SC_LG_QUANTUM] = (uint8_t)sc_index_compute(s);
 	for (i = 0; i < SC_NBINS; i++) {

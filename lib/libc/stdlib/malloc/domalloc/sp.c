@@ -61,7 +61,7 @@ sp_pmap_large(struct sp *sp, unsigned pidx, unsigned npages, unsigned sc,
 
 	sp_pmap_fill(sp, pidx, npages, PMAP_SLOW_ENT);
 	sp->rclass[pidx] = (uint8_t)sc;
-	if (sc >= SC_HUGE_IND)
+	if (sc >= SC_FIELD_END)
 		p[0] = PMAP_BIGRUN_ENT;
 	else
 		p[0] = pmap_ent(sc, win, 0,

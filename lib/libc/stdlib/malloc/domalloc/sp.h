@@ -22,17 +22,18 @@
  *   bits 0-4   0, but for pages that always take the slow path (huge
  *              spans, inner pages of a large run: PMAP_SLOW; the first
  *              page of a sampled object: PMAP_SLOW | PMAP_SAMPLED,
- *              prof.h; the first page of a run whose class is above
- *              the class field's: PMAP_BIGRUN, its class in rclass[]);
+ *              prof.h; the first page of a run whose class the class
+ *              field cannot name: PMAP_BIGRUN, its class in rclass[]);
  *   bits 5-10  0 = no allocation starts here; otherwise 63 - size class
  *              (= class ^ 63) of the regions in this page (classes up to
- *              62: every class a superpage's runs can hold);
+ *              62, SC_FIELD_END - 1: every small class and the page runs
+ *              up to 512 KiB);
  *   bits 11-12 with a class: the NUMA window of the arena, node & 3; so a
  *              thread whose window differs lands on an empty cache bin
  *              (see tcache.h) and takes the slow path, which returns the
  *              object to its node;
  *   bits 16-31 for slab pages, the index of the granule in its slab
- *              (slabs are at most 7 pages, GEOM_SLAB_NPMAP_MAX granules),
+ *              (slabs are at most 15 pages, GEOM_SLAB_NPMAP_MAX granules),
  *              for the slow path's region check.
  * The other word, k, is -(start * sc_magic32(class)) mod 2^32 for a
  * granule with a class, where start is the start of the region of its
@@ -93,8 +94,10 @@ enum sp_kind {
 #define	PMAP_SLOW_ENT	((struct pmap_ent){ PMAP_SLOW, 0 })
 /*
  * The first entry of a page run of a class the class field cannot hold
- * (SC_HUGE_IND and up, in a superpage above 2 MiB): no class, so free
- * takes the slow path, which finds the class in sp->rclass[].
+ * (SC_FIELD_END and up: 640 KiB to below the superpage): no class, so
+ * free takes the slow path, which finds the class in sp->rclass[].  Such
+ * runs are never cached by a thread (SC_TCACHE_LIMIT), so the slow path
+ * is where their free would go anyway; it costs one more load.
  */
 #define	PMAP_BIGRUN	(PMAP_SLOW | 0x10u)
 #define	PMAP_BIGRUN_ENT	((struct pmap_ent){ PMAP_BIGRUN, 0 })

@@ -149,12 +149,15 @@ ATF_TC_BODY(lg_page, tc)
 ATF_TC_WITHOUT_HEAD(clipping_and_aliases);
 ATF_TC_BODY(clipping_and_aliases, tc)
 {
-	/* tcache_max is clipped to 8 MiB, as jemalloc does. */
+	/*
+	 * tcache_max is clipped to 512 KiB, the last class the page map's
+	 * class field names (sc.h; jemalloc's limit is 8 MiB): 63 bins.
+	 */
 	helper(tc, false, "tcache_max:99999999999", "opt.tcache_max:z",
-	    "arenas.tcache_max:z", NULL);
+	    "arenas.tcache_max:z", "arenas.nhbins:u");
 	ATF_REQUIRE_MSG(ct_exited_ok(&run), "helper failed: %s", run.err);
-	ATF_CHECK_STREQ(run.out, "opt.tcache_max=8388608\n"
-	    "arenas.tcache_max=8388608\n");
+	ATF_CHECK_STREQ(run.out, "opt.tcache_max=524288\n"
+	    "arenas.tcache_max=524288\narenas.nhbins=63\n");
 	ATF_CHECK_STREQ(run.err, "");
 	/* lg_tcache_max sets tcache_max as a power of two. */
 	helper(tc, false, "lg_tcache_max:12", "opt.tcache_max:z",

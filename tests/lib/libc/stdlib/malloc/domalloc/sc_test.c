@@ -11,14 +11,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pa.h"
 #include "sc.h"
 #include "slab.h"
 #include "sp.h"
 
-ATF_TC_WITHOUT_HEAD(classes_four_per_doubling);
-ATF_TC_BODY(classes_four_per_doubling, tc)
+ATF_TC_WITHOUT_HEAD(classes_grid);
+ATF_TC_BODY(classes_grid, tc)
 {
-	unsigned i;
+	static const size_t fine[] = { 4096, 4608, 5120, 5632, 6144, 6656,
+	    7168, 7680, 8192, 9216, 10240, 11264, 12288, 13312, 14336, 16384 };
+	unsigned i, n;
+	size_t delta;
 
 	free(malloc(1));	/* start the allocator: tables are built */
 	ATF_CHECK_EQ(sc_size[0], 16);
@@ -29,10 +33,22 @@ ATF_TC_BODY(classes_four_per_doubling, tc)
 	/* Huge spans from 2 MiB, whatever the superpage (geom.h). */
 	ATF_CHECK_EQ(sc_size[SC_HUGE_IND], GEOM_AMAP);
 	ATF_CHECK_EQ(sc_size[SC_NSIZES - 1], SC_MAX_SIZE);
+	/* The field's last class is the cache's limit (sc.h). */
+	ATF_CHECK_EQ(sc_size[SC_FIELD_END - 1], SC_TCACHE_LIMIT);
+	ATF_CHECK_EQ(sc_index(SC_TCACHE_LIMIT) + 1, SC_NTBINS_MAX);
+	/* The fine stretch, one by one, from the class of 4 KiB on. */
+	ATF_REQUIRE_EQ(sc_size[SC_FINE_IND - 1], SC_FINE_MIN);
+	for (i = 0; i < sizeof(fine) / sizeof(fine[0]); i++)
+		ATF_CHECK_EQ_MSG(sc_size[SC_FINE_IND - 1 + i], fine[i],
+		    "class %u: %zu, want %zu", SC_FINE_IND - 1 + i,
+		    sc_size[SC_FINE_IND - 1 + i], fine[i]);
+	/*
+	 * Elsewhere a quarter of the power of two just below the class: n
+	 * parts per doubling, eight in (4 KiB, 14 KiB].
+	 */
 	for (i = 4; i < SC_NSIZES; i++) {
-		/* A quarter of the power of two just below the class. */
-		size_t delta = (size_t)1 << (util_lg_floor(sc_size[i] - 1) - 2);
-
+		n = i >= SC_FINE_IND && i < SC_NBINS ? 8 : 4;
+		delta = ((size_t)1 << util_lg_floor(sc_size[i] - 1)) / n;
 		ATF_REQUIRE_EQ_MSG(sc_size[i] - sc_size[i - 1], delta,
 		    "class %u: %zu after %zu", i, sc_size[i], sc_size[i - 1]);
 	}
@@ -74,7 +90,16 @@ ATF_TC_BODY(slab_geometry, tc)
 		    i);
 		ATF_CHECK_MSG(sc_nregs[i] <= geom.slab_nwords * 64,
 		    "class %u: %u regions", i, sc_nregs[i]);
-		ATF_CHECK(sc_slab_pages[i] <= 7);
+		ATF_CHECK(sc_slab_pages[i] <= SC_SLAB_PAGES_MAX);
+		/*
+		 * The smallest such slab: for a class whose power-of-two
+		 * factor a page holds, the class's odd part (15 for 7680,
+		 * 13 for 13312), whatever the page size.
+		 */
+		if (__builtin_ctzll(sc_size[i]) <= GEOM_LG_PAGE_MIN)
+			ATF_CHECK_EQ_MSG(sc_slab_pages[i],
+			    (sc_size[i] >> __builtin_ctzll(sc_size[i])),
+			    "class %u: %u pages", i, sc_slab_pages[i]);
 	}
 }
 
@@ -113,7 +138,7 @@ ATF_TC_BODY(divisibility32, tc)
 
 	free(malloc(1));
 	start = (uintptr_t)0x7f1234567000;
-	for (i = 0; i < SC_HUGE_IND; i++) {
+	for (i = 0; i < SC_FIELD_END; i++) {
 		m = sc_magic32(i);
 		pe = pmap_ent(i, 0, 0, start);
 		ATF_REQUIRE_EQ(PMAP_CLASS(pe.e), (int)i);
@@ -123,6 +148,36 @@ ATF_TC_BODY(divisibility32, tc)
 			ATF_REQUIRE_EQ_MSG(x < m, off % sc_size[i] == 0,
 			    "class %u offset %u", i, off);
 		}
+	}
+}
+
+/*
+ * sc_index4 is the four-per-doubling scale without the fine stretch: the
+ * page allocator's run buckets (pa.c) are built on it, and pa.h sizes
+ * them for a run of 2^L pages landing in bucket 4 L + 11.  With the class
+ * grid there instead, a 64 KiB page's superpage (2^13 pages) would land
+ * in bucket 70, past the 64 bits of runs_nonempty.
+ */
+ATF_TC_WITHOUT_HEAD(index4_for_pa_buckets);
+ATF_TC_BODY(index4_for_pa_buckets, tc)
+{
+	unsigned lg, b;
+	size_t s;
+
+	free(malloc(1));
+	for (s = 0; s <= 70000; s++) {
+		if (s < SC_FINE_MIN || s > SC_LARGE_MIN)
+			ATF_REQUIRE_EQ_MSG(sc_index4(s), sc_index(s) -
+			    (s > SC_LARGE_MIN ? SC_NFINE : 0), "size %zu", s);
+		if (s > 0)
+			ATF_REQUIRE(sc_index4(s) >= sc_index4(s - 1));
+	}
+	for (lg = 6; lg <= GEOM_LG_SP_NPAGES_MAX; lg++) {
+		b = PA_RUNB_EXACT / 2 +
+		    sc_index4((size_t)1 << (lg + SC_LG_QUANTUM));
+		ATF_CHECK_EQ_MSG(b, 4 * lg + 11, "2^%u pages: bucket %u", lg,
+		    b);
+		ATF_CHECK_MSG(b < PA_NRUNB, "2^%u pages: bucket %u", lg, b);
 	}
 }
 
@@ -238,11 +293,12 @@ ATF_TC_BODY(bitmap_longest, tc)
 
 ATF_TP_ADD_TCS(tp)
 {
-	ATF_TP_ADD_TC(tp, classes_four_per_doubling);
+	ATF_TP_ADD_TC(tp, classes_grid);
 	ATF_TP_ADD_TC(tp, index_roundtrip);
 	ATF_TP_ADD_TC(tp, slab_geometry);
 	ATF_TP_ADD_TC(tp, divisibility);
 	ATF_TP_ADD_TC(tp, divisibility32);
+	ATF_TP_ADD_TC(tp, index4_for_pa_buckets);
 	ATF_TP_ADD_TC(tp, aligned_usize);
 	ATF_TP_ADD_TC(tp, bitmap_runs);
 	ATF_TP_ADD_TC(tp, bitmap_longest);
