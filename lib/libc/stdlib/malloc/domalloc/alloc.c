@@ -396,6 +396,28 @@ alloc_check_size(const void *p, struct sp *sp, unsigned ind, size_t size,
 }
 
 /*
+ * The page map entry of p found as free's fast path finds it (alloc.h:
+ * the thread's last superpage, else the address map, which then becomes
+ * the last), or NULL if p lies in no superpage.  For the paths that
+ * check p against the thread's cache outside free's fast path, which
+ * keeps its own inlined copy for its instruction count.
+ */
+static const struct pmap_ent *
+alloc_cached_pmap(struct tsd *tsd, const void *p)
+{
+	const struct sp *sp = tsd->sp_last;
+	uintptr_t a;
+
+	if ((a = (uintptr_t)p - sp->addr) >= SUPERPAGE) {
+		sp = amap_lookup(p);
+		if (sp == NULL || (a = (uintptr_t)p - sp->addr) >= SUPERPAGE)
+			return (NULL);
+		tsd->sp_last = sp;
+	}
+	return (&sp->pmap[a >> GEOM_LG_PMAP]);
+}
+
+/*
  * prof:true: malloc's size map points at the staging bins (prof.h), and
  * the sized fast path, which compares the object's bin with it, sends
  * every sized free here.  Do what it would have done, against the
@@ -407,21 +429,13 @@ free_sized_staged(void *p, size_t size)
 {
 	struct tsd *tsd = tsd_get();
 	const struct pmap_ent *pe;
-	const struct sp *sp;
 	struct tbin *tb;
-	uintptr_t a;
 	uint32_t x;
 
 	if (tsd->tc.sbins == NULL || size > SC_LUT_MAX)
 		return (false);
-	sp = tsd->sp_last;
-	if ((a = (uintptr_t)p - sp->addr) >= SUPERPAGE) {
-		sp = amap_lookup(p);
-		if (sp == NULL || (a = (uintptr_t)p - sp->addr) >= SUPERPAGE)
-			return (false);
-		tsd->sp_last = sp;
-	}
-	pe = &sp->pmap[a >> GEOM_LG_PMAP];
+	if ((pe = alloc_cached_pmap(tsd, p)) == NULL)
+		return (false);
 	tb = (struct tbin *)((char *)tsd->tc.bins +
 	    TCACHE_BIN_OFF(pe->e, tsd->tc.nodexor));
 	if (tb != &tsd->tc.bins[sc_lut[(size + SC_QUANTUM - 1) >>
@@ -474,22 +488,14 @@ alloc_realloc_cached(void *p, size_t size, void **qp)
 {
 	struct tsd *tsd = tsd_get();
 	const struct pmap_ent *pe;
-	const struct sp *sp;
 	const struct tbin *tb;
-	uintptr_t a;
 	unsigned oind, nind;
 	void *q;
 
 	if (opt_prof || size > SC_SMALL_MAX)
 		return (false);
-	sp = tsd->sp_last;
-	if ((a = (uintptr_t)p - sp->addr) >= SUPERPAGE) {
-		sp = amap_lookup(p);
-		if (sp == NULL || (a = (uintptr_t)p - sp->addr) >= SUPERPAGE)
-			return (false);
-		tsd->sp_last = sp;
-	}
-	pe = &sp->pmap[a >> GEOM_LG_PMAP];
+	if ((pe = alloc_cached_pmap(tsd, p)) == NULL)
+		return (false);
 	/* A bin without objects has magic 0: the test fails (tcache.h). */
 	tb = (const struct tbin *)((const char *)tsd->tc.bins +
 	    TCACHE_BIN_OFF(pe->e, tsd->tc.nodexor));
