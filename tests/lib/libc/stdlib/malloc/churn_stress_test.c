@@ -26,8 +26,8 @@
  * whose tcache_create checks that it gets a cache in its reset state and
  * whose cache checker verifies every bin on each collection.
  *
- * Shared state: the exchange (xchg_lock), the first error (err_lock),
- * the stop flag and the counters (atomics).
+ * Shared state: the exchange (xchg_lock), the first error (stress_err_lock,
+ * stress_child.h), the stop flag and the counters (atomics).
  */
 
 #ifndef _GNU_SOURCE
@@ -41,6 +41,7 @@
 
 #define	STRESS_ENV	"DM_CHURN_STRESS"
 #define	RUN_SECS	2.0
+#define	STRESS_PROG	"churn_stress_test"
 #define	CHILD_TIMEOUT	50		/* seconds, below the case timeout */
 #define	MIN_LIVES	50		/* short threads a run must see */
 #define	NXCHG		64
@@ -49,6 +50,8 @@
 #define	NWORKERS	2
 #define	LIFE_MAX	6		/* blocks of one short thread */
 #define	EXPLICIT_N	32		/* blocks per explicit cache round */
+
+#include "stress_child.h"
 
 struct block {
 	void		*p;
@@ -65,26 +68,8 @@ struct worker {
 
 static pthread_mutex_t xchg_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct block xchg[NXCHG];
-static pthread_mutex_t err_lock = PTHREAD_MUTEX_INITIALIZER;
-static char first_error[512];
-static _Atomic unsigned nerrors;
-static _Atomic bool stop;
 static _Atomic unsigned long nlives, nblocks, nexplicit;
 static bool toggle;
-
-static void __attribute__((__format__(__printf__, 1, 2)))
-fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	pthread_mutex_lock(&err_lock);
-	if (atomic_fetch_add(&nerrors, 1) == 0) {
-		va_start(ap, fmt);
-		vsnprintf(first_error, sizeof(first_error), fmt, ap);
-		va_end(ap);
-	}
-	pthread_mutex_unlock(&err_lock);
-}
 
 /*
  * Mostly small classes, spread evenly over the doublings from 1 byte to 4
@@ -110,7 +95,7 @@ block_new(struct block *b, size_t n, uint64_t seed, int flags)
 	b->n = n;
 	b->seed = seed;
 	if (b->p == NULL) {
-		fail("allocation of %zu bytes failed", n);
+		stress_fail("allocation of %zu bytes failed", n);
 		return;
 	}
 	mt_fill(b->p, n, seed);
@@ -126,7 +111,7 @@ block_ok(const struct block *b, const char *where)
 	off = mt_check(b->p, b->n, b->seed);
 	if (off == SIZE_MAX)
 		return (true);
-	fail("%s: block %p of %zu bytes: byte %zu is wrong", where, b->p,
+	stress_fail("%s: block %p of %zu bytes: byte %zu is wrong", where, b->p,
 	    b->n, off);
 	return (false);
 }
@@ -167,7 +152,7 @@ thread_counter(const char *name)
 
 	err = mallctl(name, &v, &len, NULL, 0);
 	if (err != 0)
-		fail("mallctl %s: %s", name, strerror(err));
+		stress_fail("mallctl %s: %s", name, strerror(err));
 	return (v);
 }
 
@@ -178,7 +163,7 @@ ctl_write_bool(const char *name, bool v)
 
 	err = mallctl(name, NULL, NULL, &v, sizeof(v));
 	if (err != 0)
-		fail("mallctl %s: %s", name, strerror(err));
+		stress_fail("mallctl %s: %s", name, strerror(err));
 }
 
 static void *
@@ -205,7 +190,7 @@ life_main(void *arg)
 		}
 		/* The cache flushed, destroyed and made again. */
 		if (mallctl("thread.tcache.flush", NULL, NULL, NULL, 0) != 0)
-			fail("mallctl thread.tcache.flush failed");
+			stress_fail("mallctl thread.tcache.flush failed");
 		ctl_write_bool("thread.tcache.enabled", false);
 		block_new(&t, block_size(&rng), mt_rand(&rng), 0);
 		if (t.p != NULL) {
@@ -228,11 +213,11 @@ life_main(void *arg)
 	a1 = thread_counter("thread.allocated");
 	d1 = thread_counter("thread.deallocated");
 	if (a1 - a0 < asum)
-		fail("thread.allocated grew by %llu, the thread allocated "
-		    "%llu bytes", (unsigned long long)(a1 - a0),
+		stress_fail("thread.allocated grew by %llu, the thread "
+		    "allocated %llu bytes", (unsigned long long)(a1 - a0),
 		    (unsigned long long)asum);
 	if (d1 - d0 < dsum)
-		fail("thread.deallocated grew by %llu, the thread freed "
+		stress_fail("thread.deallocated grew by %llu, the thread freed "
 		    "%llu bytes", (unsigned long long)(d1 - d0),
 		    (unsigned long long)dsum);
 	atomic_fetch_add_explicit(&nlives, 1, memory_order_relaxed);
@@ -246,11 +231,11 @@ spawner_main(void *arg)
 	pthread_t th;
 	int err;
 
-	while (!atomic_load_explicit(&stop, memory_order_relaxed)) {
+	while (!stress_stopped()) {
 		err = pthread_create(&th, NULL, life_main,
 		    (void *)(uintptr_t)(mt_rand(&rng) | 1));
 		if (err != 0) {
-			fail("pthread_create: %s", strerror(err));
+			stress_fail("pthread_create: %s", strerror(err));
 			break;
 		}
 		pthread_join(th, NULL);
@@ -269,7 +254,7 @@ explicit_round(uint64_t *rng)
 
 	err = mallctl("tcache.create", &tc, &len, NULL, 0);
 	if (err != 0) {
-		fail("mallctl tcache.create: %s", strerror(err));
+		stress_fail("mallctl tcache.create: %s", strerror(err));
 		return;
 	}
 	for (i = 0; i < EXPLICIT_N; i++)
@@ -279,7 +264,7 @@ explicit_round(uint64_t *rng)
 		block_free(&b[i], "explicit cache", MALLOCX_TCACHE(tc));
 	err = mallctl("tcache.destroy", NULL, NULL, &tc, sizeof(tc));
 	if (err != 0)
-		fail("mallctl tcache.destroy: %s", strerror(err));
+		stress_fail("mallctl tcache.destroy: %s", strerror(err));
 	atomic_fetch_add_explicit(&nexplicit, 1, memory_order_relaxed);
 }
 
@@ -290,7 +275,7 @@ worker_main(void *arg)
 	struct block *s;
 	unsigned i, k;
 
-	while (!atomic_load_explicit(&stop, memory_order_relaxed)) {
+	while (!stress_stopped()) {
 		for (i = 0; i < 256; i++) {
 			s = &w->b[mt_rand(&w->rng) % NWSLOTS];
 			if (s->p != NULL)
@@ -317,7 +302,6 @@ stress(const char *mode)
 {
 	static struct worker w[NWORKERS];
 	pthread_t sp[NSPAWNERS];
-	struct timespec ts;
 	unsigned i;
 
 	toggle = strcmp(mode, "toggle") == 0;
@@ -331,11 +315,7 @@ stress(const char *mode)
 		if (pthread_create(&sp[i], NULL, spawner_main,
 		    (void *)(uintptr_t)(0x2545f4914f6cdd1dULL * (i + 7))) != 0)
 			return (1);
-	ts.tv_sec = (time_t)RUN_SECS;
-	ts.tv_nsec = (long)((RUN_SECS - (double)ts.tv_sec) * 1e9);
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		continue;
-	atomic_store(&stop, true);
+	stress_run_for(RUN_SECS);
 	for (i = 0; i < NSPAWNERS; i++)
 		pthread_join(sp[i], NULL);
 	for (i = 0; i < NWORKERS; i++)
@@ -348,130 +328,28 @@ stress(const char *mode)
 	    atomic_load(&nexplicit));
 	fflush(stdout);
 	if (atomic_load(&nlives) < MIN_LIVES)
-		fail("only %lu short threads ran", atomic_load(&nlives));
+		stress_fail("only %lu short threads ran", atomic_load(&nlives));
 	if (toggle && atomic_load(&nexplicit) == 0)
-		fail("no explicit cache round ran");
-	if (atomic_load(&nerrors) != 0) {
-		fprintf(stderr, "%u errors, the first: %s\n",
-		    atomic_load(&nerrors), first_error);
-		return (1);
-	}
-	return (0);
+		stress_fail("no explicit cache round ran");
+	return (stress_result());
 }
 
-/* The re-executed child runs here, before main. */
-__attribute__((constructor)) static void
-stress_child_ctor(void)
-{
-	const char *mode = getenv(STRESS_ENV);
-
-	if (mode != NULL)
-		_exit(stress(mode));
-}
-
-struct run {
-	const char	*mode;
-	const char	*conf;
-};
-
-static void
-run_reexec(void *arg)
-{
-	const struct run *r = arg;
-	char *const argv[] = { "churn_stress_test", NULL };
-
-	setenv(STRESS_ENV, r->mode, 1);
-	setenv("MALLOC_CONF", r->conf, 1);
-	execv("/proc/self/exe", argv);
-	fprintf(stderr, "execv: %s\n", strerror(errno));
-	_exit(126);
-}
-
-static void
-run_case(const char *mode, const char *conf)
-{
-	struct mt_child cr;
-	struct run r = { mode, conf };
-	char what[160];
-
-	snprintf(what, sizeof(what), "%s with MALLOC_CONF=%s", mode, conf);
-	mt_run_child(&cr, CHILD_TIMEOUT, run_reexec, &r);
-	mt_require_child_ok(&cr, what);
-	ATF_CHECK_MSG(strstr(cr.err, "MALLOC_CONF error") == NULL,
-	    "options rejected: %s", cr.err);
-}
-
-ATF_TC(churn);
-ATF_TC_HEAD(churn, tc)
-{
-	atf_tc_set_md_var(tc, "descr", "short threads start and exit while "
-	    "workers allocate and free, default options");
-	atf_tc_set_md_var(tc, "timeout", "60");
-}
-ATF_TC_BODY(churn, tc)
-{
-	run_case("churn", "");
-}
-
-ATF_TC(churn_decay0_one_arena);
-ATF_TC_HEAD(churn_decay0_one_arena, tc)
-{
-	atf_tc_set_md_var(tc, "descr", "the churn in one arena with "
-	    "immediate decay");
-	atf_tc_set_md_var(tc, "timeout", "60");
-}
-ATF_TC_BODY(churn_decay0_one_arena, tc)
-{
-	run_case("churn", "dirty_decay_ms:0,muzzy_decay_ms:0,narenas:1");
-}
-
-ATF_TC(churn_background);
-ATF_TC_HEAD(churn_background, tc)
-{
-	atf_tc_set_md_var(tc, "descr", "the churn in one arena with a "
-	    "background thread purging");
-	atf_tc_set_md_var(tc, "timeout", "60");
-}
-ATF_TC_BODY(churn_background, tc)
-{
-	run_case("churn", "background_thread:true,dirty_decay_ms:1,"
-	    "muzzy_decay_ms:1,narenas:1");
-}
-
-ATF_TC(churn_no_tcache);
-ATF_TC_HEAD(churn_no_tcache, tc)
-{
-	atf_tc_set_md_var(tc, "descr", "the churn with thread caches off");
-	atf_tc_set_md_var(tc, "timeout", "60");
-}
-ATF_TC_BODY(churn_no_tcache, tc)
-{
-	run_case("churn", "tcache:false");
-}
-
-ATF_TC(toggle);
-ATF_TC_HEAD(toggle, tc)
-{
-	atf_tc_set_md_var(tc, "descr", "short threads destroy and remake "
-	    "their caches midway; explicit caches made and destroyed");
-	atf_tc_set_md_var(tc, "timeout", "60");
-}
-ATF_TC_BODY(toggle, tc)
-{
-	run_case("toggle", "narenas:1,dirty_decay_ms:0");
-}
-
-ATF_TC(toggle_prof);
-ATF_TC_HEAD(toggle_prof, tc)
-{
-	atf_tc_set_md_var(tc, "descr", "the toggle mode with heap profiling "
-	    "(staging bins) sampling often");
-	atf_tc_set_md_var(tc, "timeout", "60");
-}
-ATF_TC_BODY(toggle_prof, tc)
-{
-	run_case("toggle", "prof:true,lg_prof_sample:10");
-}
+STRESS_TC(churn, "churn", "",
+    "short threads start and exit while workers allocate and free, "
+    "default options")
+STRESS_TC(churn_decay0_one_arena, "churn",
+    "dirty_decay_ms:0,muzzy_decay_ms:0,narenas:1",
+    "the churn in one arena with immediate decay")
+STRESS_TC(churn_background, "churn",
+    "background_thread:true,dirty_decay_ms:1,muzzy_decay_ms:1,narenas:1",
+    "the churn in one arena with a background thread purging")
+STRESS_TC(churn_no_tcache, "churn", "tcache:false",
+    "the churn with thread caches off")
+STRESS_TC(toggle, "toggle", "narenas:1,dirty_decay_ms:0",
+    "short threads destroy and remake their caches midway; explicit "
+    "caches made and destroyed")
+STRESS_TC(toggle_prof, "toggle", "prof:true,lg_prof_sample:10",
+    "the toggle mode with heap profiling (staging bins) sampling often")
 
 ATF_TP_ADD_TCS(tp)
 {

@@ -17,11 +17,12 @@
  * Each case runs the workload for RUN_SECS in a child that re-executes
  * the program with the case's MALLOC_CONF (default, immediate decay in
  * one or four arenas with explicit purges, four arenas, no caches, heap
- * profiling, junk filling); the child runs it from a constructor.  The program is also
- * built as realloc_stress_test_debug, linked with the debug library.
+ * profiling, junk filling); the child runs it from a constructor
+ * (stress_child.h).  The program is also built as
+ * realloc_stress_test_debug, linked with the debug library.
  *
- * Shared state: the slots (one mutex each), the first error (err_lock),
- * the stop flag and the counters (atomics).
+ * Shared state: the slots (one mutex each), the first error (stress_err_lock,
+ * stress_child.h), the stop flag and the counters (atomics).
  */
 
 #ifndef _GNU_SOURCE
@@ -35,10 +36,13 @@
 
 #define	STRESS_ENV	"DM_REALLOC_STRESS"
 #define	RUN_SECS	1.5
+#define	STRESS_PROG	"realloc_stress_test"
 #define	CHILD_TIMEOUT	50		/* seconds, below the case timeout */
 #define	NTHREADS	4
 #define	NSLOTS		1024
 #define	PURGE_EVERY	4096		/* steps of thread 0 between purges */
+
+#include "stress_child.h"
 
 struct block {
 	void		*p;
@@ -52,26 +56,8 @@ struct slot {
 };
 
 static struct slot slots[NSLOTS];
-static pthread_mutex_t err_lock = PTHREAD_MUTEX_INITIALIZER;
-static char first_error[512];
-static _Atomic unsigned nerrors;
-static _Atomic bool stop;
 static _Atomic unsigned long nresized, nmoved, nkept, npurges;
 static bool purging;
-
-static void __attribute__((__format__(__printf__, 1, 2)))
-fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	pthread_mutex_lock(&err_lock);
-	if (atomic_fetch_add(&nerrors, 1) == 0) {
-		va_start(ap, fmt);
-		vsnprintf(first_error, sizeof(first_error), fmt, ap);
-		va_end(ap);
-	}
-	pthread_mutex_unlock(&err_lock);
-}
 
 /*
  * Spread evenly over the doublings from 1 byte to 8 KiB (every small
@@ -98,7 +84,7 @@ block_new(struct block *b, uint64_t *rng)
 	b->seed = mt_rand(rng);
 	b->p = malloc(b->n);
 	if (b->p == NULL)
-		fail("malloc(%zu) failed", b->n);
+		stress_fail("malloc(%zu) failed", b->n);
 	else
 		mt_fill(b->p, b->n, b->seed);
 }
@@ -112,7 +98,7 @@ block_free(struct block *b, const char *when)
 		return;
 	bad = mt_check(b->p, b->n, b->seed);
 	if (bad != SIZE_MAX)
-		fail("%s: block %p of %zu bytes: byte %zu changed", when,
+		stress_fail("%s: block %p of %zu bytes: byte %zu changed", when,
 		    b->p, b->n, bad);
 	free(b->p);
 	b->p = NULL;
@@ -127,7 +113,7 @@ block_resize(struct block *b, uint64_t *rng)
 
 	bad = mt_check(b->p, b->n, b->seed);
 	if (bad != SIZE_MAX) {
-		fail("before realloc: block %p of %zu bytes: byte %zu "
+		stress_fail("before realloc: block %p of %zu bytes: byte %zu "
 		    "changed", b->p, b->n, bad);
 		return;
 	}
@@ -136,16 +122,16 @@ block_resize(struct block *b, uint64_t *rng)
 	    block_size(rng);
 	q = realloc(b->p, m);
 	if (q == NULL) {
-		fail("realloc(%p, %zu) from %zu failed", b->p, m, b->n);
+		stress_fail("realloc(%p, %zu) from %zu failed", b->p, m, b->n);
 		return;
 	}
 	if (mt_usable(q) < m)
-		fail("realloc to %zu: usable size %zu", m, mt_usable(q));
+		stress_fail("realloc to %zu: usable size %zu", m, mt_usable(q));
 	keep = b->n < m ? b->n : m;
 	bad = mt_check(q, keep, b->seed);
 	if (bad != SIZE_MAX)
-		fail("realloc %zu -> %zu (%p -> %p): byte %zu of the %zu "
-		    "kept changed", b->n, m, b->p, q, bad, keep);
+		stress_fail("realloc %zu -> %zu (%p -> %p): byte %zu of the "
+		    "%zu kept changed", b->n, m, b->p, q, bad, keep);
 	atomic_fetch_add_explicit(q == b->p ? &nkept : &nmoved, 1,
 	    memory_order_relaxed);
 	atomic_fetch_add_explicit(&nresized, 1, memory_order_relaxed);
@@ -163,7 +149,7 @@ thread_main(void *arg)
 	unsigned long step;
 	unsigned k;
 
-	for (step = 0; !atomic_load_explicit(&stop, memory_order_relaxed);
+	for (step = 0; !stress_stopped();
 	    step++) {
 		k = (unsigned)(mt_rand(&rng) % NSLOTS);
 		pthread_mutex_lock(&slots[k].lock);
@@ -187,7 +173,7 @@ thread_main(void *arg)
 		    step % PURGE_EVERY == 0) {
 			if (mallctl("arena.4096.purge", NULL, NULL, NULL,
 			    0) != 0)
-				fail("arena.4096.purge failed");
+				stress_fail("arena.4096.purge failed");
 			atomic_fetch_add_explicit(&npurges, 1,
 			    memory_order_relaxed);
 		}
@@ -200,7 +186,6 @@ static int
 stress(const char *mode)
 {
 	pthread_t th[NTHREADS];
-	struct timespec ts;
 	unsigned i;
 
 	purging = strcmp(mode, "purge") == 0;
@@ -211,11 +196,7 @@ stress(const char *mode)
 		    (void *)(uintptr_t)(i == 0 ? 1 :
 		    0x9e3779b97f4a7c15ULL * (i + 1))) != 0)
 			return (1);
-	ts.tv_sec = (time_t)RUN_SECS;
-	ts.tv_nsec = (long)((RUN_SECS - (double)ts.tv_sec) * 1e9);
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		continue;
-	atomic_store(&stop, true);
+	stress_run_for(RUN_SECS);
 	for (i = 0; i < NTHREADS; i++)
 		pthread_join(th[i], NULL);
 	for (i = 0; i < NSLOTS; i++)
@@ -225,70 +206,11 @@ stress(const char *mode)
 	    atomic_load(&nkept), atomic_load(&npurges));
 	fflush(stdout);
 	if (atomic_load(&nmoved) < 1000 || atomic_load(&nkept) < 100)
-		fail("too few resizes: %lu moved, %lu kept",
+		stress_fail("too few resizes: %lu moved, %lu kept",
 		    atomic_load(&nmoved), atomic_load(&nkept));
 	if (purging && atomic_load(&npurges) == 0)
-		fail("no purge ran");
-	if (atomic_load(&nerrors) != 0) {
-		fprintf(stderr, "%u errors, the first: %s\n",
-		    atomic_load(&nerrors), first_error);
-		return (1);
-	}
-	return (0);
-}
-
-/* The re-executed child runs here, before main. */
-__attribute__((constructor)) static void
-stress_child_ctor(void)
-{
-	const char *mode = getenv(STRESS_ENV);
-
-	if (mode != NULL)
-		_exit(stress(mode));
-}
-
-struct run {
-	const char	*mode;
-	const char	*conf;
-};
-
-static void
-run_reexec(void *arg)
-{
-	const struct run *r = arg;
-	char *const argv[] = { "realloc_stress_test", NULL };
-
-	setenv(STRESS_ENV, r->mode, 1);
-	setenv("MALLOC_CONF", r->conf, 1);
-	execv("/proc/self/exe", argv);
-	fprintf(stderr, "execv: %s\n", strerror(errno));
-	_exit(126);
-}
-
-static void
-run_case(const char *mode, const char *conf)
-{
-	struct mt_child cr;
-	struct run r = { mode, conf };
-	char what[160];
-
-	snprintf(what, sizeof(what), "%s with MALLOC_CONF=%s", mode, conf);
-	mt_run_child(&cr, CHILD_TIMEOUT, run_reexec, &r);
-	mt_require_child_ok(&cr, what);
-	ATF_CHECK_MSG(strstr(cr.err, "MALLOC_CONF error") == NULL,
-	    "options rejected: %s", cr.err);
-}
-
-#define	STRESS_TC(name, mode, conf, descr)				\
-ATF_TC(name);								\
-ATF_TC_HEAD(name, tc)							\
-{									\
-	atf_tc_set_md_var(tc, "descr", descr);				\
-	atf_tc_set_md_var(tc, "timeout", "60");				\
-}									\
-ATF_TC_BODY(name, tc)							\
-{									\
-	run_case(mode, conf);						\
+		stress_fail("no purge ran");
+	return (stress_result());
 }
 
 STRESS_TC(shared_slots, "plain", "",
