@@ -67,6 +67,9 @@ pa_check_runs(struct sp *sp, struct pa_sums *t)
 	PA_CHECK(sp, sp->longest == bm_longest_run(sp->used),
 	    "longest == longest free run", sp->longest,
 	    bm_longest_run(sp->used));
+	PA_CHECK(sp, sp_runs_verify(sp) == 0,
+	    "free-run index == runs of used (1 + length, 0)",
+	    sp_runs_verify(sp), 0);
 	PA_CHECK(sp, sp->nused != 0, "a runs superpage has a page in use", 0,
 	    0);
 	PA_CHECK(sp, sp->in_lru == (sp->nsdirty != 0),

@@ -49,7 +49,14 @@
  * Invariants (SP_RUNS): nused == popcount(used); nsdirty ==
  * popcount(dirtymap); npurging == popcount(purging); dirtymap & used == 0;
  * purging is a subset of used; longest == longest run of zero bits in
- * used; pmap[i] all 0 for every page i that is free or being purged.
+ * used; nrun[L] == the number of maximal runs of zero bits of length L in
+ * used (1 <= L <= SP_NPAGES) and bit L - 1 of lenmap is set iff nrun[L]
+ * != 0; pmap[i] all 0 for every page i that is free or being purged.
+ * The free-run index (nrun, lenmap) keeps longest exact without scanning
+ * the bitmap: a run's allocation or free changes at most three counts,
+ * and only when the last run of the longest length goes is lenmap read,
+ * from that length down.  So every change to used goes through
+ * sp_runs_take and sp_runs_give, which keep the three in step.
  * A page whose purge is in flight (pa.h) is set in used and purging and
  * clear in dirtymap: no allocation takes it, no second purge takes it,
  * and only the purge that took it may clear those bits again.
@@ -147,7 +154,10 @@ struct sp {
 	uint64_t		*used;
 	uint64_t		*dirtymap;
 	uint64_t		*purging;	/* purge in flight */
+	uint64_t		*lenmap;	/* free-run lengths present */
 	struct slab		**slab;
+	uint16_t		*nrun;		/* free runs per length,
+						   SP_NPAGES + 1 entries */
 	uint8_t			*rclass;	/* class of a run here */
 	/* Per GEOM_PMAP bytes: geom.npmap entries (hot). */
 	struct pmap_ent		pmap[];
@@ -235,8 +245,30 @@ unsigned bm_next(const uint64_t *bm, unsigned i, bool val);
  * below i, or 0; i itself if bit i - 1 is one.
  */
 unsigned bm_free_start(const uint64_t *bm, unsigned i);
-/* A free (zero) run of n bits aligned to align, or -1. */
-int	bm_find_run(const uint64_t *bm, unsigned n, unsigned align);
+/*
+ * The first free (zero) run of n bits aligned to align, or -1; *rsp and
+ * *rep get the bounds of the maximal free run [*rsp, *rep) it lies in.
+ */
+int	bm_find_run(const uint64_t *bm, unsigned n, unsigned align,
+	    unsigned *rsp, unsigned *rep);
 unsigned bm_longest_run(const uint64_t *bm);
+
+/*
+ * The free-run index of a runs superpage (see the invariants above); the
+ * caller holds the page allocator lock.
+ */
+/* Every page free: used clear, one run of SP_NPAGES. */
+void	sp_runs_init(struct sp *sp);
+/* Pages [i, i + n) of the maximal free run [rs, re) go into use. */
+void	sp_runs_take(struct sp *sp, unsigned i, unsigned n, unsigned rs,
+	    unsigned re);
+/* Pages [i, i + n), in use, become free and join the runs beside them. */
+void	sp_runs_give(struct sp *sp, unsigned i, unsigned n);
+/*
+ * Does the index say what a count over used says?  For the debug
+ * checker: 0 if so, else 1 + the first length whose count is wrong
+ * (SP_NPAGES + 2 for lenmap or longest).
+ */
+unsigned sp_runs_verify(const struct sp *sp);
 
 #endif /* !SP_H */
