@@ -39,9 +39,18 @@ sp_pmap_fill(struct sp *sp, unsigned pidx, unsigned npages,
 	struct pmap_ent *p = sp_pmap_page(sp, pidx);
 	size_t i, n = (size_t)npages << geom.lg_pmap_per_page;
 
-	/* Every free clears a run's entries: memset beats the loop. */
+	/*
+	 * Every free clears a run's entries and every large allocation makes
+	 * all but its first slow: memset beats the loop.  PMAP_SLOW_ENT is
+	 * written as the byte pattern huge spans get (PMAP_SLOW_BYTE: no
+	 * class, not 0, no PMAP_SAMPLED), which every reader takes alike.
+	 */
 	if (pe.e == 0 && pe.k == 0) {
 		memset(p, 0, n * sizeof(*p));
+		return;
+	}
+	if (pe.e == PMAP_SLOW && pe.k == 0) {
+		memset(p, PMAP_SLOW_BYTE, n * sizeof(*p));
 		return;
 	}
 	for (i = 0; i < n; i++)

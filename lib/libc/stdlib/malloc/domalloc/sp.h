@@ -20,7 +20,8 @@
  * granules of one page say the same but for the offset and k below.
  * The entry, e:
  *   bits 0-4   0, but for pages that always take the slow path (huge
- *              spans, inner pages of a large run: PMAP_SLOW; the first
+ *              spans, inner pages of a large run: PMAP_SLOW, written as
+ *              the PMAP_SLOW_BYTE pattern in every byte; the first
  *              page of a sampled object: PMAP_SLOW | PMAP_SAMPLED,
  *              prof.h; the first page of a run whose class the class
  *              field cannot name: PMAP_BIGRUN, its class in rclass[]);
@@ -210,7 +211,10 @@ sp_pmap_page(struct sp *sp, unsigned pidx)
 
 /* A fresh descriptor, all zero, its per-page arrays in place. */
 void	sp_desc_init(struct sp *sp);
-/* Set the page map of npages pages from pidx to e (PMAP_SLOW_ENT, 0). */
+/*
+ * Set the page map of npages pages from pidx to e (PMAP_SLOW_ENT, written
+ * as the PMAP_SLOW_BYTE pattern, or 0).
+ */
 void	sp_pmap_fill(struct sp *sp, unsigned pidx, unsigned npages,
 	    struct pmap_ent pe);
 /* The page map of a slab of class sc at page pidx, window win. */
