@@ -91,6 +91,9 @@ pa_lists_init(struct pa *pa)
 		TAILQ_INIT(&pa->free_muzzy[i]);
 		TAILQ_INIT(&pa->free_clean[i]);
 	}
+	memset(pa->dirty_nonempty, 0, sizeof(pa->dirty_nonempty));
+	memset(pa->muzzy_nonempty, 0, sizeof(pa->muzzy_nonempty));
+	memset(pa->clean_nonempty, 0, sizeof(pa->clean_nonempty));
 	TAILQ_INIT(&pa->lru);
 	TAILQ_INIT(&pa->lru_muzzy);
 	TAILQ_INIT(&pa->hpend);
@@ -242,6 +245,15 @@ pa_free_list(struct pa *pa, struct sp *sp)
 	    &pa->free_dirty[sp->bucket]);
 }
 
+/* The nonempty mask of the free lists sp belongs on. */
+static uint64_t *
+pa_free_mask(struct pa *pa, struct sp *sp)
+{
+	if (!sp->dirty)
+		return (pa->clean_nonempty);
+	return (sp->muzzy ? pa->muzzy_nonempty : pa->dirty_nonempty);
+}
+
 /* The page count a free span is charged to: ndirty or nmuzzy. */
 size_t *
 pa_counter(struct pa *pa, struct sp *sp)
@@ -268,6 +280,9 @@ pa_unlist(struct pa *pa, struct sp *sp)
 		TAILQ_REMOVE(l, sp, blink);
 		if (sp->kind == SP_RUNS && TAILQ_EMPTY(l))
 			pa->runs_nonempty &= ~((uint64_t)1 << sp->bucket);
+		else if (TAILQ_EMPTY(l))
+			pa_free_mask(pa, sp)[sp->bucket >> 6] &=
+			    ~((uint64_t)1 << (sp->bucket & 63));
 	}
 	sp->bucket = PA_NOBUCKET;
 }
@@ -349,6 +364,8 @@ pa_free_insert(struct pa *pa, struct sp *sp)
 	}
 	sp->bucket = (uint8_t)pa_bucket(sp->nsp);
 	TAILQ_INSERT_HEAD(pa_free_list(pa, sp), sp, blink);
+	pa_free_mask(pa, sp)[sp->bucket >> 6] |= (uint64_t)1 <<
+	    (sp->bucket & 63);
 	if (sp->dirty)
 		pa_lru_add(pa, sp);
 }
@@ -503,14 +520,15 @@ pa_grow(struct pa *pa, size_t need)
 }
 
 static struct sp *
-pa_span_find(struct sp_list *lists, size_t nsp, size_t align,
-    uintptr_t *startp)
+pa_span_find(struct sp_list *lists, const uint64_t *nonempty, size_t nsp,
+    size_t align, uintptr_t *startp)
 {
 	struct sp *sp;
 	uintptr_t start, end;
 	unsigned b;
 
-	for (b = pa_bucket(nsp); b < PA_NFREEB; b++) {
+	for (b = pa_next_bucket(nonempty, pa_bucket(nsp)); b < PA_NFREEB;
+	    b = pa_next_bucket(nonempty, b + 1)) {
 		TAILQ_FOREACH(sp, &lists[b], blink) {
 			start = ALIGN_UP(sp->addr, align);
 			end = sp->addr + (sp->nsp << LG_SUPERPAGE);
@@ -540,21 +558,25 @@ pa_span_take(struct pa *pa, size_t nsp, size_t align, bool resident,
 	bool dirty;
 
 	dirty = true;
-	sp = pa_span_find(pa->free_dirty, nsp, align, &start);
+	sp = pa_span_find(pa->free_dirty, pa->dirty_nonempty, nsp, align,
+	    &start);
 	if (sp == NULL)
-		sp = pa_span_find(pa->free_muzzy, nsp, align, &start);
+		sp = pa_span_find(pa->free_muzzy, pa->muzzy_nonempty, nsp,
+		    align, &start);
 	if (sp == NULL && resident)
 		return (NULL);
 	if (sp == NULL)
 		sp = pa_span_gather(pa, nsp, align, &start);
 	if (sp == NULL) {
 		dirty = false;
-		sp = pa_span_find(pa->free_clean, nsp, align, &start);
+		sp = pa_span_find(pa->free_clean, pa->clean_nonempty, nsp,
+		    align, &start);
 	}
 	if (sp == NULL) {
 		if (!pa_grow(pa, nsp + (align >> LG_SUPERPAGE) - 1))
 			return (NULL);
-		sp = pa_span_find(pa->free_clean, nsp, align, &start);
+		sp = pa_span_find(pa->free_clean, pa->clean_nonempty, nsp,
+		    align, &start);
 		if (sp == NULL)
 			return (NULL);
 	}
@@ -918,7 +940,7 @@ pa_huge_resize(struct pa *pa, struct sp *sp, size_t newsize, bool movable)
 		 */
 		if (!pa_gatherable(pa, n) || n->addr != end || n->nsp < extra ||
 		    (movable && !n->dirty && pa_span_find(pa->free_dirty,
-		    newnsp, SUPERPAGE, &start) != NULL)) {
+		    pa->dirty_nonempty, newnsp, SUPERPAGE, &start) != NULL)) {
 			mutex_unlock(&pa->lock);
 			return (false);
 		}
