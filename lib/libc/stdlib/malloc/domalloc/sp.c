@@ -27,9 +27,10 @@ sp_desc_init(struct sp *sp)
 	sp->dirtymap = sp->used + geom.sp_nwords;
 	sp->purging = sp->dirtymap + geom.sp_nwords;
 	sp->lenmap = sp->purging + geom.sp_nwords;
-	sp->slab = (struct slab **)(void *)(sp->lenmap + geom.sp_nwords);
+	sp->slab = (struct slab **)(void *)(sp->lenmap +
+	    SP_LENMAP_NWORDS(geom.sp_npages));
 	sp->nrun = (uint16_t *)(void *)(sp->slab + geom.sp_npages);
-	sp->rclass = (uint8_t *)(void *)(sp->nrun + geom.sp_npages + 1);
+	sp->rclass = (uint8_t *)(void *)(sp->nrun + SP_RUNS_SHORT + 1);
 }
 
 void
@@ -329,25 +330,78 @@ bm_longest_run(const uint64_t *bm)
 static inline void
 sp_run_add(struct sp *sp, unsigned len)
 {
-	if (len != 0 && sp->nrun[len]++ == 0)
-		sp->lenmap[(len - 1) >> 6] |= (uint64_t)1 << ((len - 1) & 63);
+	unsigned k;
+
+	if (len == 0)
+		return;
+	if (len <= SP_RUNS_SHORT) {
+		if (sp->nrun[len]++ == 0)
+			sp->lenmap[(len - 1) >> 6] |= (uint64_t)1 <<
+			    ((len - 1) & 63);
+		return;
+	}
+	for (k = 0; k < SP_NLONGRUN; k++)
+		if (sp->longrun[k] == 0) {
+			sp->longrun[k] = (uint16_t)len;
+			return;
+		}
+	DM_ASSERT(!"more long free runs than fit in a superpage");
 }
 
 static inline void
 sp_run_del(struct sp *sp, unsigned len)
 {
-	if (len != 0 && --sp->nrun[len] == 0)
-		sp->lenmap[(len - 1) >> 6] &= ~((uint64_t)1 << ((len - 1) &
-		    63));
+	unsigned k;
+
+	if (len == 0)
+		return;
+	if (len <= SP_RUNS_SHORT) {
+		if (--sp->nrun[len] == 0)
+			sp->lenmap[(len - 1) >> 6] &= ~((uint64_t)1 <<
+			    ((len - 1) & 63));
+		return;
+	}
+	for (k = 0; k < SP_NLONGRUN; k++)
+		if (sp->longrun[k] == len) {
+			sp->longrun[k] = 0;
+			return;
+		}
+	DM_ASSERT(!"a long free run the index does not hold");
 }
 
-/* The longest length of a free run, at most max; 0 if none. */
+unsigned
+sp_runs_count(const struct sp *sp, unsigned len)
+{
+	unsigned k, c = 0;
+
+	if (len == 0)
+		return (0);
+	if (len <= SP_RUNS_SHORT)
+		return (sp->nrun[len]);
+	for (k = 0; k < SP_NLONGRUN; k++)
+		c += sp->longrun[k] == len;
+	return (c);
+}
+
+/*
+ * The longest length of a free run, when none is longer than max; 0 if
+ * there is none.
+ */
 static unsigned
 sp_run_top(const struct sp *sp, unsigned max)
 {
-	unsigned w = (max - 1) >> 6;
-	uint64_t x = sp->lenmap[w] & (UINT64_MAX >> (63 - ((max - 1) & 63)));
+	unsigned k, w, best = 0;
+	uint64_t x;
 
+	for (k = 0; k < SP_NLONGRUN; k++)
+		if (sp->longrun[k] > best)
+			best = sp->longrun[k];
+	if (best != 0)
+		return (best);
+	if (max > SP_RUNS_SHORT)
+		max = SP_RUNS_SHORT;
+	w = (max - 1) >> 6;
+	x = sp->lenmap[w] & (UINT64_MAX >> (63 - ((max - 1) & 63)));
 	while (x == 0) {
 		if (w == 0)
 			return (0);
@@ -360,8 +414,10 @@ void
 sp_runs_init(struct sp *sp)
 {
 	memset(sp->used, 0, SP_NWORDS * sizeof(uint64_t));
-	memset(sp->lenmap, 0, SP_NWORDS * sizeof(uint64_t));
-	memset(sp->nrun, 0, ((size_t)SP_NPAGES + 1) * sizeof(uint16_t));
+	memset(sp->lenmap, 0, SP_LENMAP_NWORDS(SP_NPAGES) *
+	    sizeof(uint64_t));
+	memset(sp->nrun, 0, ((size_t)SP_RUNS_SHORT + 1) * sizeof(uint16_t));
+	memset(sp->longrun, 0, sizeof(sp->longrun));
 	sp_run_add(sp, SP_NPAGES);
 	sp->longest = (uint16_t)SP_NPAGES;
 }
@@ -378,7 +434,7 @@ sp_runs_take(struct sp *sp, unsigned i, unsigned n, unsigned rs,
 	sp_run_add(sp, i - rs);
 	sp_run_add(sp, re - i - n);
 	/* Only the last run of the longest length moves longest. */
-	if (r == sp->longest && sp->nrun[r] == 0)
+	if (r == sp->longest && sp_runs_count(sp, r) == 0)
 		sp->longest = (uint16_t)sp_run_top(sp, r);
 }
 
@@ -412,11 +468,15 @@ sp_runs_verify(const struct sp *sp)
 		cnt[e - i]++;
 	}
 	for (len = 1; len <= SP_NPAGES; len++) {
-		if (cnt[len] != sp->nrun[len])
+		if (cnt[len] != sp_runs_count(sp, len))
 			return (len + 1);
-		if ((cnt[len] != 0) != bm_get(sp->lenmap, len - 1))
+		if (len <= SP_RUNS_SHORT &&
+		    (cnt[len] != 0) != bm_get(sp->lenmap, len - 1))
 			return (SP_NPAGES + 2);
 	}
+	for (len = 0; len < SP_NLONGRUN; len++)
+		if (sp->longrun[len] != 0 && sp->longrun[len] <= SP_RUNS_SHORT)
+			return (SP_NPAGES + 2);
 	if (sp->longest != bm_longest_run(sp->used) || sp->nrun[0] != 0)
 		return (SP_NPAGES + 2);
 	return (0);

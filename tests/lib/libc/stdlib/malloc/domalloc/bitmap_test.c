@@ -251,7 +251,7 @@ ATF_TC_BODY(run_index_matches_scan, tc)
 		want_long = ref_runs(sp->used, sp->longest, &nlen);
 		ATF_REQUIRE_EQ_MSG(sp->longest, want_long, "step %u: longest "
 		    "%u, bit by bit %u", k, sp->longest, want_long);
-		ATF_REQUIRE_EQ_MSG(sp->longest == 0 ? 0 : sp->nrun[sp->longest],
+		ATF_REQUIRE_EQ_MSG(sp_runs_count(sp, sp->longest),
 		    nlen, "step %u: runs of the longest length", k);
 		if (k % 64 == 0 || nblk == 0)
 			ATF_REQUIRE_EQ_MSG(sp_runs_verify(sp), 0, "step %u: "
@@ -260,8 +260,65 @@ ATF_TC_BODY(run_index_matches_scan, tc)
 	free(sp);
 }
 
+/*
+ * Three long free runs (more than a quarter of the superpage each, which
+ * the index lists rather than counts) in every order: taking the longest
+ * whole must leave the next one as longest, wherever the index holds it.
+ */
+ATF_TC_WITHOUT_HEAD(long_runs_every_order);
+ATF_TC_BODY(long_runs_every_order, tc)
+{
+	static const unsigned perm[6][3] = { { 0, 1, 2 }, { 0, 2, 1 },
+	    { 1, 0, 2 }, { 1, 2, 0 }, { 2, 0, 1 }, { 2, 1, 0 } };
+	unsigned len[3], start[3], p, k, at, j, first, second;
+	struct sp *sp;
+
+	free(malloc(1));
+	ATF_REQUIRE(SP_NPAGES >= 512);
+	sp = aligned_alloc(64, ALIGN_UP(geom.sp_size, 64));
+	ATF_REQUIRE(sp != NULL);
+	sp_desc_init(sp);
+	for (p = 0; p < 6; p++) {
+		for (k = 0; k < 3; k++)
+			len[perm[p][k]] = SP_NPAGES / 4 + 2 + 5 * k;
+		sp_runs_init(sp);
+		/* Runs len[0], len[1], len[2], one used page after each. */
+		at = 0;
+		for (k = 0; k < 3; k++) {
+			start[k] = at;
+			at += len[k];
+			sp_runs_take(sp, at, 1, start[k], SP_NPAGES);
+			at++;
+		}
+		ATF_REQUIRE_EQ(sp_runs_verify(sp), 0);
+		/* Then the rest of the superpage. */
+		if (at < SP_NPAGES)
+			sp_runs_take(sp, at, SP_NPAGES - at, at, SP_NPAGES);
+		ATF_REQUIRE_EQ(sp_runs_verify(sp), 0);
+		first = perm[p][2];
+		second = perm[p][1];
+		ATF_REQUIRE_EQ(sp->longest, len[first]);
+		sp_runs_take(sp, start[first], len[first], start[first],
+		    start[first] + len[first]);
+		ATF_REQUIRE_EQ_MSG(sp->longest, len[second], "order %u: "
+		    "longest %u after the longest went, want %u", p,
+		    sp->longest, len[second]);
+		sp_runs_take(sp, start[second], len[second], start[second],
+		    start[second] + len[second]);
+		j = perm[p][0];
+		ATF_REQUIRE_EQ_MSG(sp->longest, len[j], "order %u: longest %u "
+		    "after two went, want %u", p, sp->longest, len[j]);
+		ATF_REQUIRE_EQ(sp_runs_verify(sp), 0);
+		sp_runs_give(sp, start[first], len[first]);
+		ATF_REQUIRE_EQ(sp->longest, len[first]);
+		ATF_REQUIRE_EQ(sp_runs_verify(sp), 0);
+	}
+	free(sp);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
+	ATF_TP_ADD_TC(tp, long_runs_every_order);
 	ATF_TP_ADD_TC(tp, ranges_match_bitwise);
 	ATF_TP_ADD_TC(tp, run_index_matches_scan);
 	return (atf_no_error());
