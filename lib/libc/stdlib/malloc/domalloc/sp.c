@@ -42,10 +42,16 @@ sp_pmap_fill(struct sp *sp, unsigned pidx, unsigned npages,
 
 	/*
 	 * Every free clears a run's entries and every large allocation makes
-	 * all but its first slow: memset beats the loop.  PMAP_SLOW_ENT is
-	 * written as the byte pattern huge spans get (PMAP_SLOW_BYTE: no
-	 * class, not 0, no PMAP_SAMPLED), which every reader takes alike.
+	 * all but its first slow: beyond a few entries (a slab's), memset
+	 * beats the loop.  PMAP_SLOW_ENT is written as the byte pattern huge
+	 * spans get (PMAP_SLOW_BYTE: no class, not 0, no PMAP_SAMPLED),
+	 * which every reader takes alike.
 	 */
+	if (n < 8) {
+		for (i = 0; i < n; i++)
+			p[i] = pe;
+		return;
+	}
 	if (pe.e == 0 && pe.k == 0) {
 		memset(p, 0, n * sizeof(*p));
 		return;

@@ -20,8 +20,9 @@
  * granules of one page say the same but for the offset and k below.
  * The entry, e:
  *   bits 0-4   0, but for pages that always take the slow path (huge
- *              spans, inner pages of a large run: PMAP_SLOW, written as
- *              the PMAP_SLOW_BYTE pattern in every byte; the first
+ *              spans, inner pages of a large run: PMAP_SLOW, or the
+ *              PMAP_SLOW_BYTE pattern in every byte, which readers take
+ *              alike (sp_pmap_fill writes it with memset); the first
  *              page of a sampled object: PMAP_SLOW | PMAP_SAMPLED,
  *              prof.h; the first page of a run whose class the class
  *              field cannot name: PMAP_BIGRUN, its class in rclass[]);
@@ -231,8 +232,8 @@ sp_pmap_page(struct sp *sp, unsigned pidx)
 /* A fresh descriptor, all zero, its per-page arrays in place. */
 void	sp_desc_init(struct sp *sp);
 /*
- * Set the page map of npages pages from pidx to e (PMAP_SLOW_ENT, written
- * as the PMAP_SLOW_BYTE pattern, or 0).
+ * Set the page map of npages pages from pidx to e (0, or PMAP_SLOW_ENT,
+ * which beyond a few entries is written as the PMAP_SLOW_BYTE pattern).
  */
 void	sp_pmap_fill(struct sp *sp, unsigned pidx, unsigned npages,
 	    struct pmap_ent pe);
