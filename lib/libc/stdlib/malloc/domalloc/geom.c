@@ -70,11 +70,16 @@ geom_compute(struct geom *g, unsigned lg_page, unsigned lg_kernel,
 	g->lg_pmap_per_page = lg_page - GEOM_LG_PMAP;
 	g->npmap = (size_t)1 << (lg_sp - GEOM_LG_PMAP);
 	g->amap_per_sp = 1u << (lg_sp - GEOM_LG_AMAP);
-	/* The descriptor: its header, pmap[], three bitmaps, slab[]. */
+	/*
+	 * The descriptor: its header, pmap[], three page bitmaps, lenmap,
+	 * slab[], nrun[] and rclass[] (sp_desc_init, sp.h).
+	 */
 	g->sp_size = ALIGN_UP(sizeof(struct sp) +
 	    g->npmap * sizeof(struct pmap_ent) +
 	    3 * (size_t)g->sp_nwords * sizeof(uint64_t) +
+	    SP_LENMAP_NWORDS((size_t)g->sp_npages) * sizeof(uint64_t) +
 	    (size_t)g->sp_npages * sizeof(struct slab *) +
+	    ((size_t)g->sp_npages / 4 + 1) * sizeof(uint16_t) +
 	    (size_t)g->sp_npages * sizeof(uint8_t), 64);
 	/* page / gcd(class, page) <= page / 16 regions (geom.h). */
 	g->slab_nwords = (unsigned)(((g->page >> 4) + 63) / 64);

@@ -91,6 +91,9 @@ pa_lists_init(struct pa *pa)
 		TAILQ_INIT(&pa->free_muzzy[i]);
 		TAILQ_INIT(&pa->free_clean[i]);
 	}
+	memset(pa->dirty_nonempty, 0, sizeof(pa->dirty_nonempty));
+	memset(pa->muzzy_nonempty, 0, sizeof(pa->muzzy_nonempty));
+	memset(pa->clean_nonempty, 0, sizeof(pa->clean_nonempty));
 	TAILQ_INIT(&pa->lru);
 	TAILQ_INIT(&pa->lru_muzzy);
 	TAILQ_INIT(&pa->hpend);
@@ -242,6 +245,15 @@ pa_free_list(struct pa *pa, struct sp *sp)
 	    &pa->free_dirty[sp->bucket]);
 }
 
+/* The nonempty mask of the free lists sp belongs on. */
+static uint64_t *
+pa_free_mask(struct pa *pa, struct sp *sp)
+{
+	if (!sp->dirty)
+		return (pa->clean_nonempty);
+	return (sp->muzzy ? pa->muzzy_nonempty : pa->dirty_nonempty);
+}
+
 /* The page count a free span is charged to: ndirty or nmuzzy. */
 size_t *
 pa_counter(struct pa *pa, struct sp *sp)
@@ -268,13 +280,31 @@ pa_unlist(struct pa *pa, struct sp *sp)
 		TAILQ_REMOVE(l, sp, blink);
 		if (sp->kind == SP_RUNS && TAILQ_EMPTY(l))
 			pa->runs_nonempty &= ~((uint64_t)1 << sp->bucket);
+		else if (TAILQ_EMPTY(l))
+			pa_free_mask(pa, sp)[sp->bucket >> 6] &=
+			    ~((uint64_t)1 << (sp->bucket & 63));
 	}
 	sp->bucket = PA_NOBUCKET;
 }
 
+/*
+ * Every run allocation and free lists its superpage again, at the head of
+ * its bucket (the one used last is tried first); most stay in the same
+ * bucket, often at its head already, and then less is done.
+ */
 void
 pa_list_runs(struct pa *pa, struct sp *sp)
 {
+	unsigned b;
+
+	if (sp->longest != 0 && (b = pa_run_bucket(sp->longest)) ==
+	    sp->bucket) {
+		if (TAILQ_FIRST(&pa->runs[b]) != sp) {
+			TAILQ_REMOVE(&pa->runs[b], sp, blink);
+			TAILQ_INSERT_HEAD(&pa->runs[b], sp, blink);
+		}
+		return;
+	}
 	pa_unlist(pa, sp);
 	if (sp->longest == 0)
 		return;
@@ -334,6 +364,8 @@ pa_free_insert(struct pa *pa, struct sp *sp)
 	}
 	sp->bucket = (uint8_t)pa_bucket(sp->nsp);
 	TAILQ_INSERT_HEAD(pa_free_list(pa, sp), sp, blink);
+	pa_free_mask(pa, sp)[sp->bucket >> 6] |= (uint64_t)1 <<
+	    (sp->bucket & 63);
 	if (sp->dirty)
 		pa_lru_add(pa, sp);
 }
@@ -488,14 +520,15 @@ pa_grow(struct pa *pa, size_t need)
 }
 
 static struct sp *
-pa_span_find(struct sp_list *lists, size_t nsp, size_t align,
-    uintptr_t *startp)
+pa_span_find(struct sp_list *lists, const uint64_t *nonempty, size_t nsp,
+    size_t align, uintptr_t *startp)
 {
 	struct sp *sp;
 	uintptr_t start, end;
 	unsigned b;
 
-	for (b = pa_bucket(nsp); b < PA_NFREEB; b++) {
+	for (b = pa_next_bucket(nonempty, pa_bucket(nsp)); b < PA_NFREEB;
+	    b = pa_next_bucket(nonempty, b + 1)) {
 		TAILQ_FOREACH(sp, &lists[b], blink) {
 			start = ALIGN_UP(sp->addr, align);
 			end = sp->addr + (sp->nsp << LG_SUPERPAGE);
@@ -525,27 +558,40 @@ pa_span_take(struct pa *pa, size_t nsp, size_t align, bool resident,
 	bool dirty;
 
 	dirty = true;
-	sp = pa_span_find(pa->free_dirty, nsp, align, &start);
+	sp = pa_span_find(pa->free_dirty, pa->dirty_nonempty, nsp, align,
+	    &start);
 	if (sp == NULL)
-		sp = pa_span_find(pa->free_muzzy, nsp, align, &start);
+		sp = pa_span_find(pa->free_muzzy, pa->muzzy_nonempty, nsp,
+		    align, &start);
 	if (sp == NULL && resident)
 		return (NULL);
 	if (sp == NULL)
 		sp = pa_span_gather(pa, nsp, align, &start);
 	if (sp == NULL) {
 		dirty = false;
-		sp = pa_span_find(pa->free_clean, nsp, align, &start);
+		sp = pa_span_find(pa->free_clean, pa->clean_nonempty, nsp,
+		    align, &start);
 	}
 	if (sp == NULL) {
 		if (!pa_grow(pa, nsp + (align >> LG_SUPERPAGE) - 1))
 			return (NULL);
-		sp = pa_span_find(pa->free_clean, nsp, align, &start);
+		sp = pa_span_find(pa->free_clean, pa->clean_nonempty, nsp,
+		    align, &start);
 		if (sp == NULL)
 			return (NULL);
 	}
-	mid = pa_desc_get(pa);
-	tail = pa_desc_get(pa);
-	if (mid == NULL || tail == NULL) {
+	end = sp->addr + (sp->nsp << LG_SUPERPAGE);
+	total = sp->nsp;
+	lead = (start - sp->addr) >> LG_SUPERPAGE;
+	trail = (end - start) / SUPERPAGE - nsp;
+	/*
+	 * Descriptors for the pieces cut off, before anything changes; each
+	 * costs a clear of a whole descriptor (sp_desc_init), so only those
+	 * needed.
+	 */
+	mid = lead != 0 ? pa_desc_get(pa) : NULL;
+	tail = trail != 0 ? pa_desc_get(pa) : NULL;
+	if ((lead != 0 && mid == NULL) || (trail != 0 && tail == NULL)) {
 		if (mid != NULL)
 			pa_desc_put(pa, mid);
 		if (tail != NULL)
@@ -558,10 +604,6 @@ pa_span_take(struct pa *pa, size_t nsp, size_t align, bool resident,
 	}
 	pa_unlist(pa, sp);
 	pa_lru_remove(pa, sp);
-	end = sp->addr + (sp->nsp << LG_SUPERPAGE);
-	total = sp->nsp;
-	lead = (start - sp->addr) >> LG_SUPERPAGE;
-	trail = (end - start) / SUPERPAGE - nsp;
 	tail_nd = dirty ? sp->ndirty * trail / total : 0;
 	lead_nd = dirty ? sp->ndirty * lead / total : 0;
 	share = dirty ? sp->ndirty - tail_nd - lead_nd : 0;
@@ -574,8 +616,7 @@ pa_span_take(struct pa *pa, size_t nsp, size_t align, bool resident,
 		tail->ndirty = tail_nd;
 		amap_set(tail->addr, trail, tail);
 		pa_free_insert(pa, tail);
-	} else
-		pa_desc_put(pa, tail);
+	}
 	if (lead != 0) {
 		sp->nsp = lead;
 		sp->ndirty = lead_nd;
@@ -584,7 +625,6 @@ pa_span_take(struct pa *pa, size_t nsp, size_t align, bool resident,
 		mid->nsp = nsp;
 		amap_set(start, nsp, mid);
 	} else {
-		pa_desc_put(pa, mid);
 		mid = sp;
 		mid->nsp = nsp;
 	}
@@ -640,8 +680,7 @@ pa_run_alloc_impl(struct pa *pa, size_t npages, size_t align_pages,
 	struct sp *sp;
 	size_t nd;
 	uint64_t m;
-	unsigned b, d, run = 0;
-	bool fresh = false;
+	unsigned b, d, rs = 0, re = 0;
 	int i = -1;
 
 	/* The buckets that fit, empty ones skipped (most are). */
@@ -653,7 +692,7 @@ pa_run_alloc_impl(struct pa *pa, size_t npages, size_t align_pages,
 			if (sp->longest < npages)
 				continue;
 			i = bm_find_run(sp->used, (unsigned)npages,
-			    (unsigned)align_pages);
+			    (unsigned)align_pages, &rs, &re);
 			if (i >= 0 && take == PA_TAKE_DIRTY &&
 			    bm_count_range(sp->dirtymap, (unsigned)i,
 			    (unsigned)npages) != npages)
@@ -668,7 +707,7 @@ pa_run_alloc_impl(struct pa *pa, size_t npages, size_t align_pages,
 			return (NULL);
 		sp->kind = SP_RUNS;
 		memset(sp->pmap, 0, geom.npmap * sizeof(sp->pmap[0]));
-		memset(sp->used, 0, SP_NWORDS * sizeof(uint64_t));
+		sp_runs_init(sp);
 		memset(sp->purging, 0, SP_NWORDS * sizeof(uint64_t));
 		sp->npurging = 0;
 		if (nd != 0 && sp->dmap_valid) {
@@ -686,18 +725,15 @@ pa_run_alloc_impl(struct pa *pa, size_t npages, size_t align_pages,
 			sp->nsdirty = 0;
 		}
 		sp->nused = 0;
-		sp->longest = SP_NPAGES;
 		pa->stats.nruns_sp++;
 		if (pa->hooks == NULL)
 			hpage_runs_new(pa, sp);
 		i = 0;
-		fresh = true;
-	} else {
-		/* The length of the free run the new one is cut from. */
-		run = bm_next(sp->used, (unsigned)i, true) -
-		    bm_free_start(sp->used, (unsigned)i);
+		rs = 0;
+		re = SP_NPAGES;
 	}
-	bm_set_range(sp->used, (unsigned)i, (unsigned)npages);
+	/* The free-run index keeps longest exact (sp.h). */
+	sp_runs_take(sp, (unsigned)i, (unsigned)npages, rs, re);
 	sp->nused += (uint16_t)npages;
 	d = bm_count_range(sp->dirtymap, (unsigned)i, (unsigned)npages);
 	if (d != 0) {
@@ -710,15 +746,6 @@ pa_run_alloc_impl(struct pa *pa, size_t npages, size_t align_pages,
 	else
 		pa_lru_remove(pa, sp);
 	*dirty = d != 0;
-	/*
-	 * Cut from a run shorter than the longest, the run leaves the
-	 * longest alone; else the superpage is scanned, as another run may
-	 * be as long.
-	 */
-	if (fresh)
-		sp->longest = (uint16_t)(SP_NPAGES - npages);
-	else if (run >= sp->longest)
-		sp->longest = (uint16_t)bm_longest_run(sp->used);
 	DM_ASSERT(sp->longest == bm_longest_run(sp->used));
 	pa_list_runs(pa, sp);
 	pa->stats.nactive += npages;
@@ -768,10 +795,8 @@ void
 pa_run_free_locked(struct pa *pa, struct sp *sp, unsigned pidx,
     size_t npages)
 {
-	unsigned run;
-
 	sp_pmap_fill(sp, pidx, (unsigned)npages, (struct pmap_ent){ 0, 0 });
-	bm_clear_range(sp->used, pidx, (unsigned)npages);
+	sp_runs_give(sp, pidx, (unsigned)npages);
 	bm_set_range(sp->dirtymap, pidx, (unsigned)npages);
 	sp->nused -= (uint16_t)npages;
 	sp->nsdirty += (uint16_t)npages;
@@ -789,11 +814,6 @@ pa_run_free_locked(struct pa *pa, struct sp *sp, unsigned pidx,
 		sp->dmap_valid = sp->kind == SP_FREE && sp->nsp == 1;
 	} else {
 		pa->stats.ndirty += npages;
-		/* Freeing only joins runs: the joined one may be longest. */
-		run = bm_next(sp->used, pidx + (unsigned)npages, true) -
-		    bm_free_start(sp->used, pidx);
-		if (run > sp->longest)
-			sp->longest = (uint16_t)run;
 		DM_ASSERT(sp->longest == bm_longest_run(sp->used));
 		pa_list_runs(pa, sp);
 		pa_lru_add(pa, sp);
@@ -816,17 +836,19 @@ bool
 pa_run_grow(struct pa *pa, struct sp *sp, unsigned pidx, size_t oldpages,
     size_t newpages, bool *dirty)
 {
-	unsigned from = pidx + (unsigned)oldpages, n, d;
+	unsigned from = pidx + (unsigned)oldpages, n, d, re;
 
 	if (pidx + newpages > SP_NPAGES)
 		return (false);
 	n = (unsigned)(newpages - oldpages);
 	mutex_lock(&pa->lock);
-	if (bm_next(sp->used, from, true) < from + n) {
+	/* The run ends at from: the free run after it starts there. */
+	re = bm_next(sp->used, from, true);
+	if (re < from + n) {
 		mutex_unlock(&pa->lock);
 		return (false);
 	}
-	bm_set_range(sp->used, from, n);
+	sp_runs_take(sp, from, n, from, re);
 	sp->nused += (uint16_t)n;
 	d = bm_count_range(sp->dirtymap, from, n);
 	bm_clear_range(sp->dirtymap, from, n);
@@ -835,7 +857,6 @@ pa_run_grow(struct pa *pa, struct sp *sp, unsigned pidx, size_t oldpages,
 	if (sp->nsdirty == 0)
 		pa_lru_remove(pa, sp);
 	*dirty = d != 0;
-	sp->longest = (uint16_t)bm_longest_run(sp->used);
 	pa_list_runs(pa, sp);
 	pa->stats.nactive += n;
 	mutex_unlock(&pa->lock);
@@ -919,7 +940,7 @@ pa_huge_resize(struct pa *pa, struct sp *sp, size_t newsize, bool movable)
 		 */
 		if (!pa_gatherable(pa, n) || n->addr != end || n->nsp < extra ||
 		    (movable && !n->dirty && pa_span_find(pa->free_dirty,
-		    newnsp, SUPERPAGE, &start) != NULL)) {
+		    pa->dirty_nonempty, newnsp, SUPERPAGE, &start) != NULL)) {
 			mutex_unlock(&pa->lock);
 			return (false);
 		}

@@ -88,6 +88,7 @@ _Static_assert(PA_RUNB_EXACT == 32 && PA_NRUNB >= 4 * 9 + 12,
 _Static_assert(PA_NRUNB <= 64, "one bit per run bucket in runs_nonempty");
 
 #define	PA_NFREEB	112	/* buckets by span length */
+#define	PA_NFREEW	((PA_NFREEB + 63) / 64)	/* words of a bucket mask */
 
 /*
  * Background threads as the page allocator sees them: flags, never a call
@@ -141,6 +142,13 @@ struct pa {
 	struct sp_list		free_dirty[PA_NFREEB];
 	struct sp_list		free_muzzy[PA_NFREEB];
 	struct sp_list		free_clean[PA_NFREEB];
+	/*
+	 * Bit b % 64 of word b / 64: free list b of that kind holds a span,
+	 * so that searches skip the empty ones (most are).
+	 */
+	uint64_t		dirty_nonempty[PA_NFREEW];
+	uint64_t		muzzy_nonempty[PA_NFREEW];
+	uint64_t		clean_nonempty[PA_NFREEW];
 	struct sp_list		lru;		/* dirty spans, oldest first */
 	struct sp_list		lru_muzzy;	/* muzzy spans, oldest first */
 	struct sp_list		hpend;		/* to hugify, oldest first */

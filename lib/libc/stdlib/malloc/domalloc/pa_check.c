@@ -67,6 +67,9 @@ pa_check_runs(struct sp *sp, struct pa_sums *t)
 	PA_CHECK(sp, sp->longest == bm_longest_run(sp->used),
 	    "longest == longest free run", sp->longest,
 	    bm_longest_run(sp->used));
+	PA_CHECK(sp, sp_runs_verify(sp) == 0,
+	    "free-run index == runs of used (1 + length, 0)",
+	    sp_runs_verify(sp), 0);
 	PA_CHECK(sp, sp->nused != 0, "a runs superpage has a page in use", 0,
 	    0);
 	PA_CHECK(sp, sp->in_lru == (sp->nsdirty != 0),
@@ -108,6 +111,22 @@ pa_check_free(struct sp *sp, struct pa_sums *t)
 		t->nmuzzy += sp->ndirty;
 	else
 		t->ndirty += sp->ndirty;
+}
+
+/* Bit b of a nonempty mask is set iff free list b holds a span. */
+static void
+pa_check_mask(struct sp_list *lists, const uint64_t *mask, const char *kind)
+{
+	unsigned b, bit;
+
+	for (b = 0; b < PA_NFREEB; b++) {
+		bit = (unsigned)((mask[b >> 6] >> (b & 63)) & 1);
+		if (bit != !TAILQ_EMPTY(&lists[b]))
+			msg_fatal("pa_check: %s free bucket %u is %s but its "
+			    "bit in the nonempty mask is %u", kind, b,
+			    TAILQ_EMPTY(&lists[b]) ? "empty" : "not empty",
+			    bit);
+	}
 }
 
 void
@@ -161,6 +180,9 @@ pa_check_locked(struct pa *pa)
 			    "in runs_nonempty is %u", k,
 			    TAILQ_EMPTY(&pa->runs[k]) ? "empty" : "not empty",
 			    (unsigned)((pa->runs_nonempty >> k) & 1));
+	pa_check_mask(pa->free_dirty, pa->dirty_nonempty, "dirty");
+	pa_check_mask(pa->free_muzzy, pa->muzzy_nonempty, "muzzy");
+	pa_check_mask(pa->free_clean, pa->clean_nonempty, "clean");
 	if (pa->npurging == 0 && (t.npurging_pages != 0 || t.nbusy != 0))
 		msg_fatal("pa_check: no purge in flight, but %zu pages and "
 		    "%zu spans are marked as purging", t.npurging_pages,

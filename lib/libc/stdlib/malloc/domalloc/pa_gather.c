@@ -177,6 +177,7 @@ struct sp *
 pa_span_gather(struct pa *pa, size_t nsp, size_t align, uintptr_t *startp)
 {
 	struct sp_list *lists[2] = { pa->free_dirty, pa->free_muzzy };
+	const uint64_t *masks[2] = { pa->dirty_nonempty, pa->muzzy_nonempty };
 	struct sp *sp, *best = NULL;
 	uintptr_t s[2], end, best_start = 0, len = nsp << LG_SUPERPAGE;
 	size_t nclean, best_clean = nsp;
@@ -185,7 +186,8 @@ pa_span_gather(struct pa *pa, size_t nsp, size_t align, uintptr_t *startp)
 	if (pa->hooks != NULL && pa->hooks->merge != NULL)
 		return (NULL);
 	for (l = 0; l < 2; l++)
-		for (b = 0; b < PA_NFREEB; b++)
+		for (b = pa_next_bucket(masks[l], 0); b < PA_NFREEB;
+		    b = pa_next_bucket(masks[l], b + 1))
 			TAILQ_FOREACH(sp, &lists[l][b], blink) {
 				/* From its start up, and to its end down. */
 				end = sp->addr + (sp->nsp << LG_SUPERPAGE);

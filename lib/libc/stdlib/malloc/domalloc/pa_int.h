@@ -32,6 +32,27 @@ pa_gatherable(const struct pa *pa, const struct sp *sp)
 	    !sp->busy && sp->arena == pa->arena);
 }
 
+/*
+ * The first bucket from b on whose bit is set in mask (a nonempty mask of
+ * pa.h), or PA_NFREEB.
+ */
+DM_INLINE unsigned
+pa_next_bucket(const uint64_t *mask, unsigned b)
+{
+	unsigned w = b >> 6;
+	uint64_t x;
+
+	if (b >= PA_NFREEB)
+		return (PA_NFREEB);
+	x = mask[w] & (UINT64_MAX << (b & 63));
+	while (x == 0) {
+		if (++w == PA_NFREEW)
+			return (PA_NFREEB);
+		x = mask[w];
+	}
+	return ((w << 6) + (unsigned)__builtin_ctzll(x));
+}
+
 /* The arena's index, for extent hooks. */
 unsigned pa_ind(struct pa *pa);
 /* Forced purge through the OS or the hooks: false on failure. */

@@ -105,7 +105,9 @@ pa_take_runs(struct pa *pa, struct sp *sp, struct pa_victim *v, unsigned room,
 		e = bm_next(sp->dirtymap, s, false);
 		DM_ASSERT(bm_count_range(sp->used, s, e - s) == 0);
 		bm_clear_range(sp->dirtymap, s, e - s);
-		bm_set_range(sp->used, s, e - s);
+		/* Dirty pages are free: their free run holds them. */
+		sp_runs_take(sp, s, e - s, bm_free_start(sp->used, s),
+		    bm_next(sp->used, s, true));
 		bm_set_range(sp->purging, s, e - s);
 		sp->nused += (uint16_t)(e - s);
 		sp->nsdirty -= (uint16_t)(e - s);
@@ -124,7 +126,6 @@ pa_take_runs(struct pa *pa, struct sp *sp, struct pa_victim *v, unsigned room,
 	}
 	if (sp->nsdirty == 0)
 		pa_lru_remove(pa, sp);
-	sp->longest = (uint16_t)bm_longest_run(sp->used);
 	pa_list_runs(pa, sp);
 	return (k);
 }
@@ -174,7 +175,7 @@ pa_book_runs(struct pa *pa, struct pa_victim *v)
 	    bm_count_range(sp->purging, v->start, v->n) == v->n &&
 	    bm_count_range(sp->used, v->start, v->n) == v->n);
 	bm_clear_range(sp->purging, v->start, v->n);
-	bm_clear_range(sp->used, v->start, v->n);
+	sp_runs_give(sp, v->start, v->n);
 	sp->npurging -= (uint16_t)v->n;
 	sp->nused -= (uint16_t)v->n;
 	if (v->ok && v->unhuge && sp->hugified) {
@@ -202,7 +203,6 @@ pa_book_runs(struct pa *pa, struct pa_victim *v)
 		pa_span_release(pa, sp, nd);
 		return;
 	}
-	sp->longest = (uint16_t)bm_longest_run(sp->used);
 	pa_list_runs(pa, sp);
 	if (sp->nsdirty != 0)
 		pa_lru_add(pa, sp);

@@ -20,7 +20,9 @@
  * granules of one page say the same but for the offset and k below.
  * The entry, e:
  *   bits 0-4   0, but for pages that always take the slow path (huge
- *              spans, inner pages of a large run: PMAP_SLOW; the first
+ *              spans, inner pages of a large run: PMAP_SLOW, or the
+ *              PMAP_SLOW_BYTE pattern in every byte, which readers take
+ *              alike (sp_pmap_fill writes it with memset); the first
  *              page of a sampled object: PMAP_SLOW | PMAP_SAMPLED,
  *              prof.h; the first page of a run whose class the class
  *              field cannot name: PMAP_BIGRUN, its class in rclass[]);
@@ -49,7 +51,19 @@
  * Invariants (SP_RUNS): nused == popcount(used); nsdirty ==
  * popcount(dirtymap); npurging == popcount(purging); dirtymap & used == 0;
  * purging is a subset of used; longest == longest run of zero bits in
- * used; pmap[i] all 0 for every page i that is free or being purged.
+ * used; for 1 <= L <= SP_RUNS_SHORT, nrun[L] == the number of maximal
+ * runs of zero bits of length L in used and bit L - 1 of lenmap is set
+ * iff nrun[L] != 0; the lengths of the longer runs, at most
+ * SP_NLONGRUN of them, are the non-zero entries of longrun[]; pmap[i]
+ * all 0 for every page i that is free or being purged.
+ * The free-run index (nrun, lenmap, longrun) keeps longest exact without
+ * scanning the bitmap: a run's allocation or free changes at most three
+ * counts, and only when the last run of the longest length goes are
+ * longrun[] and lenmap read, from that length down.  Runs longer than a
+ * quarter of the superpage are few, so they are listed rather than
+ * counted, which keeps the index at about half a byte a page (a 1 GiB
+ * heap of runs superpages: 140 KiB).  Every change to used goes through
+ * sp_runs_take and sp_runs_give, which keep all of it in step.
  * A page whose purge is in flight (pa.h) is set in used and purging and
  * clear in dirtymap: no allocation takes it, no second purge takes it,
  * and only the purge that took it may clear those bits again.
@@ -113,6 +127,16 @@ struct pmap_ent {
 	uint32_t	k;
 };
 
+/*
+ * Free runs up to SP_RUNS_SHORT pages are counted by length; of the longer
+ * ones there can be at most SP_NLONGRUN (each takes more than a quarter of
+ * the superpage with the used page after it).
+ */
+#define	SP_RUNS_SHORT	(SP_NPAGES / 4)
+#define	SP_NLONGRUN	3
+/* Words of lenmap. */
+#define	SP_LENMAP_NWORDS(npages)	(((npages) / 4 + 63) / 64)
+
 struct sp {
 	uintptr_t		addr;		/* hot: free reads it */
 	size_t			nsp;		/* superpages in the span */
@@ -133,6 +157,8 @@ struct sp {
 	uint16_t		longest;	/* SP_RUNS: longest free run */
 	uint16_t		nsdirty;	/* SP_RUNS: dirty free pages */
 	uint16_t		npurging;	/* SP_RUNS: pages in purging */
+	uint16_t		longrun[SP_NLONGRUN]; /* SP_RUNS: lengths of the
+						   long free runs, or 0 */
 	size_t			ndirty;		/* SP_FREE: dirty pages */
 	size_t			usize;		/* SP_HUGE: usable size */
 	uint64_t		dirty_ns;	/* when it joined the LRU */
@@ -147,7 +173,12 @@ struct sp {
 	uint64_t		*used;
 	uint64_t		*dirtymap;
 	uint64_t		*purging;	/* purge in flight */
+	uint64_t		*lenmap;	/* short free-run lengths
+						   present */
 	struct slab		**slab;
+	uint16_t		*nrun;		/* short free runs per
+						   length, SP_RUNS_SHORT
+						   + 1 entries */
 	uint8_t			*rclass;	/* class of a run here */
 	/* Per GEOM_PMAP bytes: geom.npmap entries (hot). */
 	struct pmap_ent		pmap[];
@@ -200,7 +231,10 @@ sp_pmap_page(struct sp *sp, unsigned pidx)
 
 /* A fresh descriptor, all zero, its per-page arrays in place. */
 void	sp_desc_init(struct sp *sp);
-/* Set the page map of npages pages from pidx to e (PMAP_SLOW_ENT, 0). */
+/*
+ * Set the page map of npages pages from pidx to e (0, or PMAP_SLOW_ENT,
+ * which beyond a few entries is written as the PMAP_SLOW_BYTE pattern).
+ */
 void	sp_pmap_fill(struct sp *sp, unsigned pidx, unsigned npages,
 	    struct pmap_ent pe);
 /* The page map of a slab of class sc at page pidx, window win. */
@@ -235,8 +269,32 @@ unsigned bm_next(const uint64_t *bm, unsigned i, bool val);
  * below i, or 0; i itself if bit i - 1 is one.
  */
 unsigned bm_free_start(const uint64_t *bm, unsigned i);
-/* A free (zero) run of n bits aligned to align, or -1. */
-int	bm_find_run(const uint64_t *bm, unsigned n, unsigned align);
+/*
+ * The first free (zero) run of n bits aligned to align, or -1; *rsp and
+ * *rep get the bounds of the maximal free run [*rsp, *rep) it lies in.
+ */
+int	bm_find_run(const uint64_t *bm, unsigned n, unsigned align,
+	    unsigned *rsp, unsigned *rep);
 unsigned bm_longest_run(const uint64_t *bm);
+
+/*
+ * The free-run index of a runs superpage (see the invariants above); the
+ * caller holds the page allocator lock.
+ */
+/* Every page free: used clear, one run of SP_NPAGES. */
+void	sp_runs_init(struct sp *sp);
+/* Pages [i, i + n) of the maximal free run [rs, re) go into use. */
+void	sp_runs_take(struct sp *sp, unsigned i, unsigned n, unsigned rs,
+	    unsigned re);
+/* Pages [i, i + n), in use, become free and join the runs beside them. */
+void	sp_runs_give(struct sp *sp, unsigned i, unsigned n);
+/* How many free runs of len pages the index holds. */
+unsigned sp_runs_count(const struct sp *sp, unsigned len);
+/*
+ * Does the index say what a count over used says?  For the debug
+ * checker: 0 if so, else 1 + the first length whose count is wrong
+ * (SP_NPAGES + 2 for lenmap or longest).
+ */
+unsigned sp_runs_verify(const struct sp *sp);
 
 #endif /* !SP_H */

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include "amap.h"
+#include "prof.h"
 #include "sp.h"
 
 static int a_global;
@@ -87,8 +88,15 @@ ATF_TC_BODY(page_map_classes, tc)
 	p = malloc(256 * 1024);		/* 4 pages or more */
 	sp = amap_lookup(p);
 	ATF_CHECK_EQ(sc_size[PMAP_CLASS(sp_pmap_of(sp, p)->e)], 256 * 1024);
-	/* Inner pages of a large run send free to the slow path. */
-	ATF_CHECK_EQ(sp_pmap_of(sp, p + PAGE)->e, PMAP_SLOW);
+	/*
+	 * Inner pages of a large run send free to the slow path: no class,
+	 * PMAP_SLOW set (sp.h: the entry or the PMAP_SLOW_BYTE pattern), and
+	 * not the mark of a sampled object.
+	 */
+	e = sp_pmap_of(sp, p + PAGE)->e;
+	ATF_CHECK_EQ(PMAP_CLASS(e), -1);
+	ATF_CHECK((e & PMAP_SLOW) != 0);
+	ATF_CHECK((e & PMAP_SAMPLED) == 0);
 	free(p);
 }
 

@@ -198,6 +198,15 @@ ATF_TC_BODY(aligned_usize, tc)
 	ATF_CHECK_EQ(sc_usize_aligned(SC_MAX_SIZE + 1, 64), 0);
 }
 
+/* bm_find_run, and the bounds of the free run it found in *rs, *re. */
+static unsigned rs, re;
+
+static int
+find_run(const uint64_t *bm, unsigned n, unsigned align)
+{
+	return (bm_find_run(bm, n, align, &rs, &re));
+}
+
 ATF_TC_WITHOUT_HEAD(bitmap_runs);
 ATF_TC_BODY(bitmap_runs, tc)
 {
@@ -206,14 +215,17 @@ ATF_TC_BODY(bitmap_runs, tc)
 	free(malloc(1));	/* the geometry: SP_NPAGES */
 	ATF_REQUIRE(SP_NPAGES >= 512);
 	ATF_CHECK_EQ(bm_longest_run(bm), SP_NPAGES);
-	ATF_CHECK_EQ(bm_find_run(bm, 10, 1), 0);
+	ATF_CHECK_EQ(find_run(bm, 10, 1), 0);
 	bm_set_range(bm, 0, 10);
 	bm_set_range(bm, 70, 130);
 	ATF_CHECK_EQ(bm_count_range(bm, 0, SP_NPAGES), 140);
-	ATF_CHECK_EQ(bm_find_run(bm, 60, 1), 10);
-	ATF_CHECK_EQ(bm_find_run(bm, 61, 1), 200);
-	ATF_CHECK_EQ(bm_find_run(bm, 8, 64), 256);
-	ATF_CHECK_EQ(bm_find_run(bm, 4, 16), 16);
+	ATF_CHECK_EQ(find_run(bm, 60, 1), 10);
+	ATF_CHECK_EQ(find_run(bm, 61, 1), 200);
+	ATF_CHECK_EQ(find_run(bm, 8, 64), 256);
+	ATF_CHECK_EQ(find_run(bm, 4, 16), 16);
+	ATF_CHECK(rs == 10 && re == 70);
+	ATF_CHECK_EQ(find_run(bm, 61, 1), 200);
+	ATF_CHECK(rs == 200 && re == SP_NPAGES);
 	ATF_CHECK_EQ(bm_longest_run(bm), SP_NPAGES - 200);
 	ATF_CHECK_EQ(bm_next(bm, 10, true), 70);
 	ATF_CHECK_EQ(bm_next(bm, 70, false), 200);
@@ -231,7 +243,7 @@ ATF_TC_BODY(bitmap_runs, tc)
 	bm_set_range(bm, 0, 10);
 	bm_clear_range(bm, 0, SP_NPAGES);
 	bm_set_range(bm, 0, SP_NPAGES);
-	ATF_CHECK_EQ(bm_find_run(bm, 1, 1), -1);
+	ATF_CHECK_EQ(find_run(bm, 1, 1), -1);
 	ATF_CHECK_EQ(bm_longest_run(bm), 0);
 }
 

@@ -1,0 +1,344 @@
+/*
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
+ * Stress of the page runs inside superpages, the memory whose placement
+ * the free-run index of a runs superpage (sp.h: nrun, lenmap, longest)
+ * decides.  Threads take blocks out of shared slots and free, replace or
+ * resize them in place (xallocx: a run grows into the free pages after
+ * it, or gives back its tail), so that runs are cut from free runs of
+ * every length, joined again, grown and shrunk in every superpage: slabs
+ * of small classes (which take runs of 1 to 15 pages), large runs cached
+ * and not (up to 1.5 MiB, below the superpage), and aligned runs (up to
+ * 256 KiB alignment, which search the bitmap differently).  Every block
+ * carries a pattern of its own (mt_fill), checked before every resize and
+ * free: two runs handed out over the same page show as a changed byte.
+ * Thread 0 purges every arena now and then in the purging mode: a purge
+ * takes the dirty pages of runs superpages out of their free runs and
+ * books them back, beside allocations and frees of the other threads.
+ *
+ * Each case runs the workload for RUN_SECS in a child that re-executes
+ * the program with the case's MALLOC_CONF (default; one arena with
+ * immediate decay and explicit purges; background threads with a short
+ * decay; four arenas, which lend each other large runs).  The program is
+ * also built as run_index_stress_test_debug, linked with the debug
+ * library, whose page allocator checker compares each superpage's
+ * free-run index with a count of its runs after every purge.
+ *
+ * Shared state: the slots (one mutex each), the first error (err_lock),
+ * the stop flag and the counters (atomics).
+ */
+
+#ifndef _GNU_SOURCE
+#define	_GNU_SOURCE	1
+#endif
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "malloc_test_util.h"
+
+#define	STRESS_ENV	"DM_RUN_INDEX_STRESS"
+#define	RUN_SECS	1.5
+#define	CHILD_TIMEOUT	50		/* seconds, below the case timeout */
+#define	NTHREADS	4
+#define	NSLOTS		512
+#define	PURGE_EVERY	256		/* steps of thread 0 between purges */
+
+struct block {
+	void		*p;
+	size_t		 n;
+	size_t		 align;		/* 0: malloc */
+	uint64_t	 seed;
+};
+
+struct slot {
+	pthread_mutex_t	 lock;
+	struct block	 b;
+};
+
+static struct slot slots[NSLOTS];
+static pthread_mutex_t err_lock = PTHREAD_MUTEX_INITIALIZER;
+static char first_error[512];
+static _Atomic unsigned nerrors;
+static _Atomic bool stop;
+static _Atomic unsigned long nallocs, ngrown, nshrunk, npurges;
+static bool purging;
+
+static void __attribute__((__format__(__printf__, 1, 2)))
+fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	pthread_mutex_lock(&err_lock);
+	if (atomic_fetch_add(&nerrors, 1) == 0) {
+		va_start(ap, fmt);
+		vsnprintf(first_error, sizeof(first_error), fmt, ap);
+		va_end(ap);
+	}
+	pthread_mutex_unlock(&err_lock);
+}
+
+/*
+ * Half small (every class up to 16 KiB, so slabs of 1 to 15 pages), the
+ * rest page runs: 16 KiB to 512 KiB (cached by the thread) and above, to
+ * 1.5 MiB (never cached: straight to the page allocator).
+ */
+static size_t
+block_size(uint64_t *rng)
+{
+	uint64_t r = mt_rand(rng);
+	size_t lo;
+
+	switch (r % 4) {
+	case 0:
+	case 1:
+		lo = (size_t)1 << (r >> 8) % 14;
+		return (lo + (size_t)(r >> 16) % lo);
+	case 2:
+		return (16384 + (size_t)(r >> 8) % (512 * 1024));
+	default:
+		return (512 * 1024 + (size_t)(r >> 8) % (1024 * 1024));
+	}
+}
+
+static void
+block_new(struct block *b, uint64_t *rng)
+{
+	uint64_t r = mt_rand(rng);
+
+	b->n = block_size(rng);
+	b->seed = mt_rand(rng);
+	/* One in eight aligned, to 8 KiB to 256 KiB. */
+	b->align = r % 8 == 0 ? (size_t)8192 << (r >> 8) % 6 : 0;
+	if (b->align != 0) {
+		if (posix_memalign(&b->p, b->align, b->n) != 0)
+			b->p = NULL;
+	} else
+		b->p = malloc(b->n);
+	if (b->p == NULL) {
+		fail("allocation of %zu bytes (alignment %zu) failed", b->n,
+		    b->align);
+		return;
+	}
+	if (b->align != 0 && !mt_aligned(b->p, b->align))
+		fail("%p is not aligned to %zu", b->p, b->align);
+	mt_fill(b->p, b->n, b->seed);
+	atomic_fetch_add_explicit(&nallocs, 1, memory_order_relaxed);
+}
+
+static bool
+block_ok(const struct block *b, const char *when)
+{
+	size_t bad;
+
+	bad = mt_check(b->p, b->n, b->seed);
+	if (bad != SIZE_MAX) {
+		fail("%s: block %p of %zu bytes (alignment %zu): byte %zu "
+		    "changed", when, b->p, b->n, b->align, bad);
+		return (false);
+	}
+	return (true);
+}
+
+static void
+block_free(struct block *b, const char *when)
+{
+	if (b->p == NULL)
+		return;
+	(void)block_ok(b, when);
+	free(b->p);
+	b->p = NULL;
+}
+
+/*
+ * Resize b in place with xallocx: a page run grows into the free pages
+ * after it or gives back its tail.  The kept prefix must survive; the
+ * block is filled anew to its new size.
+ */
+static void
+block_resize(struct block *b, uint64_t *rng)
+{
+	size_t m, got, keep, bad;
+
+	if (!block_ok(b, "before xallocx"))
+		return;
+	m = mt_rand(rng) % 2 == 0 ? b->n + (size_t)(mt_rand(rng) % 65536) :
+	    b->n / 2 + 1;
+	got = xallocx(b->p, m, 0, 0);
+	keep = got < b->n ? got : b->n;
+	if (got < 1) {
+		fail("xallocx(%p, %zu) returned %zu", b->p, m, got);
+		return;
+	}
+	bad = mt_check(b->p, keep, b->seed);
+	if (bad != SIZE_MAX)
+		fail("xallocx %zu -> %zu (got %zu) at %p: byte %zu of the "
+		    "%zu kept changed", b->n, m, got, b->p, bad, keep);
+	if (got > b->n)
+		atomic_fetch_add_explicit(&ngrown, 1, memory_order_relaxed);
+	else if (got < b->n)
+		atomic_fetch_add_explicit(&nshrunk, 1, memory_order_relaxed);
+	b->n = got;
+	b->seed = mt_rand(rng);
+	mt_fill(b->p, b->n, b->seed);
+}
+
+static void *
+thread_main(void *arg)
+{
+	uint64_t rng = (uint64_t)(uintptr_t)arg;
+	struct block b, old;
+	unsigned long step;
+	unsigned k;
+
+	for (step = 0; !atomic_load_explicit(&stop, memory_order_relaxed);
+	    step++) {
+		k = (unsigned)(mt_rand(&rng) % NSLOTS);
+		pthread_mutex_lock(&slots[k].lock);
+		b = slots[k].b;
+		slots[k].b.p = NULL;
+		pthread_mutex_unlock(&slots[k].lock);
+		if (b.p == NULL)
+			block_new(&b, &rng);
+		else if (mt_rand(&rng) % 3 == 0)
+			block_resize(&b, &rng);
+		else {
+			block_free(&b, "replaced");
+			block_new(&b, &rng);
+		}
+		pthread_mutex_lock(&slots[k].lock);
+		old = slots[k].b;
+		slots[k].b = b;
+		pthread_mutex_unlock(&slots[k].lock);
+		block_free(&old, "displaced");
+		if (purging && arg == (void *)(uintptr_t)1 &&
+		    step % PURGE_EVERY == 0) {
+			if (mallctl("arena.4096.purge", NULL, NULL, NULL,
+			    0) != 0)
+				fail("arena.4096.purge failed");
+			atomic_fetch_add_explicit(&npurges, 1,
+			    memory_order_relaxed);
+		}
+	}
+	return (NULL);
+}
+
+/* The workload; 0 if all went well (else the first error on stderr). */
+static int
+stress(const char *mode)
+{
+	pthread_t th[NTHREADS];
+	struct timespec ts;
+	unsigned i;
+
+	purging = strcmp(mode, "purge") == 0;
+	for (i = 0; i < NSLOTS; i++)
+		pthread_mutex_init(&slots[i].lock, NULL);
+	for (i = 0; i < NTHREADS; i++)
+		if (pthread_create(&th[i], NULL, thread_main,
+		    (void *)(uintptr_t)(i == 0 ? 1 :
+		    0x9e3779b97f4a7c15ULL * (i + 1))) != 0)
+			return (1);
+	ts.tv_sec = (time_t)RUN_SECS;
+	ts.tv_nsec = (long)((RUN_SECS - (double)ts.tv_sec) * 1e9);
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		continue;
+	atomic_store(&stop, true);
+	for (i = 0; i < NTHREADS; i++)
+		pthread_join(th[i], NULL);
+	for (i = 0; i < NSLOTS; i++)
+		block_free(&slots[i].b, "at the end");
+	printf("%lu allocations, %lu grown and %lu shrunk in place, "
+	    "%lu purges\n", atomic_load(&nallocs), atomic_load(&ngrown),
+	    atomic_load(&nshrunk), atomic_load(&npurges));
+	fflush(stdout);
+	/* Immediate decay purges at every free: far fewer steps then. */
+	if (atomic_load(&nallocs) < 300 || atomic_load(&ngrown) < 20 ||
+	    atomic_load(&nshrunk) < 20)
+		fail("too little done: %lu allocations, %lu grown, %lu "
+		    "shrunk", atomic_load(&nallocs), atomic_load(&ngrown),
+		    atomic_load(&nshrunk));
+	if (purging && atomic_load(&npurges) == 0)
+		fail("no purge ran");
+	if (atomic_load(&nerrors) != 0) {
+		fprintf(stderr, "%u errors, the first: %s\n",
+		    atomic_load(&nerrors), first_error);
+		return (1);
+	}
+	return (0);
+}
+
+/* The re-executed child runs here, before main. */
+__attribute__((constructor)) static void
+stress_child_ctor(void)
+{
+	const char *mode = getenv(STRESS_ENV);
+
+	if (mode != NULL)
+		_exit(stress(mode));
+}
+
+struct run {
+	const char	*mode;
+	const char	*conf;
+};
+
+static void
+run_reexec(void *arg)
+{
+	const struct run *r = arg;
+	char *const argv[] = { "run_index_stress_test", NULL };
+
+	setenv(STRESS_ENV, r->mode, 1);
+	setenv("MALLOC_CONF", r->conf, 1);
+	execv("/proc/self/exe", argv);
+	fprintf(stderr, "execv: %s\n", strerror(errno));
+	_exit(126);
+}
+
+static void
+run_case(const char *mode, const char *conf)
+{
+	struct mt_child cr;
+	struct run r = { mode, conf };
+	char what[160];
+
+	snprintf(what, sizeof(what), "%s with MALLOC_CONF=%s", mode, conf);
+	mt_run_child(&cr, CHILD_TIMEOUT, run_reexec, &r);
+	mt_require_child_ok(&cr, what);
+	ATF_CHECK_MSG(strstr(cr.err, "MALLOC_CONF error") == NULL,
+	    "options rejected: %s", cr.err);
+}
+
+#define	STRESS_TC(name, mode, conf, descr)				\
+ATF_TC(name);								\
+ATF_TC_HEAD(name, tc)							\
+{									\
+	atf_tc_set_md_var(tc, "descr", descr);				\
+	atf_tc_set_md_var(tc, "timeout", "60");				\
+}									\
+ATF_TC_BODY(name, tc)							\
+{									\
+	run_case(mode, conf);						\
+}
+
+STRESS_TC(shared_slots, "plain", "",
+    "threads free, replace and resize page runs in shared slots")
+STRESS_TC(purge_one_arena, "purge",
+    "dirty_decay_ms:0,muzzy_decay_ms:0,narenas:1",
+    "the same in one arena with immediate decay and explicit purges")
+STRESS_TC(background, "plain",
+    "background_thread:true,dirty_decay_ms:1,muzzy_decay_ms:1,narenas:1",
+    "the same with background threads purging after a short decay")
+STRESS_TC(four_arenas_purge, "purge",
+    "dirty_decay_ms:0,muzzy_decay_ms:0,narenas:4",
+    "four arenas lending each other large runs while purging")
+
+ATF_TP_ADD_TCS(tp)
+{
+	ATF_TP_ADD_TC(tp, shared_slots);
+	ATF_TP_ADD_TC(tp, purge_one_arena);
+	ATF_TP_ADD_TC(tp, background);
+	ATF_TP_ADD_TC(tp, four_arenas_purge);
+	return (atf_no_error());
+}
