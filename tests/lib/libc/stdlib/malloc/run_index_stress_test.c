@@ -24,8 +24,9 @@
  * library, whose page allocator checker compares each superpage's
  * free-run index with a count of its runs after every purge.
  *
- * Shared state: the slots (one mutex each), the first error (err_lock),
- * the stop flag and the counters (atomics).
+ * Shared state: the slots (one mutex each), the first error
+ * (stress_err_lock, stress_child.h), the stop flag and the counters
+ * (atomics).
  */
 
 #ifndef _GNU_SOURCE
@@ -39,10 +40,13 @@
 
 #define	STRESS_ENV	"DM_RUN_INDEX_STRESS"
 #define	RUN_SECS	1.5
+#define	STRESS_PROG	"run_index_stress_test"
 #define	CHILD_TIMEOUT	50		/* seconds, below the case timeout */
 #define	NTHREADS	4
 #define	NSLOTS		512
 #define	PURGE_EVERY	256		/* steps of thread 0 between purges */
+
+#include "stress_child.h"
 
 struct block {
 	void		*p;
@@ -57,26 +61,8 @@ struct slot {
 };
 
 static struct slot slots[NSLOTS];
-static pthread_mutex_t err_lock = PTHREAD_MUTEX_INITIALIZER;
-static char first_error[512];
-static _Atomic unsigned nerrors;
-static _Atomic bool stop;
 static _Atomic unsigned long nallocs, ngrown, nshrunk, npurges;
 static bool purging;
-
-static void __attribute__((__format__(__printf__, 1, 2)))
-fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	pthread_mutex_lock(&err_lock);
-	if (atomic_fetch_add(&nerrors, 1) == 0) {
-		va_start(ap, fmt);
-		vsnprintf(first_error, sizeof(first_error), fmt, ap);
-		va_end(ap);
-	}
-	pthread_mutex_unlock(&err_lock);
-}
 
 /*
  * Half small (every class up to 16 KiB, so slabs of 1 to 15 pages), the
@@ -116,12 +102,12 @@ block_new(struct block *b, uint64_t *rng)
 	} else
 		b->p = malloc(b->n);
 	if (b->p == NULL) {
-		fail("allocation of %zu bytes (alignment %zu) failed", b->n,
-		    b->align);
+		stress_fail("allocation of %zu bytes (alignment %zu) failed",
+		    b->n, b->align);
 		return;
 	}
 	if (b->align != 0 && !mt_aligned(b->p, b->align))
-		fail("%p is not aligned to %zu", b->p, b->align);
+		stress_fail("%p is not aligned to %zu", b->p, b->align);
 	mt_fill(b->p, b->n, b->seed);
 	atomic_fetch_add_explicit(&nallocs, 1, memory_order_relaxed);
 }
@@ -133,8 +119,8 @@ block_ok(const struct block *b, const char *when)
 
 	bad = mt_check(b->p, b->n, b->seed);
 	if (bad != SIZE_MAX) {
-		fail("%s: block %p of %zu bytes (alignment %zu): byte %zu "
-		    "changed", when, b->p, b->n, b->align, bad);
+		stress_fail("%s: block %p of %zu bytes (alignment %zu): byte "
+		    "%zu changed", when, b->p, b->n, b->align, bad);
 		return (false);
 	}
 	return (true);
@@ -167,13 +153,13 @@ block_resize(struct block *b, uint64_t *rng)
 	got = xallocx(b->p, m, 0, 0);
 	keep = got < b->n ? got : b->n;
 	if (got < 1) {
-		fail("xallocx(%p, %zu) returned %zu", b->p, m, got);
+		stress_fail("xallocx(%p, %zu) returned %zu", b->p, m, got);
 		return;
 	}
 	bad = mt_check(b->p, keep, b->seed);
 	if (bad != SIZE_MAX)
-		fail("xallocx %zu -> %zu (got %zu) at %p: byte %zu of the "
-		    "%zu kept changed", b->n, m, got, b->p, bad, keep);
+		stress_fail("xallocx %zu -> %zu (got %zu) at %p: byte %zu of "
+		    "the %zu kept changed", b->n, m, got, b->p, bad, keep);
 	if (got > b->n)
 		atomic_fetch_add_explicit(&ngrown, 1, memory_order_relaxed);
 	else if (got < b->n)
@@ -191,7 +177,7 @@ thread_main(void *arg)
 	unsigned long step;
 	unsigned k;
 
-	for (step = 0; !atomic_load_explicit(&stop, memory_order_relaxed);
+	for (step = 0; !stress_stopped();
 	    step++) {
 		k = (unsigned)(mt_rand(&rng) % NSLOTS);
 		pthread_mutex_lock(&slots[k].lock);
@@ -215,7 +201,7 @@ thread_main(void *arg)
 		    step % PURGE_EVERY == 0) {
 			if (mallctl("arena.4096.purge", NULL, NULL, NULL,
 			    0) != 0)
-				fail("arena.4096.purge failed");
+				stress_fail("arena.4096.purge failed");
 			atomic_fetch_add_explicit(&npurges, 1,
 			    memory_order_relaxed);
 		}
@@ -228,7 +214,6 @@ static int
 stress(const char *mode)
 {
 	pthread_t th[NTHREADS];
-	struct timespec ts;
 	unsigned i;
 
 	purging = strcmp(mode, "purge") == 0;
@@ -239,11 +224,7 @@ stress(const char *mode)
 		    (void *)(uintptr_t)(i == 0 ? 1 :
 		    0x9e3779b97f4a7c15ULL * (i + 1))) != 0)
 			return (1);
-	ts.tv_sec = (time_t)RUN_SECS;
-	ts.tv_nsec = (long)((RUN_SECS - (double)ts.tv_sec) * 1e9);
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		continue;
-	atomic_store(&stop, true);
+	stress_run_for(RUN_SECS);
 	for (i = 0; i < NTHREADS; i++)
 		pthread_join(th[i], NULL);
 	for (i = 0; i < NSLOTS; i++)
@@ -255,71 +236,12 @@ stress(const char *mode)
 	/* Immediate decay purges at every free: far fewer steps then. */
 	if (atomic_load(&nallocs) < 300 || atomic_load(&ngrown) < 20 ||
 	    atomic_load(&nshrunk) < 20)
-		fail("too little done: %lu allocations, %lu grown, %lu "
+		stress_fail("too little done: %lu allocations, %lu grown, %lu "
 		    "shrunk", atomic_load(&nallocs), atomic_load(&ngrown),
 		    atomic_load(&nshrunk));
 	if (purging && atomic_load(&npurges) == 0)
-		fail("no purge ran");
-	if (atomic_load(&nerrors) != 0) {
-		fprintf(stderr, "%u errors, the first: %s\n",
-		    atomic_load(&nerrors), first_error);
-		return (1);
-	}
-	return (0);
-}
-
-/* The re-executed child runs here, before main. */
-__attribute__((constructor)) static void
-stress_child_ctor(void)
-{
-	const char *mode = getenv(STRESS_ENV);
-
-	if (mode != NULL)
-		_exit(stress(mode));
-}
-
-struct run {
-	const char	*mode;
-	const char	*conf;
-};
-
-static void
-run_reexec(void *arg)
-{
-	const struct run *r = arg;
-	char *const argv[] = { "run_index_stress_test", NULL };
-
-	setenv(STRESS_ENV, r->mode, 1);
-	setenv("MALLOC_CONF", r->conf, 1);
-	execv("/proc/self/exe", argv);
-	fprintf(stderr, "execv: %s\n", strerror(errno));
-	_exit(126);
-}
-
-static void
-run_case(const char *mode, const char *conf)
-{
-	struct mt_child cr;
-	struct run r = { mode, conf };
-	char what[160];
-
-	snprintf(what, sizeof(what), "%s with MALLOC_CONF=%s", mode, conf);
-	mt_run_child(&cr, CHILD_TIMEOUT, run_reexec, &r);
-	mt_require_child_ok(&cr, what);
-	ATF_CHECK_MSG(strstr(cr.err, "MALLOC_CONF error") == NULL,
-	    "options rejected: %s", cr.err);
-}
-
-#define	STRESS_TC(name, mode, conf, descr)				\
-ATF_TC(name);								\
-ATF_TC_HEAD(name, tc)							\
-{									\
-	atf_tc_set_md_var(tc, "descr", descr);				\
-	atf_tc_set_md_var(tc, "timeout", "60");				\
-}									\
-ATF_TC_BODY(name, tc)							\
-{									\
-	run_case(mode, conf);						\
+		stress_fail("no purge ran");
+	return (stress_result());
 }
 
 STRESS_TC(shared_slots, "plain", "",
