@@ -21,8 +21,9 @@
  * (stress_child.h).  The program is also built as
  * realloc_stress_test_debug, linked with the debug library.
  *
- * Shared state: the slots (one mutex each), the first error (stress_err_lock,
- * stress_child.h), the stop flag and the counters (atomics).
+ * Shared state: the slots (one mutex each; stress_slots.h), the first
+ * error (stress_err_lock; stress_child.h), the stop flag and the
+ * counters (atomics).
  */
 
 #ifndef _GNU_SOURCE
@@ -40,6 +41,7 @@
 #define	CHILD_TIMEOUT	50		/* seconds, below the case timeout */
 #define	NTHREADS	4
 #define	NSLOTS		1024
+#define	SLOT_RESIZE_ONE_IN	2	/* resizes among the steps */
 #define	PURGE_EVERY	4096		/* steps of thread 0 between purges */
 
 #include "stress_child.h"
@@ -50,14 +52,7 @@ struct block {
 	uint64_t	 seed;
 };
 
-struct slot {
-	pthread_mutex_t	 lock;
-	struct block	 b;
-};
-
-static struct slot slots[NSLOTS];
-static _Atomic unsigned long nresized, nmoved, nkept, npurges;
-static bool purging;
+static _Atomic unsigned long nresized, nmoved, nkept;
 
 /*
  * Spread evenly over the doublings from 1 byte to 8 KiB (every small
@@ -141,66 +136,15 @@ block_resize(struct block *b, uint64_t *rng)
 	mt_fill(q, m, b->seed);
 }
 
-static void *
-thread_main(void *arg)
-{
-	uint64_t rng = (uint64_t)(uintptr_t)arg;
-	struct block b, old;
-	unsigned long step;
-	unsigned k;
-
-	for (step = 0; !stress_stopped();
-	    step++) {
-		k = (unsigned)(mt_rand(&rng) % NSLOTS);
-		pthread_mutex_lock(&slots[k].lock);
-		b = slots[k].b;
-		slots[k].b.p = NULL;
-		pthread_mutex_unlock(&slots[k].lock);
-		if (b.p == NULL)
-			block_new(&b, &rng);
-		else if (mt_rand(&rng) % 2 == 0)
-			block_resize(&b, &rng);
-		else {
-			block_free(&b, "replaced");
-			block_new(&b, &rng);
-		}
-		pthread_mutex_lock(&slots[k].lock);
-		old = slots[k].b;
-		slots[k].b = b;
-		pthread_mutex_unlock(&slots[k].lock);
-		block_free(&old, "displaced");
-		if (purging && arg == (void *)(uintptr_t)1 &&
-		    step % PURGE_EVERY == 0) {
-			if (mallctl("arena.4096.purge", NULL, NULL, NULL,
-			    0) != 0)
-				stress_fail("arena.4096.purge failed");
-			atomic_fetch_add_explicit(&npurges, 1,
-			    memory_order_relaxed);
-		}
-	}
-	return (NULL);
-}
+#include "stress_slots.h"
 
 /* The workload; 0 if all went well (else the first error on stderr). */
 static int
 stress(const char *mode)
 {
-	pthread_t th[NTHREADS];
-	unsigned i;
 
-	purging = strcmp(mode, "purge") == 0;
-	for (i = 0; i < NSLOTS; i++)
-		pthread_mutex_init(&slots[i].lock, NULL);
-	for (i = 0; i < NTHREADS; i++)
-		if (pthread_create(&th[i], NULL, thread_main,
-		    (void *)(uintptr_t)(i == 0 ? 1 :
-		    0x9e3779b97f4a7c15ULL * (i + 1))) != 0)
-			return (1);
-	stress_run_for(RUN_SECS);
-	for (i = 0; i < NTHREADS; i++)
-		pthread_join(th[i], NULL);
-	for (i = 0; i < NSLOTS; i++)
-		block_free(&slots[i].b, "at the end");
+	if (!slots_run(mode, RUN_SECS))
+		return (1);
 	printf("%lu resizes (%lu moved, %lu kept), %lu purges\n",
 	    atomic_load(&nresized), atomic_load(&nmoved),
 	    atomic_load(&nkept), atomic_load(&npurges));

@@ -24,9 +24,9 @@
  * library, whose page allocator checker compares each superpage's
  * free-run index with a count of its runs after every purge.
  *
- * Shared state: the slots (one mutex each), the first error
- * (stress_err_lock, stress_child.h), the stop flag and the counters
- * (atomics).
+ * Shared state: the slots (one mutex each; stress_slots.h), the first
+ * error (stress_err_lock; stress_child.h), the stop flag and the
+ * counters (atomics).
  */
 
 #ifndef _GNU_SOURCE
@@ -44,6 +44,7 @@
 #define	CHILD_TIMEOUT	50		/* seconds, below the case timeout */
 #define	NTHREADS	4
 #define	NSLOTS		512
+#define	SLOT_RESIZE_ONE_IN	3	/* resizes among the steps */
 #define	PURGE_EVERY	256		/* steps of thread 0 between purges */
 
 #include "stress_child.h"
@@ -55,14 +56,7 @@ struct block {
 	uint64_t	 seed;
 };
 
-struct slot {
-	pthread_mutex_t	 lock;
-	struct block	 b;
-};
-
-static struct slot slots[NSLOTS];
-static _Atomic unsigned long nallocs, ngrown, nshrunk, npurges;
-static bool purging;
+static _Atomic unsigned long nallocs, ngrown, nshrunk;
 
 /*
  * Half small (every class up to 16 KiB, so slabs of 1 to 15 pages), the
@@ -169,66 +163,15 @@ block_resize(struct block *b, uint64_t *rng)
 	mt_fill(b->p, b->n, b->seed);
 }
 
-static void *
-thread_main(void *arg)
-{
-	uint64_t rng = (uint64_t)(uintptr_t)arg;
-	struct block b, old;
-	unsigned long step;
-	unsigned k;
-
-	for (step = 0; !stress_stopped();
-	    step++) {
-		k = (unsigned)(mt_rand(&rng) % NSLOTS);
-		pthread_mutex_lock(&slots[k].lock);
-		b = slots[k].b;
-		slots[k].b.p = NULL;
-		pthread_mutex_unlock(&slots[k].lock);
-		if (b.p == NULL)
-			block_new(&b, &rng);
-		else if (mt_rand(&rng) % 3 == 0)
-			block_resize(&b, &rng);
-		else {
-			block_free(&b, "replaced");
-			block_new(&b, &rng);
-		}
-		pthread_mutex_lock(&slots[k].lock);
-		old = slots[k].b;
-		slots[k].b = b;
-		pthread_mutex_unlock(&slots[k].lock);
-		block_free(&old, "displaced");
-		if (purging && arg == (void *)(uintptr_t)1 &&
-		    step % PURGE_EVERY == 0) {
-			if (mallctl("arena.4096.purge", NULL, NULL, NULL,
-			    0) != 0)
-				stress_fail("arena.4096.purge failed");
-			atomic_fetch_add_explicit(&npurges, 1,
-			    memory_order_relaxed);
-		}
-	}
-	return (NULL);
-}
+#include "stress_slots.h"
 
 /* The workload; 0 if all went well (else the first error on stderr). */
 static int
 stress(const char *mode)
 {
-	pthread_t th[NTHREADS];
-	unsigned i;
 
-	purging = strcmp(mode, "purge") == 0;
-	for (i = 0; i < NSLOTS; i++)
-		pthread_mutex_init(&slots[i].lock, NULL);
-	for (i = 0; i < NTHREADS; i++)
-		if (pthread_create(&th[i], NULL, thread_main,
-		    (void *)(uintptr_t)(i == 0 ? 1 :
-		    0x9e3779b97f4a7c15ULL * (i + 1))) != 0)
-			return (1);
-	stress_run_for(RUN_SECS);
-	for (i = 0; i < NTHREADS; i++)
-		pthread_join(th[i], NULL);
-	for (i = 0; i < NSLOTS; i++)
-		block_free(&slots[i].b, "at the end");
+	if (!slots_run(mode, RUN_SECS))
+		return (1);
 	printf("%lu allocations, %lu grown and %lu shrunk in place, "
 	    "%lu purges\n", atomic_load(&nallocs), atomic_load(&ngrown),
 	    atomic_load(&nshrunk), atomic_load(&npurges));
