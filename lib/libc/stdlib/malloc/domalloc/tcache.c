@@ -362,13 +362,15 @@ tcache_alloc_slow(struct tcache *tc, unsigned ind)
 		if (ind < SC_NBINS) {
 			n = DM_MAX(tb->max / 2, 1);
 			/*
-			 * The bin's first fill in this cache: a few only.  Not
-			 * with staging bins (prof.h), which malloc pops while
-			 * free pushes here: each staging moves what was freed
-			 * since the last, so as few objects would circulate.
+			 * The bin's first fills in this cache: a few, then
+			 * doubling (TCACHE_FILL_FIRST).  Not with staging bins
+			 * (prof.h), which malloc pops while free pushes here:
+			 * each staging moves what was freed since the last, so
+			 * as few objects would circulate.
 			 */
-			if (tc->nfilled[ind] == 0 && tc->sbins == NULL)
-				n = DM_MIN(n, tcache_fill_first[ind]);
+			if (tc->sbins == NULL)
+				n = DM_MIN(n, DM_MAX(tcache_fill_first[ind],
+				    tc->nfilled[ind]));
 			n = bin_fill(tc->arena, ind, tb->stack, n);
 		} else {
 			/* Large classes are not batched: one at a time. */

@@ -141,8 +141,12 @@ struct tcache {
  * a thread that allocates a few objects and exits then returns a few, not
  * half a bin, at its exit, and a program that allocates one 4 KiB buffer
  * makes one page resident, not eight (every region taken is written: its
- * free marker); the next fill takes the usual half.  (Not with
- * prof:true: see tcache_alloc_slow.)
+ * free marker).  Each later fill takes at most as many objects as the
+ * bin's fills took before it (nfilled), so that fills double up to the
+ * usual half of the bin's capacity: with the half straight after a small
+ * first fill, a class a program passes through (a vector grown by
+ * realloc) kept ten or more objects of it cached.  (Not with prof:true:
+ * see tcache_alloc_slow.)
  */
 #define	TCACHE_FILL_FIRST	8
 #define	TCACHE_FILL_FIRST_BYTES	4096

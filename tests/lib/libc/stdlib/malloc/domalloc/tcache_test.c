@@ -206,15 +206,16 @@ ATF_TC_BODY(pool_reuse, tc)
 /*
  * The first fill of each slab class takes min(TCACHE_FILL_FIRST,
  * TCACHE_FILL_FIRST_BYTES / size) objects, at least one: a program that
- * allocates one 4 KiB block makes one page resident, not eight.
+ * allocates one 4 KiB block makes one page resident, not eight; and the
+ * next fills double.
  */
 static void *
 fill_first_main(void *arg)
 {
 	struct tcache *tc = &tsd_get()->tc;
-	unsigned ind, want;
+	unsigned ind, want, k;
 	size_t size;
-	void *p;
+	void *p, *q[4];
 
 	(void)arg;
 	for (size = 16; size <= 16384; size *= 2) {
@@ -234,6 +235,24 @@ fill_first_main(void *arg)
 		ATF_CHECK_EQ(tc->bins[ind].ncached, tc->nfilled[ind] - 1);
 		free(p);
 	}
+	/*
+	 * Later fills take at most what the fills before took: 4 KiB
+	 * blocks come one, one, two, four at a time, not one then half the
+	 * bin (10).
+	 */
+	ind = sc_index(4096);
+	ATF_REQUIRE(sc_size[ind] == 4096 && tc->nfilled[ind] == 1 &&
+	    tc->bins[ind].ncached == 1);
+	for (k = 0; k < 4; k++) {
+		q[k] = malloc(4096);
+		ATF_REQUIRE(q[k] != NULL);
+	}
+	/* The cached one, then fills of 1 and 2: 4 filled, none left. */
+	ATF_CHECK_EQ_MSG(tc->nfilled[ind], 4, "%llu filled",
+	    (unsigned long long)tc->nfilled[ind]);
+	ATF_CHECK_EQ(tc->bins[ind].ncached, 0);
+	for (k = 0; k < 4; k++)
+		free(q[k]);
 	return (NULL);
 }
 
