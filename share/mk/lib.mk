@@ -123,7 +123,8 @@ $(LIBDOMALLOC_VERS): $(LIBDOMALLOC_EXPORTS)
 # keep the objects as compiled.
 $(LIBDOMALLOC_HOT_FLAGS): $(LIBDOMALLOC_HOT_LIST)
 	$(call dm_msg,GEN,$@)
-	$(Q)awk '!/^#/ && NF == 1 { \
+	@mkdir -p $(@D)
+	$(Q)$(AWK) '!/^#/ && NF == 1 { \
 	    printf "--rename-section .text.%s=.text.hot.%s\n", $$1, $$1 }' \
 	    $< > $@.tmp && mv -f $@.tmp $@
 
