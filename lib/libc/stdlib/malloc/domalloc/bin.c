@@ -172,13 +172,10 @@ static void
 bin_slab_mark(struct slab *s, const void *last)
 {
 	size_t size = sc_size[s->sc];
-	uintptr_t end = (uintptr_t)last + size;
+	uintptr_t end;
 	unsigned k, lim;
 
-	/* Most fills take regions below the frontier, marked already. */
-	if (end <= s->addr + (size_t)s->nmarked * size)
-		return;
-	end = ALIGN_UP(end, PAGE);
+	end = ALIGN_UP((uintptr_t)last + size, PAGE);
 	lim = (unsigned)DM_MIN((end - s->addr + size - 1) / size,
 	    (size_t)s->nregs);
 	for (k = s->nmarked; k < lim; k++)
