@@ -62,10 +62,6 @@ bin_check_slab(const struct slab *s, unsigned sc)
 	}
 	BIN_CHECK(n == s->nfree && s->nfree <= s->nregs, sc, s,
 	    "nfree == popcount(bitmap) <= nregs");
-	BIN_CHECK(s->nmarked <= s->nregs, sc, s, "nmarked <= nregs");
-	for (k = s->nmarked; k < s->nregs; k++)
-		BIN_CHECK((s->bitmap[k >> 6] >> (k & 63)) & 1, sc, s,
-		    "every region from nmarked on is free");
 	pidx = sp_page(s->sp, (void *)s->addr);
 	for (k = 0; k < sc_slab_pages[sc]; k++)
 		BIN_CHECK(s->sp->slab[pidx + k] == s &&
@@ -150,38 +146,10 @@ bin_slab_new(struct arena *arena, unsigned sc)
 	 */
 	if (config_hardened && dirty)
 		memset((void *)s->addr, 0, (size_t)npages << LG_PAGE);
-	/*
-	 * No region is marked yet (nmarked 0): bin_slab_mark marks them as
-	 * they are handed out, so that a slab of several pages of which a
-	 * program uses a few regions is not made resident whole.
-	 */
+	/* No region is live yet: each carries the free marker (alloc.h). */
+	for (k = 0; k < s->nregs; k++)
+		mark_free((void *)(s->addr + (size_t)k * sc_size[sc]));
 	return (s);
-}
-
-/*
- * Regions of s up to last (a region just taken) are about to be handed
- * out: give the free marker (mark.h) to every region not marked yet that
- * starts before the end of the page where last ends, the regions taken
- * and their never allocated neighbours in the pages they touch, so that
- * a free of any of them sees the marker.  Regions are taken lowest first
- * (slab_take), so the marked ones are a prefix, and the pages past it
- * stay untouched until a region in them is handed out.  The bin lock is
- * held.
- */
-static void
-bin_slab_mark(struct slab *s, const void *last)
-{
-	size_t size = sc_size[s->sc];
-	uintptr_t end;
-	unsigned k, lim;
-
-	end = ALIGN_UP((uintptr_t)last + size, PAGE);
-	lim = (unsigned)DM_MIN((end - s->addr + size - 1) / size,
-	    (size_t)s->nregs);
-	for (k = s->nmarked; k < lim; k++)
-		mark_free((void *)(s->addr + (size_t)k * size));
-	if (lim > s->nmarked)
-		s->nmarked = (uint16_t)lim;
 }
 
 static void
@@ -202,7 +170,7 @@ bin_fill(struct arena *arena, unsigned sc, void **dst, unsigned n)
 {
 	struct bin *bin = &arena->bins[sc];
 	struct slab *s;
-	unsigned got = 0, k;
+	unsigned got = 0;
 	bool grew = false;
 
 	mutex_lock(&bin->lock);
@@ -225,10 +193,7 @@ bin_fill(struct arena *arena, unsigned sc, void **dst, unsigned n)
 			bin->cur = s;
 			bin->stats.nreslabs++;
 		}
-		k = slab_take(s, dst + got, n - got);
-		if (k != 0)
-			bin_slab_mark(s, dst[got + k - 1]);
-		got += k;
+		got += slab_take(s, dst + got, n - got);
 	}
 	bin->stats.nmalloc += got;
 	bin->stats.curregs += got;

@@ -6,11 +6,10 @@
  * Word 0 (8 bytes) of every object in a runs superpage (small regions and
  * large runs) that is not live holds mark_key, a secret drawn at start-up
  * (pal_random): an object in a thread cache or a remote buffer, free in
- * its slab, or never handed out but in a page of its slab in use (bin.c
- * marks a slab's regions a page at a time as it hands them out, so that
- * the pages a program does not use stay untouched).  Every allocation
- * clears the word before the object is handed out (mark_live), and every
- * free sets it (mark_free).  So a free, a realloc or any other lookup of an object that
+ * its slab, or never handed out since its slab was made (bin.c marks
+ * every region of a new slab).  Every allocation clears the word before
+ * the object is handed out (mark_live), and every free sets it
+ * (mark_free).  So a free, a realloc or any other lookup of an object that
  * is not live sees the marker: free's fast path with one compare
  * (alloc.h), and the slow path (alloc_lookup) then finds where the object
  * is, this thread's cache, its slab or elsewhere, and reports the misuse
@@ -20,10 +19,7 @@
  * the marker (a copy of freed memory does that; chance, one in 2^64) is
  * reported as freed; a freed object whose first word the program changed
  * after the free (a use after free) is not seen here, but by the slab's
- * bitmap when the object gets back to its slab; nor is a free of a region
- * never handed out in a page of its slab where no region was handed out
- * yet (a wild pointer into a page not marked yet), which the bitmap sees
- * too, later.
+ * bitmap when the object gets back to its slab.
  *
  * Synchronization: mark_key is written once, by mark_boot() under the
  * initialisation lock before any slab exists, and only read after that.

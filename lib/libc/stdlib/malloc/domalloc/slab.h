@@ -5,10 +5,7 @@
  * class, and its region bitmap (a set bit is a free region).
  *
  * Invariants: nfree == popcount(bitmap); 0 <= nfree <= nregs ==
- * sc_nregs[sc]; listed iff the slab is on its bin's nonfull list;
- * nmarked <= nregs, and every region from nmarked on is free in the
- * bitmap and was never handed out (bin.c marks regions, as it hands them
- * out, a page at a time: see bin_slab_mark).
+ * sc_nregs[sc]; listed iff the slab is on its bin's nonfull list.
  * Synchronization: the descriptor belongs to the bin of its class in its
  * arena and is protected by that bin's lock; between uses it sits on the
  * arena's spare list under the page allocator lock.
@@ -40,7 +37,6 @@ struct slab {
 	uint16_t		nregs;
 	uint8_t			sc;
 	bool			listed;
-	uint16_t		nmarked;	/* regions carrying the marker */
 	uint64_t		bitmap[];
 };
 

@@ -340,37 +340,6 @@ ATF_TC_BODY(never_allocated_small_slab, tc)
 	    "free in its slab (double free, or never allocated)");
 }
 
-/*
- * A slab marks its regions as it hands them out, a page at a time
- * (bin.c): the slot after the last block allocated, in the second page of
- * the 80-byte class's slab of five, must be caught too.
- */
-ATF_TC_WITHOUT_HEAD(never_allocated_small_later_page);
-ATF_TC_BODY(never_allocated_small_later_page, tc)
-{
-	struct mt_child cr;
-	struct misuse m;
-	void *blk[60];
-	unsigned a;
-	size_t len = sizeof(a);
-	int i;
-
-	ATF_REQUIRE(mallctl("arenas.create", &a, &len, NULL, 0) == 0);
-	for (i = 0; i < 60; i++) {
-		blk[i] = mallocx(80, MALLOCX_ARENA(a) | MALLOCX_TCACHE_NONE);
-		ATF_REQUIRE(blk[i] != NULL);
-	}
-	m.p = blk[59];
-	m.n = 80;
-	mt_run_child(&cr, MISUSE_TIMEOUT, never_in_slab, &m);
-	mt_require_child_abort(&cr, "free of a slot never allocated, after "
-	    "the first page of its slab");
-	require_msg(&cr, "free", (char *)m.p + m.n,
-	    "free in its slab (double free, or never allocated)");
-	for (i = 0; i < 60; i++)
-		dallocx(blk[i], MALLOCX_TCACHE_NONE);
-}
-
 ATF_TC_WITHOUT_HEAD(never_allocated_medium);
 ATF_TC_BODY(never_allocated_medium, tc)
 {
@@ -462,7 +431,6 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, realloc_freed_large);
 	ATF_TP_ADD_TC(tp, never_allocated_small_cached);
 	ATF_TP_ADD_TC(tp, never_allocated_small_slab);
-	ATF_TP_ADD_TC(tp, never_allocated_small_later_page);
 	ATF_TP_ADD_TC(tp, never_allocated_medium);
 	ATF_TP_ADD_TC(tp, sdallocx_double_free_small);
 	ATF_TP_ADD_TC(tp, unwritten_blocks_ok);
