@@ -5,8 +5,8 @@
 #   DOMALLOC_SRCS	allocator sources, paths from the top (.c)
 #   DOMALLOC_CFLAGS	extra flags for them (and for whitebox tests)
 #   DOMALLOC_WARM_SRCS, DOMALLOC_COLD_SRCS those of them linked after the
-#			others, in that order (text layout only: see
-#			domalloc/Makefile.inc)
+#			others, in that order, each list in its own order
+#			(text layout only: see domalloc/Makefile.inc)
 #   LIBDOMALLOC_SYM_MAPS Symbol.map files naming the exported symbols
 # Output, under $(LIBDOMALLOC_DIR):
 #   libdomalloc.so	shared, exports only the listed names, unversioned
@@ -30,14 +30,15 @@
 DM_CORE_SRCS :=		$(call dm_uniq,$(filter-out $(DOMALLOC_WARM_SRCS) \
 			$(DOMALLOC_COLD_SRCS),$(DOMALLOC_SRCS)))
 DOMALLOC_OBJS :=	$(call dm_obj,$(DM_CORE_SRCS) $(call dm_uniq, \
-			$(filter $(DOMALLOC_WARM_SRCS),$(DOMALLOC_SRCS)) \
-			$(filter $(DOMALLOC_COLD_SRCS),$(DOMALLOC_SRCS))))
+			$(filter $(DOMALLOC_SRCS),$(DOMALLOC_WARM_SRCS)) \
+			$(filter $(DOMALLOC_SRCS),$(DOMALLOC_COLD_SRCS))))
 # $(call dm_so_objs,objects,subdir): the objects of a shared library's
-# link line, with LIBDOMALLOC_CORE_LIBS after the core ones so that the
-# library members those need are laid out beside them.
+# link line, after LIBDOMALLOC_CORE_LIBS so that the library members the
+# core needs at start-up are laid out right after the hot functions, the
+# core ones first.
 dm_so_core = $(patsubst $(OBJDIR)/%,$(OBJDIR)/$(2)%, \
 	$(call dm_obj,$(DM_CORE_SRCS)))
-dm_so_objs = $(call dm_so_core,$(1),$(2)) $(LIBDOMALLOC_CORE_LIBS) \
+dm_so_objs = $(LIBDOMALLOC_CORE_LIBS) $(call dm_so_core,$(1),$(2)) \
 	$(filter-out $(call dm_so_core,$(1),$(2)),$(1))
 DM_ALL_OBJS +=		$(DOMALLOC_OBJS)
 
@@ -55,6 +56,7 @@ $(foreach v,$(DM_VARIANTS),$(eval DOMALLOC_OBJS.$(v) := $(patsubst \
 DM_ALL_OBJS +=		$(foreach v,$(DM_VARIANTS),$(DOMALLOC_OBJS.$(v)))
 
 LIBDOMALLOC_EXPORTS :=	$(LIBDOMALLOC_DIR)/libdomalloc.exports
+LIBDOMALLOC_HOT_FLAGS := $(LIBDOMALLOC_DIR)/libdomalloc.hot.flags
 LIBDOMALLOC_VERS :=	$(LIBDOMALLOC_DIR)/libdomalloc.vers
 LIBDOMALLOC_RELOC :=	$(LIBDOMALLOC_DIR)/libdomalloc.o
 DM_LIBS :=		$(LIBDOMALLOC_SO) $(LIBDOMALLOC_A) \
@@ -111,18 +113,44 @@ $(LIBDOMALLOC_VERS): $(LIBDOMALLOC_EXPORTS)
 	    echo '	local:'; echo '		*;'; echo '};'; } > $@.tmp && \
 	    mv -f $@.tmp $@
 
-$(LIBDOMALLOC_SO): $(DOMALLOC_OBJS) $(LIBDOMALLOC_VERS)
+# The shared libraries' text starts with the functions of
+# LIBDOMALLOC_HOT_LIST: the shared libraries link copies of the objects
+# in which objcopy has renamed each listed function's section .text.NAME
+# to .text.hot.NAME, which the linker's default script puts at the start
+# of .text, before the rest of it.  (A section of their own, inserted
+# before .text by a linker script, did the same, but valgrind takes only
+# .text for code and named none of the functions in it.)  The archives
+# keep the objects as compiled.
+$(LIBDOMALLOC_HOT_FLAGS): $(LIBDOMALLOC_HOT_LIST)
+	$(call dm_msg,GEN,$@)
+	@mkdir -p $(@D)
+	$(Q)$(AWK) '!/^#/ && NF == 1 { \
+	    printf "--rename-section .text.%s=.text.hot.%s\n", $$1, $$1 }' \
+	    $< > $@.tmp && mv -f $@.tmp $@
+
+DM_HOT_DIR :=		$(LIBDOMALLOC_DIR)/hot
+DM_HOT_SUB :=		$(patsubst $(OBJDIR)/%,%,$(DM_HOT_DIR))/
+DM_HOT_OBJS :=		$(patsubst $(OBJDIR)/%,$(DM_HOT_DIR)/%,$(DOMALLOC_OBJS))
+DM_HOT_OBJS.hardened :=	$(patsubst $(OBJDIR)/%,$(DM_HOT_DIR)/%, \
+			$(DOMALLOC_OBJS.hardened))
+$(DM_HOT_OBJS) $(DM_HOT_OBJS.hardened): $(DM_HOT_DIR)/%.o: $(OBJDIR)/%.o \
+    $(LIBDOMALLOC_HOT_FLAGS)
+	@mkdir -p $(@D)
+	$(Q)$(OBJCOPY) @$(LIBDOMALLOC_HOT_FLAGS) $< $@
+
+$(LIBDOMALLOC_SO): $(DM_HOT_OBJS) $(LIBDOMALLOC_VERS)
 	$(call dm_msg,LINK,$@)
 	$(Q)$(CC) $(LIBDOMALLOC_LDFLAGS) \
 	    -Wl,--version-script=$(LIBDOMALLOC_VERS) $(LDFLAGS) \
-	    -o $@ $(call dm_so_objs,$(DOMALLOC_OBJS),) $(LIBDOMALLOC_LDADD)
+	    -o $@ $(call dm_so_objs,$(DM_HOT_OBJS),$(DM_HOT_SUB)) \
+	    $(LIBDOMALLOC_LDADD)
 	@ln -sf $(@F) $(@D)/$(LIBDOMALLOC_SONAME)
 
-$(LIBDOMALLOC_HARDENED_SO): $(DOMALLOC_OBJS.hardened) $(LIBDOMALLOC_VERS)
+$(LIBDOMALLOC_HARDENED_SO): $(DM_HOT_OBJS.hardened) $(LIBDOMALLOC_VERS)
 	$(call dm_msg,LINK,$@)
 	$(Q)$(CC) $(LIBDOMALLOC_LDFLAGS:$(LIBDOMALLOC_SONAME)=$(LIBDOMALLOC_HARDENED_SONAME)) \
 	    -Wl,--version-script=$(LIBDOMALLOC_VERS) $(LDFLAGS) \
-	    -o $@ $(call dm_so_objs,$(DOMALLOC_OBJS.hardened),hardened/) \
+	    -o $@ $(call dm_so_objs,$(DM_HOT_OBJS.hardened),$(DM_HOT_SUB)hardened/) \
 	    $(LIBDOMALLOC_LDADD)
 	@ln -sf $(@F) $(@D)/$(LIBDOMALLOC_HARDENED_SONAME)
 

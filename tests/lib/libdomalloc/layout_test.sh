@@ -13,7 +13,9 @@
 # the libgcc and libc_nonshared members start-up calls and DT_FINI, which
 # the loader calls at exit; and programs that
 # start threads and allocate, run under callgrind with the library
-# preloaded, execute no function that lies in the cold part.
+# preloaded, execute no function that lies in the cold part, nor any that
+# lies past the text's first 64 KiB (the window the first fault maps:
+# lib/libdomalloc/hot.list puts what they run there).
 
 # Set $objdir, $lib and $dobj (the allocator objects' directory).
 lay_setup()
@@ -36,14 +38,17 @@ core_objs="alloc malloc tcache bin arena pa sp tsd init base conf sc"
 # the objects named $@ (basenames under $dobj), one hexadecimal number a
 # line.  Functions gcc puts in .text.unlikely (those marked cold, such as
 # msg_fatal), .text.startup and .text.exit are left out: the linker puts
-# those sections first, whatever the order of the objects.
+# those sections first, whatever the order of the objects.  The objects
+# are compiled with -ffunction-sections: a function's section is
+# .text.NAME (.text.unlikely.NAME and so on for those left out).
 addrs_of()
 {
 	: > names
 	for _o in "$@"; do
 		[ -f "$dobj/$_o.o" ] || atf_fail "$dobj/$_o.o was not built"
 		objdump -t "$dobj/$_o.o" |
-		    awk '$2 == "g" && $3 == "F" && $4 == ".text" {
+		    awk '$2 == "g" && $3 == "F" && $4 ~ /^\.text(\.|$)/ &&
+			$4 !~ /^\.text\.(unlikely|startup|exit|hot)(\.|$)/ {
 			print $NF }' >> names
 	done
 	[ -s names ] || atf_fail "no functions found in $*"
@@ -133,10 +138,24 @@ runs_no_cold_code_body()
 	    awk '$1 != last { print; last = $1 }' > ran.addrs
 	[ -s ran.addrs ] || atf_fail "no function that ran found in $lib"
 	limit=$(hex2dec "$cold")
+	# The first fault in the text maps the 64 KiB from its start.
+	text=$(readelf -lW "$lib" | awk '$1 == "LOAD" && $8 == "E" {
+	    print $3; exit }')
+	[ -n "$text" ] || atf_fail "no executable segment in $lib"
+	window=$(($(printf '%d' "$text") + 65536))
+	nm -S --defined-only "$lib" | awk '$3 ~ /^[tT]$/ { print $4, $2 }' |
+	    sort -k1,1 > lib.sizes
 	while read -r f a; do
 		[ "$(hex2dec "$a")" -lt "$limit" ] ||
 		    atf_fail "$f (at 0x$a) ran and lies in the cold part" \
 		    "(from 0x$cold)"
+		sz=$(awk -v f="$f" '$1 == f { print $2; exit }' lib.sizes)
+		end=$(($(hex2dec "$a") + $(hex2dec "${sz:-0}")))
+		[ "$end" -le "$window" ] ||
+		    atf_fail "$f (at 0x$a, $((end - $(hex2dec "$a"))) bytes)" \
+		    "ran and ends past the text's first 64 KiB (to" \
+		    "$(printf '0x%x' "$window")): add it to" \
+		    "lib/libdomalloc/hot.list"
 	done < ran.addrs
 }
 

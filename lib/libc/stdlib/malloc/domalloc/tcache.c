@@ -25,6 +25,8 @@
 unsigned		tcache_nhbins;
 static uint16_t		tcache_max[SC_NTBINS_MAX];	/* starting capacity */
 static uint16_t		tcache_cap[SC_NTBINS_MAX];	/* grown capacity */
+/* A bin's first fill in a cache, in objects (TCACHE_FILL_FIRST). */
+static uint16_t		tcache_fill_first[SC_NTBINS_MAX];
 /* Where bin i's stack starts in a cache's block, in slots. */
 static uint32_t		tcache_stack_off[SC_NTBINS_MAX];
 static size_t		tcache_stack_slots;	/* all the bins' stacks */
@@ -80,6 +82,9 @@ tcache_boot(void)
 		} else
 			n = opt_tcache_nslots_large;
 		tcache_max[i] = (uint16_t)n;
+		tcache_fill_first[i] = (uint16_t)DM_MAX(1,
+		    DM_MIN(TCACHE_FILL_FIRST, TCACHE_FILL_FIRST_BYTES /
+		    sc_size[i]));
 		/*
 		 * A small bin that overflows right after being filled grows
 		 * (tcache_dalloc_slow) up to TCACHE_GROW_BYTES of objects.
@@ -357,13 +362,15 @@ tcache_alloc_slow(struct tcache *tc, unsigned ind)
 		if (ind < SC_NBINS) {
 			n = DM_MAX(tb->max / 2, 1);
 			/*
-			 * The bin's first fill in this cache: a few only.  Not
-			 * with staging bins (prof.h), which malloc pops while
-			 * free pushes here: each staging moves what was freed
-			 * since the last, so as few objects would circulate.
+			 * The bin's first fills in this cache: a few, then
+			 * doubling (TCACHE_FILL_FIRST).  Not with staging bins
+			 * (prof.h), which malloc pops while free pushes here:
+			 * each staging moves what was freed since the last, so
+			 * as few objects would circulate.
 			 */
-			if (tc->nfilled[ind] == 0 && tc->sbins == NULL)
-				n = DM_MIN(n, TCACHE_FILL_FIRST);
+			if (tc->sbins == NULL)
+				n = DM_MIN(n, DM_MAX(tcache_fill_first[ind],
+				    tc->nfilled[ind]));
 			n = bin_fill(tc->arena, ind, tb->stack, n);
 		} else {
 			/* Large classes are not batched: one at a time. */

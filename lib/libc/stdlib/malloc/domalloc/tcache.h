@@ -136,12 +136,20 @@ struct tcache {
 #define	TCACHE_GC_EVENTS	32
 
 /*
- * The first fill of a bin in a new cache takes at most this many objects:
+ * The first fill of a bin in a new cache takes at most TCACHE_FILL_FIRST
+ * objects and at most TCACHE_FILL_FIRST_BYTES of them (but one at least):
  * a thread that allocates a few objects and exits then returns a few, not
- * half a bin, at its exit; the next fill takes the usual half.  (Not with
- * prof:true: see tcache_alloc_slow.)
+ * half a bin, at its exit, and a program that allocates one 4 KiB buffer
+ * makes one page resident, not eight (every region taken is written: its
+ * free marker).  Each later fill takes at most as many objects as the
+ * bin's fills took before it (nfilled), so that fills double up to the
+ * usual half of the bin's capacity: with the half straight after a small
+ * first fill, a class a program passes through (a vector grown by
+ * realloc) kept ten or more objects of it cached.  (Not with prof:true:
+ * see tcache_alloc_slow.)
  */
 #define	TCACHE_FILL_FIRST	8
+#define	TCACHE_FILL_FIRST_BYTES	4096
 
 /*
  * Adaptive capacity: a small bin starts at its jemalloc-style capacity

@@ -289,10 +289,11 @@ ATF_TC_BODY(never_allocated_small_cached, tc)
 	struct misuse m;
 
 	/*
-	 * A class nothing else in this program has used (2560 bytes): the
-	 * fill that served p took its neighbours too, lowest address first.
+	 * A class nothing else in this program has used (1792 bytes): the
+	 * fill that served p took its neighbour too, lowest address first
+	 * (a first fill takes at most 4 KiB of objects, two here).
 	 */
-	m.p = xmalloc(2500);
+	m.p = xmalloc(1700);
 	m.n = malloc_usable_size(m.p);
 	mt_run_child(&cr, MISUSE_TIMEOUT, never_cached, &m);
 	mt_require_child_abort(&cr, "free of a slot never handed out");

@@ -3,7 +3,8 @@
  *
  * tcache_test.c: how a thread's cache is made and unmade (tcache.h).  A
  * new thread's cache sets up only the bins its slow paths use, the first
- * fill of a bin takes at most TCACHE_FILL_FIRST objects, turning the
+ * fill of a bin takes at most TCACHE_FILL_FIRST objects and at most
+ * TCACHE_FILL_FIRST_BYTES of them (one at least), turning the
  * cache off leaves it in its reset state (every bin and per-bin counter
  * zero) with the thread's byte counts carried over, and the stack block
  * of an exited thread is what the next new thread gets.  Whitebox: reads
@@ -202,9 +203,69 @@ ATF_TC_BODY(pool_reuse, tc)
 	    "not the first's %p", second, first);
 }
 
+/*
+ * The first fill of each slab class takes min(TCACHE_FILL_FIRST,
+ * TCACHE_FILL_FIRST_BYTES / size) objects, at least one: a program that
+ * allocates one 4 KiB block makes one page resident, not eight; and the
+ * next fills double.
+ */
+static void *
+fill_first_main(void *arg)
+{
+	struct tcache *tc = &tsd_get()->tc;
+	unsigned ind, want, k;
+	size_t size;
+	void *p, *q[4];
+
+	(void)arg;
+	for (size = 16; size <= 16384; size *= 2) {
+		ind = sc_index(size);
+		if (ind >= SC_NBINS)
+			break;
+		p = malloc(size);
+		ATF_REQUIRE(p != NULL);
+		ATF_REQUIRE_MSG(ind < tc->nhbins, "size %zu is not cached",
+		    size);
+		want = TCACHE_FILL_FIRST_BYTES / (unsigned)sc_size[ind];
+		want = want < 1 ? 1 : want > TCACHE_FILL_FIRST ?
+		    TCACHE_FILL_FIRST : want;
+		ATF_CHECK_EQ_MSG(tc->nfilled[ind], want,
+		    "size %zu: first fill of %llu objects, expected %u", size,
+		    (unsigned long long)tc->nfilled[ind], want);
+		ATF_CHECK_EQ(tc->bins[ind].ncached, tc->nfilled[ind] - 1);
+		free(p);
+	}
+	/*
+	 * Later fills take at most what the fills before took: 4 KiB
+	 * blocks come one, one, two, four at a time, not one then half the
+	 * bin (10).
+	 */
+	ind = sc_index(4096);
+	ATF_REQUIRE(sc_size[ind] == 4096 && tc->nfilled[ind] == 1 &&
+	    tc->bins[ind].ncached == 1);
+	for (k = 0; k < 4; k++) {
+		q[k] = malloc(4096);
+		ATF_REQUIRE(q[k] != NULL);
+	}
+	/* The cached one, then fills of 1 and 2: 4 filled, none left. */
+	ATF_CHECK_EQ_MSG(tc->nfilled[ind], 4, "%llu filled",
+	    (unsigned long long)tc->nfilled[ind]);
+	ATF_CHECK_EQ(tc->bins[ind].ncached, 0);
+	for (k = 0; k < 4; k++)
+		free(q[k]);
+	return (NULL);
+}
+
+ATF_TC_WITHOUT_HEAD(fill_first);
+ATF_TC_BODY(fill_first, tc)
+{
+	run_thread(fill_first_main, NULL);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, lazy_bins);
+	ATF_TP_ADD_TC(tp, fill_first);
 	ATF_TP_ADD_TC(tp, reset_state);
 	ATF_TP_ADD_TC(tp, pool_reuse);
 	return (atf_no_error());
