@@ -165,45 +165,220 @@ bin_slab_release(struct arena *arena, struct slab *s)
 	mutex_unlock(&pa->lock);
 }
 
-unsigned
-bin_fill(struct arena *arena, unsigned sc, void **dst, unsigned n)
+/*
+ * Take up to n regions from bin's current slab, then its nonfull list,
+ * the lock held; never makes a slab.
+ */
+static unsigned
+bin_take_locked(struct bin *bin, void **dst, unsigned n)
 {
-	struct bin *bin = &arena->bins[sc];
 	struct slab *s;
 	unsigned got = 0;
-	bool grew = false;
 
-	mutex_lock(&bin->lock);
 	while (got < n) {
 		s = bin->cur;
 		if (s == NULL || s->nfree == 0) {
 			s = TAILQ_FIRST(&bin->nonfull);
-			if (s != NULL) {
-				TAILQ_REMOVE(&bin->nonfull, s, link);
-				s->listed = false;
-				bin->stats.nonfull--;
-			} else {
-				s = bin_slab_new(arena, sc);
-				if (s == NULL)
-					break;
-				grew = true;
-				bin->stats.nslabs++;
-				bin->stats.curslabs++;
-			}
+			if (s == NULL)
+				break;
+			TAILQ_REMOVE(&bin->nonfull, s, link);
+			s->listed = false;
+			bin->stats.nonfull--;
 			bin->cur = s;
 			bin->stats.nreslabs++;
 		}
 		got += slab_take(s, dst + got, n - got);
 	}
-	bin->stats.nmalloc += got;
-	bin->stats.curregs += got;
+	return (got);
+}
+
+/*
+ * Take up to n regions from the nonfull slabs of a sibling's bin, the
+ * lock held, leaving its current slab to its own threads; a slab that
+ * keeps free regions stays listed.  The regions are counted in the
+ * sibling's statistics.
+ */
+static unsigned
+bin_take_nonfull_locked(struct bin *bin, void **dst, unsigned n)
+{
+	struct slab *s;
+	unsigned got = 0;
+
+	while (got < n && (s = TAILQ_FIRST(&bin->nonfull)) != NULL) {
+		got += slab_take(s, dst + got, n - got);
+		if (s->nfree == 0) {
+			TAILQ_REMOVE(&bin->nonfull, s, link);
+			s->listed = false;
+			bin->stats.nonfull--;
+		}
+	}
+	return (got);
+}
+
+/* Count n regions handed out by a bin's fill, the lock held. */
+static void
+bin_count_fill(struct bin *bin, unsigned n)
+{
+	bin->stats.nmalloc += n;
+	bin->stats.curregs += n;
 	bin->stats.nfills++;
+}
+
+/* Unused dirty pages of pa, read without its lock: a hint only. */
+static size_t
+bin_pa_ndirty(struct pa *pa)
+{
+	return (__atomic_load_n(&pa->stats.ndirty, __ATOMIC_RELAXED));
+}
+
+/* Is a hook set on pa?  Read without its lock: a hint only. */
+static bool
+bin_pa_hooked(struct pa *pa)
+{
+	return (__atomic_load_n(&pa->hooks, __ATOMIC_RELAXED) != NULL);
+}
+
+/*
+ * May the fill of arena's bins take from sibling arenas?  Automatic
+ * arenas without extent hooks only: an explicit arena (arenas.create,
+ * MALLOCX_ARENA, a thread bound to one) hands out its own memory only.
+ */
+static bool
+bin_can_share(struct arena *arena)
+{
+	return (narenas_auto > 1 && arena->ind < narenas_auto &&
+	    !bin_pa_hooked(&arena->pa));
+}
+
+/*
+ * Regions for the fill of an automatic arena whose bin would make a new
+ * slab, from up to BIN_SHARE_ARENAS sibling arenas (the next automatic
+ * arenas of the same node, none with extent hooks): (1) free regions of
+ * their bins' nonfull slabs; if there are none, (2) a new slab in a
+ * sibling that holds a slab's worth of dirty pages while this arena
+ * holds fewer.  Returns the count taken, 0 if growing this arena is
+ * right.  Called with no lock held; takes one sibling bin lock at a time
+ * and, under it, only that arena's page allocator lock (bin_slab_new).
+ */
+static unsigned
+bin_fill_sibling(struct arena *arena, unsigned sc, void **dst, unsigned n)
+{
+	struct arena *a, *sib[BIN_SHARE_ARENAS];
+	struct bin *bin;
+	struct slab *s;
+	size_t need;
+	unsigned got = 0, t, k, ns = 0, nmax;
+	bool grew;
+
+	nmax = DM_MIN(narenas_auto, BIN_SHARE_ARENAS + 1);
+	for (k = 1; k < nmax; k++) {
+		a = arena_get((arena->ind + k) % narenas_auto, false);
+		if (a == NULL || a == arena || a->node != arena->node ||
+		    bin_pa_hooked(&a->pa))
+			continue;
+		sib[ns++] = a;
+	}
+	/* (1) Free regions of the siblings' slabs. */
+	for (k = 0; k < ns && got < n; k++) {
+		bin = &sib[k]->bins[sc];
+		if (__atomic_load_n(&bin->stats.nonfull, __ATOMIC_RELAXED) == 0)
+			continue;
+		mutex_lock(&bin->lock);
+		t = bin_take_nonfull_locked(bin, dst + got, n - got);
+		if (t != 0)
+			bin_count_fill(bin, t);
+		bin_check_locked(bin, sc);
+		mutex_unlock(&bin->lock);
+		got += t;
+	}
+	/* (2) A slab of a sibling's dirty pages, if this arena has too few. */
+	need = sc_slab_pages[sc];
+	if (got != 0 || bin_pa_ndirty(&arena->pa) >= need)
+		return (got);
+	for (k = 0; k < ns && got == 0; k++) {
+		a = sib[k];
+		if (bin_pa_ndirty(&a->pa) < need)
+			continue;
+		bin = &a->bins[sc];
+		grew = false;
+		mutex_lock(&bin->lock);
+		/* Its own threads may have made a slab since (1). */
+		t = bin_take_nonfull_locked(bin, dst, n);
+		if (t == 0 && (s = bin_slab_new(a, sc)) != NULL) {
+			grew = true;
+			bin->stats.nslabs++;
+			bin->stats.curslabs++;
+			t = slab_take(s, dst, n);
+			if (s->nfree != 0) {
+				TAILQ_INSERT_HEAD(&bin->nonfull, s, link);
+				s->listed = true;
+				bin->stats.nonfull++;
+			}
+		}
+		if (t != 0)
+			bin_count_fill(bin, t);
+		bin_check_locked(bin, sc);
+		mutex_unlock(&bin->lock);
+		if (grew)
+			pa_decay_tick(&a->pa);
+		got = t;
+	}
+	return (got);
+}
+
+static unsigned
+bin_fill_impl(struct arena *arena, unsigned sc, void **dst, unsigned n,
+    bool share)
+{
+	struct bin *bin = &arena->bins[sc];
+	struct slab *s;
+	unsigned got, mine, t;
+	bool grew = false;
+
+	mutex_lock(&bin->lock);
+	mine = got = bin_take_locked(bin, dst, n);
+	if (got < n && share && bin_can_share(arena)) {
+		/* Never two bin locks: this one is dropped, then re-read. */
+		bin->stats.nmalloc += mine;
+		bin->stats.curregs += mine;
+		mutex_unlock(&bin->lock);
+		got += bin_fill_sibling(arena, sc, dst + got, n - got);
+		mutex_lock(&bin->lock);
+		mine = bin_take_locked(bin, dst + got, n - got);
+		got += mine;
+	}
+	while (got < n) {
+		s = bin_slab_new(arena, sc);
+		if (s == NULL)
+			break;
+		grew = true;
+		bin->stats.nslabs++;
+		bin->stats.curslabs++;
+		bin->cur = s;
+		bin->stats.nreslabs++;
+		t = slab_take(s, dst + got, n - got);
+		mine += t;
+		got += t;
+	}
+	bin_count_fill(bin, mine);
 	bin_check_locked(bin, sc);
 	mutex_unlock(&bin->lock);
 	/* A heap that only grows must still reach decay and hugify. */
 	if (grew)
 		pa_decay_tick(&arena->pa);
 	return (got);
+}
+
+unsigned
+bin_fill(struct arena *arena, unsigned sc, void **dst, unsigned n)
+{
+	return (bin_fill_impl(arena, sc, dst, n, true));
+}
+
+unsigned
+bin_fill_local(struct arena *arena, unsigned sc, void **dst, unsigned n)
+{
+	return (bin_fill_impl(arena, sc, dst, n, false));
 }
 
 /* Free one region into its slab; returns the slab if it became empty. */
