@@ -256,8 +256,8 @@ bin_can_share(struct arena *arena)
  * arenas of the same node, none with extent hooks): (1) free regions of
  * their bins' nonfull slabs; if there are none, (2) a new slab in a
  * sibling that holds a slab's worth of dirty pages while this arena
- * holds fewer.  Returns the count taken, 0 if growing this arena is
- * right.  Called with no lock held; takes one sibling bin lock at a time
+ * holds fewer.  Returns the count taken; the rest, if any, this arena
+ * makes.  Called with no lock held; takes one sibling bin lock at a time
  * and, under it, only that arena's page allocator lock (bin_slab_new).
  */
 static unsigned
@@ -293,9 +293,9 @@ bin_fill_sibling(struct arena *arena, unsigned sc, void **dst, unsigned n)
 	}
 	/* (2) A slab of a sibling's dirty pages, if this arena has too few. */
 	need = sc_slab_pages[sc];
-	if (got != 0 || bin_pa_ndirty(&arena->pa) >= need)
+	if (got == n || bin_pa_ndirty(&arena->pa) >= need)
 		return (got);
-	for (k = 0; k < ns && got == 0; k++) {
+	for (k = 0; k < ns && got < n; k++) {
 		a = sib[k];
 		if (bin_pa_ndirty(&a->pa) < need)
 			continue;
@@ -303,12 +303,12 @@ bin_fill_sibling(struct arena *arena, unsigned sc, void **dst, unsigned n)
 		grew = false;
 		mutex_lock(&bin->lock);
 		/* Its own threads may have made a slab since (1). */
-		t = bin_take_nonfull_locked(bin, dst, n);
-		if (t == 0 && (s = bin_slab_new(a, sc)) != NULL) {
+		t = bin_take_nonfull_locked(bin, dst + got, n - got);
+		if (got + t < n && (s = bin_slab_new(a, sc)) != NULL) {
 			grew = true;
 			bin->stats.nslabs++;
 			bin->stats.curslabs++;
-			t = slab_take(s, dst, n);
+			t += slab_take(s, dst + got + t, n - got - t);
 			if (s->nfree != 0) {
 				TAILQ_INSERT_HEAD(&bin->nonfull, s, link);
 				s->listed = true;
@@ -321,7 +321,7 @@ bin_fill_sibling(struct arena *arena, unsigned sc, void **dst, unsigned n)
 		mutex_unlock(&bin->lock);
 		if (grew)
 			pa_decay_tick(&a->pa);
-		got = t;
+		got += t;
 	}
 	return (got);
 }
