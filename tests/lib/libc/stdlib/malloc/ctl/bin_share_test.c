@@ -22,7 +22,7 @@ const char *malloc_conf = "narenas:2,dirty_decay_ms:600000,"
 #define	NOBJ		4000
 #define	NTAKE		200
 
-static void	*objs[NOBJ];
+static void	*objs[2][NOBJ];
 
 static void
 bind(unsigned a)
@@ -54,39 +54,45 @@ bstat(unsigned a, unsigned bin, const char *what)
 }
 
 /*
- * Arena 0 gets nonfull slabs of SIZE: NOBJ objects, every other one
- * freed and the cache flushed home.  Arena 1 is made too.
+ * Automatic arenas 0 .. n - 1 (n is 1 or 2) get nonfull slabs of SIZE:
+ * NOBJ objects each, all allocated before any is freed, then every other
+ * one freed and the cache flushed home.  Both arenas are made; the
+ * thread is left bound to arena 0.
  */
 static void
-make_nonfull(void)
+make_nonfull(unsigned n)
 {
-	unsigned i;
+	unsigned a, i;
 
-	bind(1);
-	bind(0);
-	for (i = 0; i < NOBJ; i++) {
-		objs[i] = ct_hide(malloc(SIZE));
-		ATF_REQUIRE(objs[i] != NULL);
-		ATF_REQUIRE_EQ(lookup(objs[i]), 0);
+	for (a = 2; a-- > 0;) {
+		bind(a);
+		for (i = 0; i < NOBJ && a < n; i++) {
+			objs[a][i] = ct_hide(malloc(SIZE));
+			ATF_REQUIRE(objs[a][i] != NULL);
+			ATF_REQUIRE_EQ(lookup(objs[a][i]), a);
+		}
 	}
-	for (i = 0; i < NOBJ; i += 2) {
-		free(objs[i]);
-		objs[i] = NULL;
-	}
+	for (a = 0; a < n; a++)
+		for (i = 0; i < NOBJ; i += 2) {
+			free(objs[a][i]);
+			objs[a][i] = NULL;
+		}
 	bind(0);
 	ct_epoch();
-	ATF_REQUIRE(bstat(0, ct_bin_index(SIZE), "nonfull_slabs") > 0);
+	for (a = 0; a < n; a++)
+		ATF_REQUIRE(bstat(a, ct_bin_index(SIZE), "nonfull_slabs") > 0);
 }
 
 static void
 free_all(void)
 {
-	unsigned i;
+	unsigned a, i;
 
-	for (i = 0; i < NOBJ; i++) {
-		free(objs[i]);
-		objs[i] = NULL;
-	}
+	for (a = 0; a < 2; a++)
+		for (i = 0; i < NOBJ; i++) {
+			free(objs[a][i]);
+			objs[a][i] = NULL;
+		}
 }
 
 ATF_TC_WITHOUT_HEAD(takes_nonfull_regions);
@@ -96,7 +102,7 @@ ATF_TC_BODY(takes_nonfull_regions, tc)
 	uint64_t nmalloc0, nslabs1;
 	void *p[NTAKE];
 
-	make_nonfull();
+	make_nonfull(1);
 	nmalloc0 = bstat(0, b, "nmalloc");
 	nslabs1 = bstat(1, b, "nslabs");
 	bind(1);
@@ -127,7 +133,7 @@ ATF_TC_BODY(slab_of_sibling_dirty_pages, tc)
 	void *p[NTAKE];
 
 	/* Arena 0 frees all its slabs: dirty pages (decay is 10 min). */
-	make_nonfull();
+	make_nonfull(1);
 	free_all();
 	bind(0);
 	ct_epoch();
@@ -154,12 +160,13 @@ ATF_TC_WITHOUT_HEAD(explicit_arenas_take_none);
 ATF_TC_BODY(explicit_arenas_take_none, tc)
 {
 	unsigned b = ct_bin_index(SIZE), e, i;
-	uint64_t nmalloc0;
+	uint64_t nmalloc0, nmalloc1;
 	void *p[NTAKE];
 
 	e = ct_new_arena();
-	make_nonfull();
+	make_nonfull(2);
 	nmalloc0 = bstat(0, b, "nmalloc");
+	nmalloc1 = bstat(1, b, "nmalloc");
 	/* MALLOCX_ARENA, with and without the thread's cache. */
 	for (i = 0; i < NTAKE; i++) {
 		p[i] = ct_hide(mallocx(SIZE, i % 2 == 0 ? MALLOCX_ARENA(e) :
@@ -181,6 +188,7 @@ ATF_TC_BODY(explicit_arenas_take_none, tc)
 	bind(0);
 	ct_epoch();
 	ATF_CHECK_EQ(bstat(0, b, "nmalloc"), nmalloc0);
+	ATF_CHECK_EQ(bstat(1, b, "nmalloc"), nmalloc1);
 	free_all();
 }
 
