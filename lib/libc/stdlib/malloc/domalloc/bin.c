@@ -239,45 +239,62 @@ bin_pa_hooked(struct pa *pa)
 }
 
 /*
- * May the fill of arena's bins take from sibling arenas?  Automatic
- * arenas without extent hooks only: an explicit arena (arenas.create,
+ * The sibling arenas (bin_fill_sibling) worth a visit by a fill of class
+ * sc in arena, stored in sib; returns their count.  Only automatic arenas
+ * without extent hooks share: an explicit arena (arenas.create,
  * MALLOCX_ARENA, a thread bound to one) hands out its own memory only.
- */
-static bool
-bin_can_share(struct arena *arena)
-{
-	return (narenas_auto > 1 && arena->ind < narenas_auto &&
-	    !bin_pa_hooked(&arena->pa));
-}
-
-/*
- * Regions for the fill of an automatic arena whose bin would make a new
- * slab, from up to BIN_SHARE_ARENAS sibling arenas (the next automatic
- * arenas of the same node, none with extent hooks): (1) free regions of
- * their bins' nonfull slabs; if there are none, (2) a new slab in a
- * sibling that holds a slab's worth of dirty pages while this arena
- * holds fewer.  Returns the count taken; the rest, if any, this arena
- * makes.  Called with no lock held; takes one sibling bin lock at a time
- * and, under it, only that arena's page allocator lock (bin_slab_new).
+ * A sibling is worth it if its bin has nonfull slabs, or if it holds a
+ * slab's worth of dirty pages and arena does not; all read without
+ * locks, as hints, so that a fill that would find nothing keeps its bin
+ * lock and grows at once.
  */
 static unsigned
-bin_fill_sibling(struct arena *arena, unsigned sc, void **dst, unsigned n)
+bin_siblings(struct arena *arena, unsigned sc, struct arena **sib)
 {
-	struct arena *a, *sib[BIN_SHARE_ARENAS];
-	struct bin *bin;
-	struct slab *s;
-	size_t need;
-	unsigned got = 0, t, k, ns = 0, nmax;
-	bool grew;
+	struct arena *a;
+	size_t need = sc_slab_pages[sc];
+	unsigned k, ns = 0, nmax;
+	bool poor;
 
+	if (narenas_auto < 2 || arena->ind >= narenas_auto ||
+	    bin_pa_hooked(&arena->pa))
+		return (0);
+	poor = bin_pa_ndirty(&arena->pa) < need;
 	nmax = DM_MIN(narenas_auto, BIN_SHARE_ARENAS + 1);
 	for (k = 1; k < nmax; k++) {
 		a = arena_get((arena->ind + k) % narenas_auto, false);
 		if (a == NULL || a == arena || a->node != arena->node ||
 		    bin_pa_hooked(&a->pa))
 			continue;
-		sib[ns++] = a;
+		if (__atomic_load_n(&a->bins[sc].stats.nonfull,
+		    __ATOMIC_RELAXED) != 0 ||
+		    (poor && bin_pa_ndirty(&a->pa) >= need))
+			sib[ns++] = a;
 	}
+	return (ns);
+}
+
+/*
+ * Regions for the fill of an automatic arena whose bin would make a new
+ * slab, from the ns sibling arenas sib (bin_siblings: some of the next
+ * BIN_SHARE_ARENAS automatic arenas of the same node, none with extent
+ * hooks): (1) free regions of their bins' nonfull slabs; if there are
+ * too few, (2) a new slab in a sibling that holds a slab's worth of dirty
+ * pages while this arena holds fewer.  Returns the count taken; the rest, if any, this arena
+ * makes.  Called with no lock held; takes one sibling bin lock at a time
+ * and, under it, only that arena's page allocator lock (bin_slab_new).
+ */
+static unsigned
+bin_fill_sibling(struct arena *arena, unsigned sc, struct arena **sib,
+    unsigned ns, void **dst, unsigned n)
+{
+	struct arena *a;
+	struct bin *bin;
+	struct slab *s;
+	size_t need;
+	unsigned got = 0, t, k;
+	bool grew;
+
 	/* (1) Free regions of the siblings' slabs. */
 	for (k = 0; k < ns && got < n; k++) {
 		bin = &sib[k]->bins[sc];
@@ -330,19 +347,21 @@ static unsigned
 bin_fill_impl(struct arena *arena, unsigned sc, void **dst, unsigned n,
     bool share)
 {
+	struct arena *sib[BIN_SHARE_ARENAS];
 	struct bin *bin = &arena->bins[sc];
 	struct slab *s;
-	unsigned got, mine, t;
+	unsigned got, mine, t, ns;
 	bool grew = false;
 
 	mutex_lock(&bin->lock);
 	mine = got = bin_take_locked(bin, dst, n);
-	if (got < n && share && bin_can_share(arena)) {
+	if (got < n && share && (ns = bin_siblings(arena, sc, sib)) != 0) {
 		/* Never two bin locks: this one is dropped, then re-read. */
 		bin->stats.nmalloc += mine;
 		bin->stats.curregs += mine;
 		mutex_unlock(&bin->lock);
-		got += bin_fill_sibling(arena, sc, dst + got, n - got);
+		got += bin_fill_sibling(arena, sc, sib, ns, dst + got,
+		    n - got);
 		mutex_lock(&bin->lock);
 		mine = bin_take_locked(bin, dst + got, n - got);
 		got += mine;
