@@ -280,9 +280,10 @@ bin_siblings(struct arena *arena, unsigned sc, struct arena **sib)
  * BIN_SHARE_ARENAS automatic arenas of the same node, none with extent
  * hooks): (1) free regions of their bins' nonfull slabs; if there are
  * too few, (2) a new slab in a sibling that holds a slab's worth of dirty
- * pages while this arena holds fewer.  Returns the count taken; the rest, if any, this arena
- * makes.  Called with no lock held; takes one sibling bin lock at a time
- * and, under it, only that arena's page allocator lock (bin_slab_new).
+ * pages while this arena holds fewer.  Returns the count taken; this
+ * arena makes the rest.  Called with no lock held; takes one sibling bin
+ * lock at a time and, under it, only that arena's page allocator lock
+ * (bin_slab_new).
  */
 static unsigned
 bin_fill_sibling(struct arena *arena, unsigned sc, struct arena **sib,
