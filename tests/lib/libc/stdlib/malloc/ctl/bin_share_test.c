@@ -8,7 +8,8 @@
  * Seen through the statistics (the sibling bin's nmalloc and nslabs grow,
  * the thread's arena makes no slab) and arenas.lookup.  Explicit arenas,
  * whether named by MALLOCX_ARENA or bound with thread.arena, never take
- * from another arena.  One thread binds itself to arena 0, then arena 1,
+ * from another arena, and arenas with extent hooks neither lend nor
+ * borrow.  One thread binds itself to arena 0, then arena 1,
  * of two automatic arenas.  The races of the sharing are in
  * purge_race_test's remote cases.
  */
@@ -192,10 +193,64 @@ ATF_TC_BODY(explicit_arenas_take_none, tc)
 	free_all();
 }
 
+static void
+set_hooks(unsigned a, extent_hooks_t *h)
+{
+	ATF_REQUIRE_EQ(ct_ctlf("arena.%u.extent_hooks", NULL, NULL, &h,
+	    sizeof(h), a), 0);
+}
+
+/* Allocate NTAKE objects of SIZE, all arena want's; then free them. */
+static void
+take_check(unsigned want)
+{
+	unsigned i;
+	void *p[NTAKE];
+
+	for (i = 0; i < NTAKE; i++) {
+		p[i] = ct_hide(malloc(SIZE));
+		ATF_REQUIRE(p[i] != NULL);
+		ATF_CHECK_EQ(lookup(p[i]), want);
+	}
+	for (i = 0; i < NTAKE; i++)
+		free(p[i]);
+}
+
+ATF_TC_WITHOUT_HEAD(hooked_arenas_take_none);
+ATF_TC_BODY(hooked_arenas_take_none, tc)
+{
+	static extent_hooks_t pass;
+	extent_hooks_t *dflt;
+	size_t len = sizeof(dflt);
+	unsigned b = ct_bin_index(SIZE);
+	uint64_t nmalloc0;
+
+	ATF_REQUIRE_EQ(mallctl("arena.0.extent_hooks", &dflt, &len, NULL, 0),
+	    0);
+	pass = *dflt;
+	make_nonfull(1);
+	nmalloc0 = bstat(0, b, "nmalloc");
+	/* A sibling with hooks lends nothing... */
+	set_hooks(0, &pass);
+	bind(1);
+	take_check(1);
+	/* ... and an arena with hooks borrows nothing. */
+	set_hooks(0, dflt);
+	set_hooks(1, &pass);
+	bind(1);
+	take_check(1);
+	set_hooks(1, dflt);
+	bind(0);
+	ct_epoch();
+	ATF_CHECK_EQ(bstat(0, b, "nmalloc"), nmalloc0);
+	free_all();
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, takes_nonfull_regions);
 	ATF_TP_ADD_TC(tp, slab_of_sibling_dirty_pages);
 	ATF_TP_ADD_TC(tp, explicit_arenas_take_none);
+	ATF_TP_ADD_TC(tp, hooked_arenas_take_none);
 	return (atf_no_error());
 }
