@@ -332,7 +332,7 @@ arena_malloc(struct arena *arena, size_t usize, size_t align, bool zero)
 	ind = sc_index(usize);
 	if (ind >= SC_NBINS || align > PAGE)
 		return (large_alloc(arena, usize, align, zero));
-	if (bin_fill(arena, ind, &p, 1) != 1)
+	if (bin_fill_local(arena, ind, &p, 1) != 1)
 		return (NULL);
 	if (config_stats) {
 		mutex_lock(&arena->bins[ind].lock);

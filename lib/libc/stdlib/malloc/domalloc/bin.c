@@ -165,45 +165,240 @@ bin_slab_release(struct arena *arena, struct slab *s)
 	mutex_unlock(&pa->lock);
 }
 
-unsigned
-bin_fill(struct arena *arena, unsigned sc, void **dst, unsigned n)
+/*
+ * Take up to n regions from bin's current slab, then its nonfull list,
+ * the lock held; never makes a slab.
+ */
+static unsigned
+bin_take_locked(struct bin *bin, void **dst, unsigned n)
 {
-	struct bin *bin = &arena->bins[sc];
 	struct slab *s;
 	unsigned got = 0;
-	bool grew = false;
 
-	mutex_lock(&bin->lock);
 	while (got < n) {
 		s = bin->cur;
 		if (s == NULL || s->nfree == 0) {
 			s = TAILQ_FIRST(&bin->nonfull);
-			if (s != NULL) {
-				TAILQ_REMOVE(&bin->nonfull, s, link);
-				s->listed = false;
-				bin->stats.nonfull--;
-			} else {
-				s = bin_slab_new(arena, sc);
-				if (s == NULL)
-					break;
-				grew = true;
-				bin->stats.nslabs++;
-				bin->stats.curslabs++;
-			}
+			if (s == NULL)
+				break;
+			TAILQ_REMOVE(&bin->nonfull, s, link);
+			s->listed = false;
+			bin->stats.nonfull--;
 			bin->cur = s;
 			bin->stats.nreslabs++;
 		}
 		got += slab_take(s, dst + got, n - got);
 	}
-	bin->stats.nmalloc += got;
-	bin->stats.curregs += got;
+	return (got);
+}
+
+/*
+ * Take up to n regions from the nonfull slabs of a sibling's bin, the
+ * lock held, leaving its current slab to its own threads; a slab that
+ * keeps free regions stays listed.  The regions are counted in the
+ * sibling's statistics.
+ */
+static unsigned
+bin_take_nonfull_locked(struct bin *bin, void **dst, unsigned n)
+{
+	struct slab *s;
+	unsigned got = 0;
+
+	while (got < n && (s = TAILQ_FIRST(&bin->nonfull)) != NULL) {
+		got += slab_take(s, dst + got, n - got);
+		if (s->nfree == 0) {
+			TAILQ_REMOVE(&bin->nonfull, s, link);
+			s->listed = false;
+			bin->stats.nonfull--;
+		}
+	}
+	return (got);
+}
+
+/* Count n regions handed out by a bin's fill, the lock held. */
+static void
+bin_count_fill(struct bin *bin, unsigned n)
+{
+	bin->stats.nmalloc += n;
+	bin->stats.curregs += n;
 	bin->stats.nfills++;
+}
+
+/* Unused dirty pages of pa, read without its lock: a hint only. */
+static size_t
+bin_pa_ndirty(struct pa *pa)
+{
+	return (__atomic_load_n(&pa->stats.ndirty, __ATOMIC_RELAXED));
+}
+
+/* Is a hook set on pa?  Read without its lock: a hint only. */
+static bool
+bin_pa_hooked(struct pa *pa)
+{
+	return (__atomic_load_n(&pa->hooks, __ATOMIC_RELAXED) != NULL);
+}
+
+/*
+ * The sibling arenas (bin_fill_sibling) worth a visit by a fill of class
+ * sc in arena, stored in sib; returns their count.  Only automatic arenas
+ * without extent hooks share: an explicit arena (arenas.create,
+ * MALLOCX_ARENA, a thread bound to one) hands out its own memory only.
+ * A sibling is worth it if its bin has nonfull slabs, or if it holds a
+ * slab's worth of dirty pages and arena does not; all read without
+ * locks, as hints, so that a fill that would find nothing keeps its bin
+ * lock and grows at once.
+ */
+static unsigned
+bin_siblings(struct arena *arena, unsigned sc, struct arena **sib)
+{
+	struct arena *a;
+	size_t need = sc_slab_pages[sc];
+	unsigned k, ns = 0, nmax;
+	bool poor;
+
+	if (narenas_auto < 2 || arena->ind >= narenas_auto ||
+	    bin_pa_hooked(&arena->pa))
+		return (0);
+	poor = bin_pa_ndirty(&arena->pa) < need;
+	nmax = DM_MIN(narenas_auto, BIN_SHARE_ARENAS + 1);
+	for (k = 1; k < nmax; k++) {
+		a = arena_get((arena->ind + k) % narenas_auto, false);
+		if (a == NULL || a == arena || a->node != arena->node ||
+		    bin_pa_hooked(&a->pa))
+			continue;
+		if (__atomic_load_n(&a->bins[sc].stats.nonfull,
+		    __ATOMIC_RELAXED) != 0 ||
+		    (poor && bin_pa_ndirty(&a->pa) >= need))
+			sib[ns++] = a;
+	}
+	return (ns);
+}
+
+/*
+ * Regions for the fill of an automatic arena whose bin would make a new
+ * slab, from the ns sibling arenas sib (bin_siblings: some of the next
+ * BIN_SHARE_ARENAS automatic arenas of the same node, none with extent
+ * hooks): (1) free regions of their bins' nonfull slabs; if there are
+ * too few, (2) a new slab in a sibling that holds a slab's worth of dirty
+ * pages while this arena holds fewer.  Returns the count taken; this
+ * arena makes the rest.  Called with no lock held; takes one sibling bin
+ * lock at a time and, under it, only that arena's page allocator lock
+ * (bin_slab_new).
+ */
+static unsigned
+bin_fill_sibling(struct arena *arena, unsigned sc, struct arena **sib,
+    unsigned ns, void **dst, unsigned n)
+{
+	struct arena *a;
+	struct bin *bin;
+	struct slab *s;
+	size_t need;
+	unsigned got = 0, t, k;
+	bool grew;
+
+	/* (1) Free regions of the siblings' slabs. */
+	for (k = 0; k < ns && got < n; k++) {
+		bin = &sib[k]->bins[sc];
+		if (__atomic_load_n(&bin->stats.nonfull, __ATOMIC_RELAXED) == 0)
+			continue;
+		mutex_lock(&bin->lock);
+		t = bin_take_nonfull_locked(bin, dst + got, n - got);
+		if (t != 0)
+			bin_count_fill(bin, t);
+		bin_check_locked(bin, sc);
+		mutex_unlock(&bin->lock);
+		got += t;
+	}
+	/* (2) A slab of a sibling's dirty pages, if this arena has too few. */
+	need = sc_slab_pages[sc];
+	if (got == n || bin_pa_ndirty(&arena->pa) >= need)
+		return (got);
+	for (k = 0; k < ns && got < n; k++) {
+		a = sib[k];
+		if (bin_pa_ndirty(&a->pa) < need)
+			continue;
+		bin = &a->bins[sc];
+		grew = false;
+		mutex_lock(&bin->lock);
+		/* Its own threads may have made a slab since (1). */
+		t = bin_take_nonfull_locked(bin, dst + got, n - got);
+		if (got + t < n && (s = bin_slab_new(a, sc)) != NULL) {
+			grew = true;
+			bin->stats.nslabs++;
+			bin->stats.curslabs++;
+			t += slab_take(s, dst + got + t, n - got - t);
+			if (s->nfree != 0) {
+				TAILQ_INSERT_HEAD(&bin->nonfull, s, link);
+				s->listed = true;
+				bin->stats.nonfull++;
+			}
+		}
+		if (t != 0)
+			bin_count_fill(bin, t);
+		bin_check_locked(bin, sc);
+		mutex_unlock(&bin->lock);
+		if (grew)
+			pa_decay_tick(&a->pa);
+		got += t;
+	}
+	return (got);
+}
+
+static unsigned
+bin_fill_impl(struct arena *arena, unsigned sc, void **dst, unsigned n,
+    bool share)
+{
+	struct arena *sib[BIN_SHARE_ARENAS];
+	struct bin *bin = &arena->bins[sc];
+	struct slab *s;
+	unsigned got, mine, t, ns;
+	bool grew = false;
+
+	mutex_lock(&bin->lock);
+	mine = got = bin_take_locked(bin, dst, n);
+	if (got < n && share && (ns = bin_siblings(arena, sc, sib)) != 0) {
+		/* Never two bin locks: this one is dropped, then re-read. */
+		bin->stats.nmalloc += mine;
+		bin->stats.curregs += mine;
+		mutex_unlock(&bin->lock);
+		got += bin_fill_sibling(arena, sc, sib, ns, dst + got,
+		    n - got);
+		mutex_lock(&bin->lock);
+		mine = bin_take_locked(bin, dst + got, n - got);
+		got += mine;
+	}
+	while (got < n) {
+		s = bin_slab_new(arena, sc);
+		if (s == NULL)
+			break;
+		grew = true;
+		bin->stats.nslabs++;
+		bin->stats.curslabs++;
+		bin->cur = s;
+		bin->stats.nreslabs++;
+		t = slab_take(s, dst + got, n - got);
+		mine += t;
+		got += t;
+	}
+	bin_count_fill(bin, mine);
 	bin_check_locked(bin, sc);
 	mutex_unlock(&bin->lock);
 	/* A heap that only grows must still reach decay and hugify. */
 	if (grew)
 		pa_decay_tick(&arena->pa);
 	return (got);
+}
+
+unsigned
+bin_fill(struct arena *arena, unsigned sc, void **dst, unsigned n)
+{
+	return (bin_fill_impl(arena, sc, dst, n, true));
+}
+
+unsigned
+bin_fill_local(struct arena *arena, unsigned sc, void **dst, unsigned n)
+{
+	return (bin_fill_impl(arena, sc, dst, n, false));
 }
 
 /* Free one region into its slab; returns the slab if it became empty. */

@@ -11,8 +11,21 @@
  * per batch, and frees are grouped by owning arena so that freeing
  * objects of other threads never funnels through a single lock.
  *
+ * A thread cache's fill in an automatic arena that would make a new slab
+ * first takes free regions of the nonfull slabs of up to BIN_SHARE_ARENAS
+ * sibling arenas (the next automatic arenas of its node, none with extent
+ * hooks), or else, when this arena holds fewer dirty pages than a slab
+ * and a sibling holds more, makes the slab in that sibling (issue 16:
+ * remote frees make live data drift between arenas, and one arena's
+ * slabs kept free regions while another grew).  The regions stay the
+ * sibling's; the cache flushes each to its owner.
+ *
  * Synchronization: bin->lock (RANK_BIN) protects the bin and its slabs;
- * it may be held while taking the arena's page allocator lock.
+ * it may be held while taking its own arena's page allocator lock.  A
+ * thread holds one bin lock at most: a fill that looks at siblings drops
+ * its bin's lock first, takes each sibling's bin lock in turn (and under
+ * it only that sibling's page allocator lock, to make a slab), and
+ * re-reads its own bin after taking its lock again.
  */
 #ifndef BIN_H
 #define	BIN_H
@@ -52,8 +65,16 @@ void	 bin_init(struct bin *bin);
  * destroyed may be waiting for it).
  */
 void	 bin_reinit(struct bin *bin);
-/* Fill dst with up to n regions of class sc from arena; returns count. */
+/* Sibling arenas a fill looks at before it makes a slab (see above). */
+#define	BIN_SHARE_ARENAS	3
+/*
+ * Fill dst with up to n regions of class sc for a thread cache of arena;
+ * returns count.  The regions may be a sibling arena's.
+ */
 unsigned bin_fill(struct arena *arena, unsigned sc, void **dst, unsigned n);
+/* bin_fill from arena's own slabs only (arena_malloc). */
+unsigned bin_fill_local(struct arena *arena, unsigned sc, void **dst,
+	    unsigned n);
 /*
  * Return n regions of class sc, each to the arena that owns it.  The
  * array is reordered.  Requests counted by the caller's cache are added.

@@ -9,7 +9,8 @@
  * short decay in one arena, explicit purges and decays from other
  * threads, run-time decay time writes, a background thread, retain:false
  * (purges unmap), arena reset and destroy, fork, and small blocks freed
- * by other threads (remote frees flushed to the owning arenas).  Every
+ * by other threads (remote frees flushed to the owning arenas; with two
+ * and four arenas, fills that take from sibling arenas, bin.h).  Every
  * block's contents are checked before it is freed; the child reports
  * "CORRUPT" and exits 1 on the first wrong byte.
  *
@@ -190,6 +191,37 @@ ATF_TC_BODY(remote_default, tc)
 	stress(tc, "remote", "");
 }
 
+/*
+ * Remote frees with fewer arenas than threads: the fills of one arena
+ * take regions of its siblings' slabs and make slabs in them (bin.h), so
+ * blocks move between the arenas' bins while they purge.
+ */
+ATF_TC_WITHOUT_HEAD(remote_decay0_two_arenas);
+ATF_TC_BODY(remote_decay0_two_arenas, tc)
+{
+	stress(tc, "remote", "dirty_decay_ms:0,muzzy_decay_ms:0,narenas:2");
+}
+
+ATF_TC_WITHOUT_HEAD(remote_decay0_four_arenas);
+ATF_TC_BODY(remote_decay0_four_arenas, tc)
+{
+	stress(tc, "remote", "dirty_decay_ms:0,muzzy_decay_ms:0,narenas:4");
+}
+
+ATF_TC_WITHOUT_HEAD(remote_background_two_arenas);
+ATF_TC_BODY(remote_background_two_arenas, tc)
+{
+	stress(tc, "remote", "background_thread:true,dirty_decay_ms:1,"
+	    "muzzy_decay_ms:1,narenas:2");
+}
+
+ATF_TC_WITHOUT_HEAD(remote_dirty_two_arenas);
+ATF_TC_BODY(remote_dirty_two_arenas, tc)
+{
+	/* Dirty pages stay (but for the purges): slabs made in siblings. */
+	stress(tc, "remote", "dirty_decay_ms:10000,narenas:2");
+}
+
 ATF_TC_WITHOUT_HEAD(reset_destroy);
 ATF_TC_BODY(reset_destroy, tc)
 {
@@ -216,6 +248,10 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, remote_decay0_one_arena);
 	ATF_TP_ADD_TC(tp, remote_background);
 	ATF_TP_ADD_TC(tp, remote_default);
+	ATF_TP_ADD_TC(tp, remote_decay0_two_arenas);
+	ATF_TP_ADD_TC(tp, remote_decay0_four_arenas);
+	ATF_TP_ADD_TC(tp, remote_background_two_arenas);
+	ATF_TP_ADD_TC(tp, remote_dirty_two_arenas);
 	ATF_TP_ADD_TC(tp, reset_destroy);
 	ATF_TP_ADD_TC(tp, fork_during_purge);
 	return (atf_no_error());
