@@ -219,6 +219,7 @@ bin_take_nonfull_locked(struct bin *bin, void **dst, unsigned n)
 static void
 bin_count_fill(struct bin *bin, unsigned n)
 {
+
 	bin->stats.nmalloc += n;
 	bin->stats.curregs += n;
 	bin->stats.nfills++;
@@ -228,6 +229,7 @@ bin_count_fill(struct bin *bin, unsigned n)
 static size_t
 bin_pa_ndirty(struct pa *pa)
 {
+
 	return (__atomic_load_n(&pa->stats.ndirty, __ATOMIC_RELAXED));
 }
 
@@ -235,6 +237,7 @@ bin_pa_ndirty(struct pa *pa)
 static bool
 bin_pa_hooked(struct pa *pa)
 {
+
 	return (__atomic_load_n(&pa->hooks, __ATOMIC_RELAXED) != NULL);
 }
 
@@ -392,12 +395,14 @@ bin_fill_impl(struct arena *arena, unsigned sc, void **dst, unsigned n,
 unsigned
 bin_fill(struct arena *arena, unsigned sc, void **dst, unsigned n)
 {
+
 	return (bin_fill_impl(arena, sc, dst, n, true));
 }
 
 unsigned
 bin_fill_local(struct arena *arena, unsigned sc, void **dst, unsigned n)
 {
+
 	return (bin_fill_impl(arena, sc, dst, n, false));
 }
 
