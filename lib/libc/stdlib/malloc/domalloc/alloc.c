@@ -312,9 +312,11 @@ free_validated(void *p, struct sp *sp, unsigned ind, unsigned flags)
 		mark_free(p);
 	if ((flags & ALLOC_NOCACHE) == 0 && ind < tsd->tc.nhbins &&
 	    sp->kind == SP_RUNS) {
-		if (PMAP_WIN(sp_pmap_of(sp, p)->e) != tsd->tc.win)
+		if (PMAP_WIN(sp_pmap_of(sp, p)->e) != tsd->tc.win) {
+			/* Not counted by a cache bin: thread.deallocated. */
+			tsd->large_deallocated += alloc_usize(p, sp, ind);
 			tcache_remote(&tsd->tc, p);
-		else
+		} else
 			tcache_dalloc(&tsd->tc, ind, p);
 		return;
 	}

@@ -128,10 +128,21 @@ ATF_TC_BODY(threads_follow_their_node, tc)
 	ATF_CHECK_EQ(tsd_get()->tc.win, 0);
 }
 
+static uint64_t
+thread_deallocated(void)
+{
+	uint64_t v;
+	size_t len = sizeof(v);
+
+	ATF_REQUIRE_EQ(mallctl("thread.deallocated", &v, &len, NULL, 0), 0);
+	return (v);
+}
+
 ATF_TC_WITHOUT_HEAD(remote_frees_go_home);
 ATF_TC_BODY(remote_frees_go_home, tc)
 {
 	void *p[50], *q;
+	uint64_t d0;
 	unsigned i;
 
 	simulate_two_nodes(tc);
@@ -143,8 +154,13 @@ ATF_TC_BODY(remote_frees_go_home, tc)
 		    1);
 	}
 	run_on(0);
+	d0 = thread_deallocated();
 	for (i = 0; i < 50; i++)
 		free(p[i]);
+	/* Counted in thread.deallocated like every other free. */
+	ATF_CHECK_MSG(thread_deallocated() - d0 >= 50 * 64,
+	    "thread.deallocated grew by %llu for 50 frees of 64 bytes",
+	    (unsigned long long)(thread_deallocated() - d0));
 	/* Node 1's objects are batched, not cached on node 0. */
 	ATF_CHECK_EQ(tsd_get()->tc.bins[sc_index(64)].ncached, 0);
 	ATF_CHECK_MSG(tsd_get()->tc.nremote == 50, "remote %u",
