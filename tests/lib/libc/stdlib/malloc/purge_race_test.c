@@ -116,125 +116,73 @@ stress(const atf_tc_t *tc, const char *mode, const char *conf)
 	    status, err);
 }
 
-ATF_TC_WITHOUT_HEAD(decay0_one_arena);
-ATF_TC_BODY(decay0_one_arena, tc)
-{
-	/* Every free purges at once; two threads share the arena. */
-	stress(tc, "workers", "dirty_decay_ms:0,narenas:1");
+/* A test case: stress() in mode with MALLOC_CONF=conf. */
+#define	PURGE_TC(name, mode, conf)					\
+ATF_TC_WITHOUT_HEAD(name);						\
+ATF_TC_BODY(name, tc)							\
+{									\
+	stress(tc, mode, conf);						\
 }
 
-ATF_TC_WITHOUT_HEAD(decay_short_one_arena);
-ATF_TC_BODY(decay_short_one_arena, tc)
-{
-	/* Decay purges from the slow path, dirty to muzzy to clean. */
-	stress(tc, "workers", "dirty_decay_ms:5,muzzy_decay_ms:5,narenas:1");
-}
+/* Every free purges at once; two threads share the arena. */
+PURGE_TC(decay0_one_arena, "workers", "dirty_decay_ms:0,narenas:1")
 
-ATF_TC_WITHOUT_HEAD(explicit_purge);
-ATF_TC_BODY(explicit_purge, tc)
-{
-	/* Default options; two threads purge every arena in a loop. */
-	stress(tc, "purge", "");
-}
+/* Decay purges from the slow path, dirty to muzzy to clean. */
+PURGE_TC(decay_short_one_arena, "workers",
+    "dirty_decay_ms:5,muzzy_decay_ms:5,narenas:1")
 
-ATF_TC_WITHOUT_HEAD(concurrent_decay);
-ATF_TC_BODY(concurrent_decay, tc)
-{
-	/* Two threads call arena.<all>.decay while two others work. */
-	stress(tc, "decay", "dirty_decay_ms:1,narenas:1");
-}
+/* Default options; two threads purge every arena in a loop. */
+PURGE_TC(explicit_purge, "purge", "")
 
-ATF_TC_WITHOUT_HEAD(decay_ms_writes);
-ATF_TC_BODY(decay_ms_writes, tc)
-{
-	/* Run-time writes of 0, 1 and 10 to the arenas' decay times. */
-	stress(tc, "decayms", "");
-}
+/* Two threads call arena.<all>.decay while two others work. */
+PURGE_TC(concurrent_decay, "decay", "dirty_decay_ms:1,narenas:1")
 
-ATF_TC_WITHOUT_HEAD(background_thread);
-ATF_TC_BODY(background_thread, tc)
-{
-	/* The background thread purges while the workers decay too. */
-	stress(tc, "workers", "background_thread:true,dirty_decay_ms:1,"
-	    "muzzy_decay_ms:1,narenas:1");
-}
+/* Run-time writes of 0, 1 and 10 to the arenas' decay times. */
+PURGE_TC(decay_ms_writes, "decayms", "")
 
-ATF_TC_WITHOUT_HEAD(retain_false);
-ATF_TC_BODY(retain_false, tc)
-{
-	/* Purges unmap clean spans while others allocate and free. */
-	stress(tc, "purge", "retain:false,dirty_decay_ms:0,narenas:1");
-}
+/* The background thread purges while the workers decay too. */
+PURGE_TC(background_thread, "workers",
+    "background_thread:true,dirty_decay_ms:1,muzzy_decay_ms:1,narenas:1")
 
-ATF_TC_WITHOUT_HEAD(remote_decay0_one_arena);
-ATF_TC_BODY(remote_decay0_one_arena, tc)
-{
-	/*
-	 * Small blocks freed by other threads, all in one arena that
-	 * returns pages at once, with explicit purges of every arena.
-	 */
-	stress(tc, "remote", "dirty_decay_ms:0,muzzy_decay_ms:0,narenas:1");
-}
+/* Purges unmap clean spans while others allocate and free. */
+PURGE_TC(retain_false, "purge", "retain:false,dirty_decay_ms:0,narenas:1")
 
-ATF_TC_WITHOUT_HEAD(remote_background);
-ATF_TC_BODY(remote_background, tc)
-{
-	/* The same with a background thread purging on short decay. */
-	stress(tc, "remote", "background_thread:true,dirty_decay_ms:1,"
-	    "muzzy_decay_ms:1,narenas:1");
-}
+/*
+ * Small blocks freed by other threads, all in one arena that
+ * returns pages at once, with explicit purges of every arena.
+ */
+PURGE_TC(remote_decay0_one_arena, "remote",
+    "dirty_decay_ms:0,muzzy_decay_ms:0,narenas:1")
 
-ATF_TC_WITHOUT_HEAD(remote_default);
-ATF_TC_BODY(remote_default, tc)
-{
-	/* Default options: more threads than arenas (one per CPU). */
-	stress(tc, "remote", "");
-}
+/* The same with a background thread purging on short decay. */
+PURGE_TC(remote_background, "remote",
+    "background_thread:true,dirty_decay_ms:1,muzzy_decay_ms:1,narenas:1")
+
+/* Default options: more threads than arenas (one per CPU). */
+PURGE_TC(remote_default, "remote", "")
 
 /*
  * Remote frees with fewer arenas than threads: the fills of one arena
  * take regions of its siblings' slabs and make slabs in them (bin.h), so
  * blocks move between the arenas' bins while they purge.
  */
-ATF_TC_WITHOUT_HEAD(remote_decay0_two_arenas);
-ATF_TC_BODY(remote_decay0_two_arenas, tc)
-{
-	stress(tc, "remote", "dirty_decay_ms:0,muzzy_decay_ms:0,narenas:2");
-}
+PURGE_TC(remote_decay0_two_arenas, "remote",
+    "dirty_decay_ms:0,muzzy_decay_ms:0,narenas:2")
 
-ATF_TC_WITHOUT_HEAD(remote_decay0_four_arenas);
-ATF_TC_BODY(remote_decay0_four_arenas, tc)
-{
-	stress(tc, "remote", "dirty_decay_ms:0,muzzy_decay_ms:0,narenas:4");
-}
+PURGE_TC(remote_decay0_four_arenas, "remote",
+    "dirty_decay_ms:0,muzzy_decay_ms:0,narenas:4")
 
-ATF_TC_WITHOUT_HEAD(remote_background_two_arenas);
-ATF_TC_BODY(remote_background_two_arenas, tc)
-{
-	stress(tc, "remote", "background_thread:true,dirty_decay_ms:1,"
-	    "muzzy_decay_ms:1,narenas:2");
-}
+PURGE_TC(remote_background_two_arenas, "remote",
+    "background_thread:true,dirty_decay_ms:1,muzzy_decay_ms:1,narenas:2")
 
-ATF_TC_WITHOUT_HEAD(remote_dirty_two_arenas);
-ATF_TC_BODY(remote_dirty_two_arenas, tc)
-{
-	/* Dirty pages stay (but for the purges): slabs made in siblings. */
-	stress(tc, "remote", "dirty_decay_ms:10000,narenas:2");
-}
+/* Dirty pages stay (but for the purges): slabs made in siblings. */
+PURGE_TC(remote_dirty_two_arenas, "remote", "dirty_decay_ms:10000,narenas:2")
 
-ATF_TC_WITHOUT_HEAD(reset_destroy);
-ATF_TC_BODY(reset_destroy, tc)
-{
-	/* Purges of explicit arenas that are reset and destroyed meanwhile. */
-	stress(tc, "reset", "");
-}
+/* Purges of explicit arenas that are reset and destroyed meanwhile. */
+PURGE_TC(reset_destroy, "reset", "")
 
-ATF_TC_WITHOUT_HEAD(fork_during_purge);
-ATF_TC_BODY(fork_during_purge, tc)
-{
-	/* A fork while purges are in flight; the child destroys the arena. */
-	stress(tc, "fork", "");
-}
+/* A fork while purges are in flight; the child destroys the arena. */
+PURGE_TC(fork_during_purge, "fork", "")
 
 ATF_TP_ADD_TCS(tp)
 {
