@@ -82,6 +82,7 @@ bin_check_locked(struct bin *bin, unsigned sc)
 
 	if (!config_debug)
 		return;
+	mutex_assert_held(&bin->lock);
 	if (bin->cur != NULL)
 		bin_check_slab(bin->cur, sc);
 	TAILQ_FOREACH(s, &bin->nonfull, link) {
@@ -175,6 +176,7 @@ bin_take_locked(struct bin *bin, void **dst, unsigned n)
 	struct slab *s;
 	unsigned got = 0;
 
+	mutex_assert_held(&bin->lock);
 	while (got < n) {
 		s = bin->cur;
 		if (s == NULL || s->nfree == 0) {
@@ -204,6 +206,7 @@ bin_take_nonfull_locked(struct bin *bin, void **dst, unsigned n)
 	struct slab *s;
 	unsigned got = 0;
 
+	mutex_assert_held(&bin->lock);
 	while (got < n && (s = TAILQ_FIRST(&bin->nonfull)) != NULL) {
 		got += slab_take(s, dst + got, n - got);
 		if (s->nfree == 0) {
@@ -220,6 +223,7 @@ static void
 bin_count_fill(struct bin *bin, unsigned n)
 {
 
+	mutex_assert_held(&bin->lock);
 	bin->stats.nmalloc += n;
 	bin->stats.curregs += n;
 	bin->stats.nfills++;
@@ -414,6 +418,7 @@ bin_dalloc_locked(struct bin *bin, struct slab *s, void *p)
 	unsigned r, w;
 	uint64_t bit;
 
+	mutex_assert_held(&bin->lock);
 	r = sc_region(s->sc, off);
 	if (r >= s->nregs || (size_t)r * sc_size[s->sc] != off)
 		msg_fatal("free(): invalid pointer %p (not the start of "

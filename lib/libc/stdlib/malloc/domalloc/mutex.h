@@ -47,6 +47,8 @@ void	mutex_lock_slow(struct mutex *m);
 void	mutex_wake(struct mutex *m);
 void	mutex_debug_acquired(struct mutex *m);
 void	mutex_debug_released(struct mutex *m);
+/* Stop unless this thread holds m (or it cannot tell): debug builds. */
+void	mutex_debug_assert_held(const struct mutex *m);
 /* In a fork child: the locks of prefork were reset, not released. */
 void	mutex_debug_forget(void);
 /* fork() takes every lock, arena after arena: no order check then. */
@@ -75,6 +77,18 @@ mutex_unlock(struct mutex *m)
 		mutex_debug_released(m);
 	if (atomic_exchange_explicit(&m->state, 0, memory_order_release) == 2)
 		mutex_wake(m);
+}
+
+/*
+ * Debug builds: stop unless this thread holds m (a function that expects
+ * its caller to hold a lock says so with this); nothing otherwise.
+ */
+DM_INLINE void
+mutex_assert_held(const struct mutex *m)
+{
+
+	if (config_debug)
+		mutex_debug_assert_held(m);
 }
 
 /* After fork, in the child: the lock is free whoever held it. */
