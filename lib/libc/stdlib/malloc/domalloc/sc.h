@@ -133,18 +133,13 @@ extern const uint8_t sc_fine[SC_NFINE_STEPS];
 DM_INLINE unsigned
 sc_index_compute(size_t size)
 {
-	size_t x;
-	unsigned lg;
+	size_t x = size - 1;
 
-	if (size <= 64)
-		return (size == 0 ? 0 : (unsigned)((size - 1) >> 4));
-	x = size - 1;
 	/* (4 KiB, 16 KiB]: one compare, then the table. */
 	if (x - SC_FINE_MIN < SC_LARGE_MIN - SC_FINE_MIN)
 		return (SC_FINE_IND + sc_fine[(x - SC_FINE_MIN) >> 9]);
-	lg = util_lg_floor(x);
-	return (SC_IND4(lg, 0) + (lg >= 14 ? SC_NFINE : 0) +
-	    (unsigned)((x >> (lg - 2)) & 3));
+	/* Elsewhere four per doubling, past the fine stretch's classes. */
+	return (sc_index4(size) + (size > SC_LARGE_MIN ? SC_NFINE : 0));
 }
 
 /* Class index of a request; size must be <= SC_MAX_SIZE. */
