@@ -6,7 +6,9 @@
 # A make with nothing to do must know it (make -q all test-build exits 0),
 # with any variable on its command line, print nothing, and rewrite none
 # of the stamp files
-# (obj/**/*.flags, obj/tests/.kyuafiles): these used to be rewritten at
+# (OBJDIR/**/*.flags, OBJDIR/tests/.kyuafiles; OBJDIR is the object
+# directory of the make test that runs this, obj by default, and the make
+# calls below inherit its OBJDIR and CC through MAKEFLAGS): these used to be rewritten at
 # every make, so a no-op make relinked programs and printed GEN lines.
 # And make -n test must run nothing.  runtests.sh, the part of make test
 # after the build, must end its output with the one summary line (kyua's
@@ -18,13 +20,14 @@ make_setup()
 {
 	atf_config_has top || atf_fail "configuration variable top is not set"
 	top=$(atf_config_get top)
+	objdir=$(atf_config_get objdir)
 	command -v make >/dev/null 2>&1 || atf_skip "make is not installed"
 }
 
 # The stamp files with their modification times, one a line.
 stamps()
 {
-	find "$top/obj" \( -name '*.flags' -o -name '.kyuafiles' \) \
+	find "$objdir" \( -name '*.flags' -o -name '.kyuafiles' \) \
 	    -type f -exec stat -c '%n %Y.%y' {} + | LC_ALL=C sort
 }
 
@@ -43,11 +46,11 @@ noop_body()
 	# the tree cannot be up to date: that program's own test reports it.
 	# (The pattern is written so that this script does not match it.)
 	if grep -rlqE 'Placeholder written by share/mk/runtests[.]sh' \
-	    "$top/obj/tests" 2>/dev/null; then
+	    "$objdir/tests" 2>/dev/null; then
 		atf_skip "a test program did not build"
 	fi
 	stamps > before
-	[ -s before ] || atf_fail "no stamp files under $top/obj"
+	[ -s before ] || atf_fail "no stamp files under $objdir"
 	atf_check -s exit:0 -o ignore -e ignore make -C "$top" -q all test-build
 	atf_check -s exit:0 -o ignore -e ignore make -C "$top" -q all \
 	    test-build UNRELATED_VARIABLE=x
