@@ -12,6 +12,10 @@
  * mode=sized is keep1 with sdallocx(p, 32, 0) for free: the sized free
  * of jemalloc's interface, found with dlsym; an allocator without it
  * makes the program exit with status 3 (the runner shows "-").
+ * mode=large is keep0 with malloc(100000): a page run (100 KB, above
+ * every small class) that is alone in its superpage, so an allocator
+ * that gives the superpage back on each free, or that does not cache
+ * runs of this size in the thread, shows it.
  * Single thread, no locking.
  */
 
@@ -19,7 +23,7 @@
 
 #include "bench.h"
 
-static const char *modes[] = { "keep1", "keep0", "sized", NULL };
+static const char *modes[] = { "keep1", "keep0", "sized", "large", NULL };
 
 static long n = 1000000;
 static void (*sdallocx_fn)(void *, size_t, int);
@@ -35,6 +39,7 @@ main(int argc, char **argv)
 	const char *mode;
 	void *keep, *p;
 	uint64_t t0;
+	size_t size;
 	long i;
 	char name[40];
 
@@ -42,6 +47,7 @@ main(int argc, char **argv)
 	if (n < 0)
 		bench_die(2, "bad parameters");
 	keep = NULL;
+	size = strcmp(mode, "large") == 0 ? 100000 : 32;
 	if (strcmp(mode, "sized") == 0) {
 		sdallocx_fn = (void (*)(void *, size_t, int))dlsym(
 		    RTLD_DEFAULT, "sdallocx");
@@ -50,7 +56,7 @@ main(int argc, char **argv)
 			return (3);
 		}
 	}
-	if (strcmp(mode, "keep0") != 0) {
+	if (strcmp(mode, "keep0") != 0 && strcmp(mode, "large") != 0) {
 		keep = bench_nonnull(malloc(32), 32);
 		bench_escape(keep);
 	}
@@ -58,7 +64,7 @@ main(int argc, char **argv)
 	/* Two loops, so that the plain one is what it always was. */
 	if (sdallocx_fn == NULL) {
 		for (i = 0; i < n; i++) {
-			p = malloc(32);
+			p = malloc(size);
 			if (p == NULL)
 				bench_die(BENCH_EXIT_NOMEM, "malloc failed");
 			bench_escape(p);

@@ -645,11 +645,21 @@ pa_span_take(struct pa *pa, size_t nsp, size_t align, bool resident,
 	return (mid);
 }
 
-/* Hand a span back as free memory that may be resident. */
+/*
+ * Hand a span back as free memory that may be resident.  A free span's
+ * page map is all 0 (sp.h), which is what lets pa_run_alloc_impl carve
+ * one into runs without clearing it.  A runs superpage with no page in
+ * use has it so already (every free page's entry is 0), and a malloc and
+ * free loop of one large object empties one on every free: only huge
+ * spans and runs superpages discarded in use (a reset) need the clear.
+ */
 void
 pa_span_release(struct pa *pa, struct sp *sp, size_t ndirty)
 {
-	memset(sp->pmap, 0, geom.npmap * sizeof(sp->pmap[0]));
+	if (sp->kind != SP_RUNS || sp->nused != 0)
+		memset(sp->pmap, 0, geom.npmap * sizeof(sp->pmap[0]));
+	else
+		DM_ASSERT(pa_pmap_zero(sp));
 	hpage_forget(pa, sp);
 	sp->kind = SP_FREE;
 	sp->dirty = true;
@@ -705,8 +715,9 @@ pa_run_alloc_impl(struct pa *pa, size_t npages, size_t align_pages,
 		sp = pa_span_take(pa, 1, SUPERPAGE, take != PA_TAKE_ANY, &nd);
 		if (sp == NULL)
 			return (NULL);
+		/* A free span's page map is all 0 (pa_span_release). */
+		DM_ASSERT(pa_pmap_zero(sp));
 		sp->kind = SP_RUNS;
-		memset(sp->pmap, 0, geom.npmap * sizeof(sp->pmap[0]));
 		sp_runs_init(sp);
 		memset(sp->purging, 0, SP_NWORDS * sizeof(uint64_t));
 		sp->npurging = 0;

@@ -87,9 +87,23 @@ pa_check_runs(struct sp *sp, struct pa_sums *t)
 	t->npurging_pages += sp->npurging;
 }
 
+bool
+pa_pmap_zero(const struct sp *sp)
+{
+	size_t i;
+
+	for (i = 0; i < geom.npmap; i++)
+		if (sp->pmap[i].e != 0 || sp->pmap[i].k != 0)
+			return (false);
+	return (true);
+}
+
 static void
 pa_check_free(struct sp *sp, struct pa_sums *t)
 {
+	/* pa_run_alloc_impl carves a free span without clearing its map. */
+	PA_CHECK(sp, pa_pmap_zero(sp), "page map all 0 in a free span", 0,
+	    0);
 	if (sp->busy) {
 		/* A purge in flight owns it (pa.h). */
 		PA_CHECK(sp, sp->bucket == PA_NOBUCKET && !sp->in_lru,

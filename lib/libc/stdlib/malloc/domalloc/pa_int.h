@@ -87,6 +87,8 @@ void	 pa_wait_purges(struct pa *pa);
  * broken.  In other builds it does nothing.
  */
 void	 pa_check_locked(struct pa *pa);
+/* Whether every page map entry of sp is 0 (for the checks). */
+bool	 pa_pmap_zero(const struct sp *sp);
 
 /* A zeroed descriptor of this arena (from the spare list or base). */
 struct sp *pa_desc_get(struct pa *pa);

@@ -56,6 +56,9 @@
  * iff nrun[L] != 0; the lengths of the longer runs, at most
  * SP_NLONGRUN of them, are the non-zero entries of longrun[]; pmap[i]
  * all 0 for every page i that is free or being purged.
+ * Invariant (SP_FREE): every pmap[] entry is 0, so a runs superpage that
+ * empties needs no clear to become a free span, nor a free span to
+ * become a runs superpage (pa_span_release).
  * The free-run index (nrun, lenmap, longrun) keeps longest exact without
  * scanning the bitmap: a run's allocation or free changes at most three
  * counts, and only when the last run of the longest length goes are

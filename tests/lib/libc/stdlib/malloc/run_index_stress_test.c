@@ -9,7 +9,8 @@
  * every length, joined again, grown and shrunk in every superpage: slabs
  * of small classes (which take runs of 1 to 15 pages), large runs cached
  * and not (up to 1.5 MiB, below the superpage), and aligned runs (up to
- * 256 KiB alignment, which search the bitmap differently).  Every block
+ * 256 KiB alignment, which search the bitmap differently), and huge
+ * blocks, whose superpages become runs superpages again.  Every block
  * carries a pattern of its own (mt_fill), checked before every resize and
  * free: two runs handed out over the same page show as a changed byte.
  * Thread 0 purges every arena now and then in the purging mode: a purge
@@ -61,7 +62,10 @@ static _Atomic unsigned long nallocs, ngrown, nshrunk;
 /*
  * Half small (every class up to 16 KiB, so slabs of 1 to 15 pages), the
  * rest page runs: 16 KiB to 512 KiB (cached by the thread) and above, to
- * 1.5 MiB (never cached: straight to the page allocator).
+ * 1.5 MiB (never cached: straight to the page allocator).  One in 64 is
+ * huge (2 to 4.5 MiB: whole superpages), so that the superpages of a
+ * freed huge block come back as runs superpages, which take the page map
+ * of a free span as it is (sp.h: all 0, whatever the span held before).
  */
 static size_t
 block_size(uint64_t *rng)
@@ -69,6 +73,8 @@ block_size(uint64_t *rng)
 	uint64_t r = mt_rand(rng);
 	size_t lo;
 
+	if (r % 64 == 3)
+		return (2 * 1024 * 1024 + (size_t)(r >> 8) % (2560 * 1024));
 	switch (r % 4) {
 	case 0:
 	case 1:
