@@ -125,7 +125,7 @@ tcache_check_reset(const struct tcache *tc)
 		    tc->nfilled[i] != 0 || tc->nflushed[i] != 0 ||
 		    tc->nreported[i] != 0 || tc->grow[i] != 0 ||
 		    tc->flushmark[i] != 0 || tc->fillmark[i] != 0 ||
-		    tc->nquiet[i] != 0)
+		    tc->idlemark[i] != 0 || tc->nquiet[i] != 0)
 			msg_fatal("tcache_create: bin %u of cache %p is not "
 			    "in its reset state", i, (const void *)tc);
 }
@@ -308,12 +308,62 @@ tcache_gc(struct tcache *tc)
 	tcache_check(tc);
 }
 
+/*
+ * Pops plus pushes of bin tb since it was set up, modulo 2^32: nmalloc
+ * counts the pops, and ncached + nmalloc + nflushed - nfilled the pushes
+ * (tcache_nfree); fills and flushes leave it as it is.
+ */
+static uint32_t
+tcache_idle_sig(const struct tcache *tc, unsigned ind)
+{
+	const struct tbin *tb = &tc->bins[ind];
+
+	return ((uint32_t)(2 * tb->nmalloc + tb->ncached + tc->nflushed[ind] -
+	    tc->nfilled[ind]));
+}
+
+/*
+ * The idle sweep (TCACHE_IDLE_EVENTS): every bin set up but cur (the bin
+ * whose slow path runs, which is about to change) that saw no pop and no
+ * push since the last sweep gives back all its objects, so that the slabs
+ * under them can empty, and drops to its starting capacity.
+ */
 static void
-tcache_event(struct tcache *tc)
+tcache_idle_sweep(struct tcache *tc, unsigned cur)
+{
+	struct tbin *tb;
+	uint64_t live;
+	uint32_t sig;
+	unsigned i;
+
+	for (live = tc->live & ~((uint64_t)1 << cur); live != 0;
+	    live &= live - 1) {
+		i = (unsigned)__builtin_ctzll(live);
+		tb = &tc->bins[i];
+		sig = tcache_idle_sig(tc, i);
+		if (sig != tc->idlemark[i]) {
+			tc->idlemark[i] = sig;
+			continue;
+		}
+		if (tb->ncached == 0)
+			continue;
+		tcache_bin_flush(tc, i, tb->ncached);
+		if (tb->max > tcache_max[i])
+			tb->max = tcache_max[i];
+		tc->grow[i] = 0;
+	}
+}
+
+/* A slow-path event of bin ind: the collector's clock. */
+static void
+tcache_event(struct tcache *tc, unsigned ind)
 {
 	struct tsd *tsd = tsd_get();
 
-	if (++tc->events >= TCACHE_GC_EVENTS) {
+	++tc->events;
+	if ((tc->events & (TCACHE_IDLE_EVENTS - 1)) == 0)
+		tcache_idle_sweep(tc, ind);
+	if (tc->events >= TCACHE_GC_EVENTS) {
 		tc->events = 0;
 		tcache_gc(tc);
 		/* Keep thread.allocatedp and thread.deallocatedp current. */
@@ -355,7 +405,7 @@ tcache_alloc_slow(struct tcache *tc, unsigned ind)
 	if (unlikely((tc->live >> ind & 1) == 0))
 		tcache_bin_init(tc, ind);
 	if (tb->ncached == 0) {
-		tcache_event(tc);
+		tcache_event(tc, ind);
 		/* Shrunk as free-only (tcache_dalloc_slow): allocates now. */
 		if (tb->max < tcache_max[ind])
 			tb->max = tcache_max[ind];
@@ -422,7 +472,7 @@ tcache_dalloc_slow(struct tcache *tc, unsigned ind, void *p)
 		else if (tc->nquiet[ind] < TCACHE_FREEONLY_QUIET)
 			tc->nquiet[ind]++;
 		tc->flushmark[ind] = mark;
-		tcache_event(tc);
+		tcache_event(tc, ind);
 		/*
 		 * Filled and now full again with few pops between: the
 		 * thread's working set is larger than the bin, and flushing
@@ -596,7 +646,7 @@ tcache_destroy(struct tcache *tc)
 		memset(&tc->bins[i], 0, sizeof(tc->bins[i]));
 		tc->nfilled[i] = tc->nflushed[i] = tc->nreported[i] = 0;
 		tc->grow[i] = tc->nquiet[i] = 0;
-		tc->flushmark[i] = tc->fillmark[i] = 0;
+		tc->flushmark[i] = tc->fillmark[i] = tc->idlemark[i] = 0;
 	}
 	tc->live = 0;
 	tc->nhbins = 0;

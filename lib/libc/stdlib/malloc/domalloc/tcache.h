@@ -10,7 +10,9 @@
  * half back to the owning arenas, grouped by arena.  lowwater records the
  * smallest count since the last garbage collection; the collector, run
  * every TCACHE_GC_EVENTS slow-path events on one bin at a time, returns
- * three quarters of the objects that sat unused below the low water mark.
+ * three quarters of the objects that sat unused below the low water mark;
+ * every few events an idle sweep empties the bins nobody touched since
+ * the sweep before (TCACHE_IDLE_EVENTS).
  *
  * Every object in a stack carries the free marker (mark.h), which is how
  * free sees a second free of an object that is still cached.
@@ -113,6 +115,8 @@ struct tcache {
 	uint8_t		nquiet[SC_NTBINS_MAX];
 	/* Pops at the bin's last fill (low 32 bits of nmalloc). */
 	uint32_t	fillmark[SC_NTBINS_MAX];
+	/* Pops plus pushes at the last idle sweep (tcache_idle_sig). */
+	uint32_t	idlemark[SC_NTBINS_MAX];
 	/* Bytes of caches this thread had before (thread.allocated). */
 	uint64_t	allocated_before;
 	uint64_t	deallocated_before;
@@ -134,6 +138,19 @@ struct tcache {
 };
 
 #define	TCACHE_GC_EVENTS	32
+/*
+ * Every TCACHE_IDLE_EVENTS slow-path events (a power of two dividing
+ * TCACHE_GC_EVENTS), the idle sweep visits every bin set up: a bin with
+ * neither a pop nor a push since the previous sweep returns all its
+ * objects and its capacity drops back to the starting one.  The
+ * collector above, one bin per 32 events round robin over all the
+ * classes, reaches a class a program stopped using after some 1,500
+ * events, and a thread whose classes are all served by the fast paths
+ * has almost none: a program that works through its sizes one after
+ * another kept every earlier size's objects cached, and the slabs under
+ * them resident, to its end.
+ */
+#define	TCACHE_IDLE_EVENTS	8
 
 /*
  * The first fill of a bin in a new cache takes at most TCACHE_FILL_FIRST
