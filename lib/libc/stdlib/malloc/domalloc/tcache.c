@@ -25,6 +25,8 @@
 unsigned		tcache_nhbins;
 static uint16_t		tcache_max[SC_NTBINS_MAX];	/* starting capacity */
 static uint16_t		tcache_cap[SC_NTBINS_MAX];	/* grown capacity */
+/* Objects a bin holds at least for the idle sweep to empty it. */
+static uint16_t		tcache_idle_min[SC_NTBINS_MAX];
 /* A bin's first fill in a cache, in objects (TCACHE_FILL_FIRST). */
 static uint16_t		tcache_fill_first[SC_NTBINS_MAX];
 /* Where bin i's stack starts in a cache's block, in slots. */
@@ -82,6 +84,8 @@ tcache_boot(void)
 		} else
 			n = opt_tcache_nslots_large;
 		tcache_max[i] = (uint16_t)n;
+		tcache_idle_min[i] = (uint16_t)DM_MAX(1, TCACHE_IDLE_BYTES /
+		    sc_size[i]);
 		tcache_fill_first[i] = (uint16_t)DM_MAX(1,
 		    DM_MIN(TCACHE_FILL_FIRST, TCACHE_FILL_FIRST_BYTES /
 		    sc_size[i]));
@@ -115,7 +119,7 @@ tcache_check_reset(const struct tcache *tc)
 		return;
 	if (tc->nhbins != 0 || tc->live != 0 || tc->mem != NULL ||
 	    tc->sbins != NULL || tc->nremote != 0 || tc->events != 0 ||
-	    tc->gc_bin != 0)
+	    tc->gc_bin != 0 || tc->idlepops != 0)
 		msg_fatal("tcache_create: cache %p is not in its reset state",
 		    (const void *)tc);
 	for (i = 0; i < tcache_nhbins; i++)
@@ -125,7 +129,8 @@ tcache_check_reset(const struct tcache *tc)
 		    tc->nfilled[i] != 0 || tc->nflushed[i] != 0 ||
 		    tc->nreported[i] != 0 || tc->grow[i] != 0 ||
 		    tc->flushmark[i] != 0 || tc->fillmark[i] != 0 ||
-		    tc->idlemark[i] != 0 || tc->nquiet[i] != 0)
+		    tc->idlemark[i] != 0 || tc->fillbase[i] != 0 ||
+		    tc->nquiet[i] != 0)
 			msg_fatal("tcache_create: bin %u of cache %p is not "
 			    "in its reset state", i, (const void *)tc);
 }
@@ -324,33 +329,48 @@ tcache_idle_sig(const struct tcache *tc, unsigned ind)
 
 /*
  * The idle sweep (TCACHE_IDLE_EVENTS): every bin set up but cur (the bin
- * whose slow path runs, which is about to change) that saw no pop and no
- * push since the last sweep gives back all its objects, so that the slabs
- * under them can empty, and drops to its starting capacity.
+ * whose slow path runs, which is about to change) that holds at least
+ * TCACHE_IDLE_BYTES of objects and saw no pop and no push since the last
+ * sweep gives back all its objects, so that the slabs under them can
+ * empty, and drops to its starting capacity.
  */
 static void
 tcache_idle_sweep(struct tcache *tc, unsigned cur)
 {
 	struct tbin *tb;
-	uint64_t live;
+	uint64_t live, pops;
 	uint32_t sig;
 	unsigned i;
 
+	/* A sweep counts once TCACHE_IDLE_POPS pops passed since the last. */
+	pops = 0;
+	for (live = tc->live; live != 0; live &= live - 1)
+		pops += tc->bins[__builtin_ctzll(live)].nmalloc;
+	if (pops - tc->idlepops < TCACHE_IDLE_POPS)
+		return;
+	tc->idlepops = pops;
 	for (live = tc->live & ~((uint64_t)1 << cur); live != 0;
 	    live &= live - 1) {
 		i = (unsigned)__builtin_ctzll(live);
 		tb = &tc->bins[i];
+		/*
+		 * A bin that holds little is left alone, its mark too: it
+		 * cannot grow to hold more without a push, which changes its
+		 * signature, so a stale mark never makes a bin look idle.
+		 */
+		if (tb->ncached < tcache_idle_min[i])
+			continue;
 		sig = tcache_idle_sig(tc, i);
 		if (sig != tc->idlemark[i]) {
 			tc->idlemark[i] = sig;
 			continue;
 		}
-		if (tb->ncached == 0)
-			continue;
 		tcache_bin_flush(tc, i, tb->ncached);
 		if (tb->max > tcache_max[i])
 			tb->max = tcache_max[i];
 		tc->grow[i] = 0;
+		/* Its next fills start small again, as in a new cache. */
+		tc->fillbase[i] = (uint32_t)tc->nfilled[i];
 	}
 }
 
@@ -420,7 +440,8 @@ tcache_alloc_slow(struct tcache *tc, unsigned ind)
 			 */
 			if (tc->sbins == NULL)
 				n = DM_MIN(n, DM_MAX(tcache_fill_first[ind],
-				    tc->nfilled[ind]));
+				    (uint32_t)tc->nfilled[ind] -
+				    tc->fillbase[ind]));
 			n = bin_fill(tc->arena, ind, tb->stack, n);
 		} else {
 			/* Large classes are not batched: one at a time. */
@@ -647,11 +668,13 @@ tcache_destroy(struct tcache *tc)
 		tc->nfilled[i] = tc->nflushed[i] = tc->nreported[i] = 0;
 		tc->grow[i] = tc->nquiet[i] = 0;
 		tc->flushmark[i] = tc->fillmark[i] = tc->idlemark[i] = 0;
+		tc->fillbase[i] = 0;
 	}
 	tc->live = 0;
 	tc->nhbins = 0;
 	tc->sbins = NULL;
 	tc->gc_bin = tc->events = 0;
+	tc->idlepops = 0;
 	if (mem != NULL && tc->memsize == tcache_stack_bytes) {
 		mutex_lock(&tcaches_lock);
 		mem[0] = tcache_pool;

@@ -117,12 +117,15 @@ struct tcache {
 	uint32_t	fillmark[SC_NTBINS_MAX];
 	/* Pops plus pushes at the last idle sweep (tcache_idle_sig). */
 	uint32_t	idlemark[SC_NTBINS_MAX];
+	/* nfilled (low 32 bits) when the idle sweep last emptied the bin. */
+	uint32_t	fillbase[SC_NTBINS_MAX];
 	/* Bytes of caches this thread had before (thread.allocated). */
 	uint64_t	allocated_before;
 	uint64_t	deallocated_before;
 	uint64_t	live;		/* bit i: bin i is set up */
 	unsigned	gc_bin;
 	unsigned	events;
+	uint64_t	idlepops;	/* pops at the last idle sweep */
 	void		*mem;		/* the stacks */
 	size_t		memsize;
 	struct arena	*arena;		/* where fills come from */
@@ -139,18 +142,27 @@ struct tcache {
 
 #define	TCACHE_GC_EVENTS	32
 /*
- * Every TCACHE_IDLE_EVENTS slow-path events (a power of two dividing
- * TCACHE_GC_EVENTS), the idle sweep visits every bin set up: a bin with
- * neither a pop nor a push since the previous sweep returns all its
- * objects and its capacity drops back to the starting one.  The
- * collector above, one bin per 32 events round robin over all the
- * classes, reaches a class a program stopped using after some 1,500
- * events, and a thread whose classes are all served by the fast paths
- * has almost none: a program that works through its sizes one after
- * another kept every earlier size's objects cached, and the slabs under
- * them resident, to its end.
+ * The idle sweep: every TCACHE_IDLE_EVENTS slow-path events (a power of
+ * two dividing TCACHE_GC_EVENTS), once the thread popped at least
+ * TCACHE_IDLE_POPS objects since the last sweep that counted, every bin
+ * set up that holds TCACHE_IDLE_BYTES of objects or more and saw neither
+ * a pop nor a push since that sweep returns all its objects; its capacity
+ * drops back to the starting one and its next fills start small again,
+ * as in a new cache.  The collector above, one bin per 32 events round
+ * robin over all the classes, reaches a class a program stopped using
+ * after some 1,500 events, and a thread whose classes are all served by
+ * the fast paths has almost none: a program that works through its sizes
+ * one after another kept every earlier size's objects cached, and the
+ * slabs under them resident, to its end.  The interval is counted in
+ * pops as well as events because events alone run fast where large
+ * objects come and go (each a fill): with 8 events, a program of random
+ * sizes up to 32 KiB (tests/bench/churn.c) emptied its rarely used
+ * classes again and again and ran 1% more instructions in all.  Bins that hold less are left alone: emptying
+ * them frees little (their objects share slabs with live ones).
  */
 #define	TCACHE_IDLE_EVENTS	8
+#define	TCACHE_IDLE_POPS	8192
+#define	TCACHE_IDLE_BYTES	8192
 
 /*
  * The first fill of a bin in a new cache takes at most TCACHE_FILL_FIRST
