@@ -119,7 +119,7 @@ tcache_check_reset(const struct tcache *tc)
 		return;
 	if (tc->nhbins != 0 || tc->live != 0 || tc->mem != NULL ||
 	    tc->sbins != NULL || tc->nremote != 0 || tc->events != 0 ||
-	    tc->gc_bin != 0 || tc->idlepops != 0)
+	    tc->gc_bin != 0 || tc->grown != 0)
 		msg_fatal("tcache_create: cache %p is not in its reset state",
 		    (const void *)tc);
 	for (i = 0; i < tcache_nhbins; i++)
@@ -338,27 +338,26 @@ static void
 tcache_idle_sweep(struct tcache *tc, unsigned cur)
 {
 	struct tbin *tb;
-	uint64_t live, pops;
+	uint64_t live;
 	uint32_t sig;
 	unsigned i;
 
-	/* A sweep counts once TCACHE_IDLE_POPS pops passed since the last. */
-	pops = 0;
-	for (live = tc->live; live != 0; live &= live - 1)
-		pops += tc->bins[__builtin_ctzll(live)].nmalloc;
-	if (pops - tc->idlepops < TCACHE_IDLE_POPS)
-		return;
-	tc->idlepops = pops;
-	for (live = tc->live & ~((uint64_t)1 << cur); live != 0;
+	for (live = tc->grown & ~((uint64_t)1 << cur); live != 0;
 	    live &= live - 1) {
 		i = (unsigned)__builtin_ctzll(live);
 		tb = &tc->bins[i];
+		/* Shrunk back since (tcache_gc, free-only): not grown. */
+		if (tb->max <= tcache_max[i]) {
+			tc->grown &= ~((uint64_t)1 << i);
+			continue;
+		}
 		/*
 		 * A bin that holds little is left alone, its mark too: it
 		 * cannot grow to hold more without a push, which changes its
 		 * signature, so a stale mark never makes a bin look idle.
 		 */
-		if (tb->ncached < tcache_idle_min[i])
+		if (tb->ncached < tcache_idle_min[i] ||
+		    tb->ncached <= tcache_max[i])
 			continue;
 		sig = tcache_idle_sig(tc, i);
 		if (sig != tc->idlemark[i]) {
@@ -366,8 +365,8 @@ tcache_idle_sweep(struct tcache *tc, unsigned cur)
 			continue;
 		}
 		tcache_bin_flush(tc, i, tb->ncached);
-		if (tb->max > tcache_max[i])
-			tb->max = tcache_max[i];
+		tb->max = tcache_max[i];
+		tc->grown &= ~((uint64_t)1 << i);
 		tc->grow[i] = 0;
 		/* Its next fills start small again, as in a new cache. */
 		tc->fillbase[i] = (uint32_t)tc->nfilled[i];
@@ -381,7 +380,7 @@ tcache_event(struct tcache *tc, unsigned ind)
 	struct tsd *tsd = tsd_get();
 
 	++tc->events;
-	if ((tc->events & (TCACHE_IDLE_EVENTS - 1)) == 0)
+	if ((tc->events & (TCACHE_IDLE_EVENTS - 1)) == 0 && tc->grown != 0)
 		tcache_idle_sweep(tc, ind);
 	if (tc->events >= TCACHE_GC_EVENTS) {
 		tc->events = 0;
@@ -505,6 +504,7 @@ tcache_dalloc_slow(struct tcache *tc, unsigned ind, void *p)
 		    tb->max < tcache_cap[ind] &&
 		    (uint32_t)tb->nmalloc - tc->fillmark[ind] <= tb->max / 2) {
 			tb->max = DM_MIN(tb->max * 2, tcache_cap[ind]);
+			tc->grown |= (uint64_t)1 << ind;
 			/* Still filled: the same swing may grow it again. */
 			tc->grow[ind] = TBIN_GREW | TBIN_FILLED;
 		} else if (tc->nquiet[ind] >= TCACHE_FREEONLY_QUIET &&
@@ -670,11 +670,10 @@ tcache_destroy(struct tcache *tc)
 		tc->flushmark[i] = tc->fillmark[i] = tc->idlemark[i] = 0;
 		tc->fillbase[i] = 0;
 	}
-	tc->live = 0;
+	tc->live = tc->grown = 0;
 	tc->nhbins = 0;
 	tc->sbins = NULL;
 	tc->gc_bin = tc->events = 0;
-	tc->idlepops = 0;
 	if (mem != NULL && tc->memsize == tcache_stack_bytes) {
 		mutex_lock(&tcaches_lock);
 		mem[0] = tcache_pool;
