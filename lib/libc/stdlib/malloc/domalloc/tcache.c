@@ -33,6 +33,18 @@ static uint16_t		tcache_fill_first[SC_NTBINS_MAX];
 static uint32_t		tcache_stack_off[SC_NTBINS_MAX];
 static size_t		tcache_stack_slots;	/* all the bins' stacks */
 static size_t		tcache_stack_bytes;	/* the block, staging too */
+/*
+ * Where the idle sweep's marks start in a cache's block, in bytes: per
+ * bin, the low 16 bits of its pops plus pushes at the last sweep
+ * (tcache_idle_sig).  In the block, not in struct tcache, because the
+ * thread-local image is copied at every thread start (34 instructions
+ * more per thread life in tests/bench/threadchurn.c with them there).
+ * They are not reset when a block goes back to the pool: a stale mark can
+ * at worst make a grown bin look idle once, which costs it a refill, as
+ * can a bin that saw a multiple of 65,536 pops and pushes between two
+ * sweeps.
+ */
+static size_t		tcache_marks_off;
 const struct tbin	tbin_none;
 
 /* Stacks of exited threads, ready for reuse.  Under tcaches_lock. */
@@ -104,6 +116,9 @@ tcache_boot(void)
 	if (opt_prof)
 		tcache_stack_bytes += tcache_nhbins * (sizeof(struct tbin) +
 		    PROF_STAGE * sizeof(void *));
+	/* The idle sweep's marks last. */
+	tcache_marks_off = tcache_stack_bytes;
+	tcache_stack_bytes += tcache_nhbins * sizeof(uint16_t);
 }
 
 /*
@@ -129,7 +144,6 @@ tcache_check_reset(const struct tcache *tc)
 		    tc->nfilled[i] != 0 || tc->nflushed[i] != 0 ||
 		    tc->nreported[i] != 0 || tc->grow[i] != 0 ||
 		    tc->flushmark[i] != 0 || tc->fillmark[i] != 0 ||
-		    tc->idlemark[i] != 0 || tc->fillbase[i] != 0 ||
 		    tc->nquiet[i] != 0)
 			msg_fatal("tcache_create: bin %u of cache %p is not "
 			    "in its reset state", i, (const void *)tc);
@@ -314,32 +328,35 @@ tcache_gc(struct tcache *tc)
 }
 
 /*
- * Pops plus pushes of bin tb since it was set up, modulo 2^32: nmalloc
+ * Pops plus pushes of bin tb since it was set up, modulo 2^16: nmalloc
  * counts the pops, and ncached + nmalloc + nflushed - nfilled the pushes
  * (tcache_nfree); fills and flushes leave it as it is.
  */
-static uint32_t
+static uint16_t
 tcache_idle_sig(const struct tcache *tc, unsigned ind)
 {
 	const struct tbin *tb = &tc->bins[ind];
 
-	return ((uint32_t)(2 * tb->nmalloc + tb->ncached + tc->nflushed[ind] -
+	return ((uint16_t)(2 * tb->nmalloc + tb->ncached + tc->nflushed[ind] -
 	    tc->nfilled[ind]));
 }
 
 /*
- * The idle sweep (TCACHE_IDLE_EVENTS): every bin set up but cur (the bin
- * whose slow path runs, which is about to change) that holds at least
- * TCACHE_IDLE_BYTES of objects and saw no pop and no push since the last
- * sweep gives back all its objects, so that the slabs under them can
- * empty, and drops to its starting capacity.
+ * The idle sweep (TCACHE_IDLE_EVENTS): every grown bin but cur (the bin
+ * whose slow path runs, which is about to change) that holds more than
+ * its starting capacity, at least TCACHE_IDLE_BYTES of objects, and saw
+ * no pop and no push since the last sweep gives back all its objects, so
+ * that the slabs under them can empty, and drops to its starting
+ * capacity.
  */
 static void
 tcache_idle_sweep(struct tcache *tc, unsigned cur)
 {
+	uint16_t *mark = (uint16_t *)(void *)((char *)tc->mem +
+	    tcache_marks_off);
 	struct tbin *tb;
 	uint64_t live;
-	uint32_t sig;
+	uint16_t sig;
 	unsigned i;
 
 	for (live = tc->grown & ~((uint64_t)1 << cur); live != 0;
@@ -360,16 +377,14 @@ tcache_idle_sweep(struct tcache *tc, unsigned cur)
 		    tb->ncached <= tcache_max[i])
 			continue;
 		sig = tcache_idle_sig(tc, i);
-		if (sig != tc->idlemark[i]) {
-			tc->idlemark[i] = sig;
+		if (sig != mark[i]) {
+			mark[i] = sig;
 			continue;
 		}
 		tcache_bin_flush(tc, i, tb->ncached);
 		tb->max = tcache_max[i];
 		tc->grown &= ~((uint64_t)1 << i);
 		tc->grow[i] = 0;
-		/* Its next fills start small again, as in a new cache. */
-		tc->fillbase[i] = (uint32_t)tc->nfilled[i];
 	}
 }
 
@@ -439,8 +454,7 @@ tcache_alloc_slow(struct tcache *tc, unsigned ind)
 			 */
 			if (tc->sbins == NULL)
 				n = DM_MIN(n, DM_MAX(tcache_fill_first[ind],
-				    (uint32_t)tc->nfilled[ind] -
-				    tc->fillbase[ind]));
+				    tc->nfilled[ind]));
 			n = bin_fill(tc->arena, ind, tb->stack, n);
 		} else {
 			/* Large classes are not batched: one at a time. */
@@ -667,8 +681,7 @@ tcache_destroy(struct tcache *tc)
 		memset(&tc->bins[i], 0, sizeof(tc->bins[i]));
 		tc->nfilled[i] = tc->nflushed[i] = tc->nreported[i] = 0;
 		tc->grow[i] = tc->nquiet[i] = 0;
-		tc->flushmark[i] = tc->fillmark[i] = tc->idlemark[i] = 0;
-		tc->fillbase[i] = 0;
+		tc->flushmark[i] = tc->fillmark[i] = 0;
 	}
 	tc->live = tc->grown = 0;
 	tc->nhbins = 0;

@@ -115,10 +115,6 @@ struct tcache {
 	uint8_t		nquiet[SC_NTBINS_MAX];
 	/* Pops at the bin's last fill (low 32 bits of nmalloc). */
 	uint32_t	fillmark[SC_NTBINS_MAX];
-	/* Pops plus pushes at the last idle sweep (tcache_idle_sig). */
-	uint32_t	idlemark[SC_NTBINS_MAX];
-	/* nfilled (low 32 bits) when the idle sweep last emptied the bin. */
-	uint32_t	fillbase[SC_NTBINS_MAX];
 	/* Bytes of caches this thread had before (thread.allocated). */
 	uint64_t	allocated_before;
 	uint64_t	deallocated_before;
@@ -148,11 +144,11 @@ struct tcache {
  * its capacity above the starting one), holds more objects than its
  * starting capacity and at least TCACHE_IDLE_BYTES of them, and saw
  * neither a pop nor a push since the sweep before, returns all its
- * objects; its capacity drops back to the starting one and its next
- * fills start small again, as in a new cache.  The collector above, one
- * bin per 32 events round robin over all the classes, reaches a class a
- * program stopped using after some 1,500 events, and a thread whose
- * classes are all served by the fast paths has almost none: a program
+ * objects and its capacity drops back to the starting one.  The
+ * collector above, one bin per 32 events round robin over all the
+ * classes, reaches a class a program stopped using after some 1,500
+ * events, and a thread whose classes are all served by the fast paths
+ * has almost none: a program
  * that works through its sizes one after another (a swing per size, each
  * growing its bin) kept every earlier size's objects cached, and the
  * slabs under them resident, to its end.  Only grown bins are visited:

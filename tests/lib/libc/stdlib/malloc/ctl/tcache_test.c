@@ -740,10 +740,10 @@ ATF_TC_BODY(fill_order_ascending, tc)
 }
 
 /*
- * A class the thread stopped using gives its cached objects back once the
- * thread allocated a while from other classes, through their slow paths
- * (the idle sweep: every 8 fills and overflows, 8192 allocations apart),
- * while a class still in use keeps its own.  Before,
+ * A class the thread stopped using, whose cache grew for a swing, gives
+ * its cached objects back once the slow paths of other classes ran a
+ * while (the idle sweep: every 8 fills and overflows), while a class
+ * still in use keeps its own.  Before,
  * the collector visited one class per 32 such events, round robin over
  * every class, and a program that works through its sizes one after
  * another (tests/bench/fastpath.c, mode=fixed) kept every finished size's
