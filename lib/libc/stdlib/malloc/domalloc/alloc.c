@@ -236,6 +236,10 @@ alloc_lookup(const void *p, unsigned *ind, const char *fn)
 	if (e == 0)
 		goto unallocated;
 	if (sp_class_at(sp, p, e) < 0) {
+		/* A page of a slab nothing handed out reaches (slab.h). */
+		if (e == PMAP_UNMARKED)
+			msg_fatal("%s(): pointer %p is not allocated: it lies "
+			    "in a part of its slab never handed out", fn, p);
 		/* A sampled object: its first page says so (prof.h). */
 		if ((e & PMAP_SAMPLED) && opt_prof &&
 		    ((uintptr_t)p & (PAGE - 1)) == 0) {

@@ -4,6 +4,7 @@
  * bin.c: small-object bins (see bin.h for what they own and how they
  * lock).
  */
+#include <stdatomic.h>
 #include <string.h>
 
 #include "amap.h"
@@ -33,6 +34,71 @@ bin_reinit(struct bin *bin)
 	mutex_unlock(&bin->lock);
 }
 
+/*
+ * Pages of slab s, from its first, in which every region that starts
+ * there lies below nm: free's fast path may take the pages below that
+ * (slab.h).  The slabs of small classes end with their last region, so
+ * with nm == nregs that is every page.
+ */
+static unsigned
+bin_slab_fast_pages(const struct slab *s, unsigned nm)
+{
+
+	if (nm >= s->nregs)
+		return (sc_slab_pages[s->sc]);
+	return ((unsigned)(((size_t)nm * sc_size[s->sc]) >> LG_PAGE));
+}
+
+/*
+ * Give pages [p0, p1) of slab s (from its first) the page map entries of
+ * its class, which free's fast path takes: as sp_pmap_slab does for a
+ * whole slab, a page at a time.
+ */
+static void
+bin_slab_pmap(struct slab *s, unsigned p0, unsigned p1)
+{
+	struct sp *sp = s->sp;
+	struct pmap_ent *pe = sp_pmap_page(sp, sp_page(sp, (void *)s->addr));
+	size_t g, off, size = sc_size[s->sc];
+	unsigned win = s->arena->win;
+
+	for (g = (size_t)p0 << geom.lg_pmap_per_page;
+	    g < (size_t)p1 << geom.lg_pmap_per_page; g++) {
+		/* The region holding the granule's first byte (sp.h). */
+		off = g << GEOM_LG_PMAP;
+		pe[g] = pmap_ent(s->sc, win, (uint32_t)g,
+		    s->addr + off / size * size);
+	}
+}
+
+void
+bin_slab_mark(struct slab *s, unsigned r)
+{
+	size_t size = sc_size[s->sc];
+	uintptr_t end;
+	unsigned k, lim, p0;
+
+	DM_ASSERT(r < s->nregs);
+	if (r < s->nmarked)
+		return;
+	/* Every region that starts before the end of r's last page. */
+	end = ALIGN_UP(s->addr + (size_t)(r + 1) * size, PAGE);
+	lim = (unsigned)DM_MIN((end - s->addr + size - 1) / size,
+	    (size_t)s->nregs);
+	for (k = s->nmarked; k < lim; k++)
+		mark_free((void *)(s->addr + (size_t)k * size));
+	/*
+	 * The markers before the page map entries: a free that finds an
+	 * entry fast must find the marker of every region never handed out
+	 * in that page.  (The regions go to the filling thread, and to
+	 * others only through the program, after this.)
+	 */
+	p0 = bin_slab_fast_pages(s, s->nmarked);
+	s->nmarked = (uint16_t)lim;
+	atomic_thread_fence(memory_order_release);
+	bin_slab_pmap(s, p0, bin_slab_fast_pages(s, lim));
+}
+
 /* Debug builds: the first broken invariant ends the process. */
 #define	BIN_CHECK(cond, sc, s, what) do {				\
 	if (!(cond))							\
@@ -47,7 +113,7 @@ bin_reinit(struct bin *bin)
 static void
 bin_check_slab(const struct slab *s, unsigned sc)
 {
-	unsigned w, k, n = 0, pidx;
+	unsigned w, k, n = 0, pidx, fast;
 	uint64_t valid;
 
 	BIN_CHECK(s->sc == sc && s->nregs == sc_nregs[sc], sc, s,
@@ -62,11 +128,18 @@ bin_check_slab(const struct slab *s, unsigned sc)
 	}
 	BIN_CHECK(n == s->nfree && s->nfree <= s->nregs, sc, s,
 	    "nfree == popcount(bitmap) <= nregs");
+	BIN_CHECK(s->nmarked <= s->nregs, sc, s, "nmarked <= nregs");
+	for (k = s->nmarked; k < s->nregs; k++)
+		BIN_CHECK((s->bitmap[k >> 6] >> (k & 63)) & 1, sc, s,
+		    "every region from nmarked on is free");
 	pidx = sp_page(s->sp, (void *)s->addr);
+	fast = bin_slab_fast_pages(s, s->nmarked);
 	for (k = 0; k < sc_slab_pages[sc]; k++)
-		BIN_CHECK(s->sp->slab[pidx + k] == s &&
-		    PMAP_CLASS(sp_pmap_page(s->sp, pidx + k)->e) == (int)sc,
-		    sc, s, "its pages map to it, with its class");
+		BIN_CHECK(s->sp->slab[pidx + k] == s && (k < fast ?
+		    PMAP_CLASS(sp_pmap_page(s->sp, pidx + k)->e) == (int)sc :
+		    sp_pmap_page(s->sp, pidx + k)->e == PMAP_UNMARKED), sc, s,
+		    "its pages map to it, with its class where every region "
+		    "is marked, PMAP_UNMARKED beyond");
 }
 
 /*
@@ -140,16 +213,24 @@ bin_slab_new(struct arena *arena, unsigned sc)
 	}
 	for (k = 0; k < npages; k++)
 		sp->slab[pidx + k] = s;
-	sp_pmap_slab(sp, pidx, sc, arena->win);
+	/*
+	 * No region is marked yet (nmarked 0) and every page is slow for
+	 * free (PMAP_UNMARKED): bin_slab_mark marks the regions as they are
+	 * handed out, so that a slab of several pages of which a program
+	 * uses a few regions is not made resident whole.
+	 */
+	sp_pmap_fill(sp, pidx, npages, (struct pmap_ent){ PMAP_UNMARKED,
+	    0 });
 	/*
 	 * The hardened library hands out only zeroed regions and checks
-	 * them (harden.h): pages another class used hold its markers.
+	 * them (harden.h): pages another class used hold its markers.  It
+	 * marks every region at once.
 	 */
-	if (config_hardened && dirty)
-		memset((void *)s->addr, 0, (size_t)npages << LG_PAGE);
-	/* No region is live yet: each carries the free marker (alloc.h). */
-	for (k = 0; k < s->nregs; k++)
-		mark_free((void *)(s->addr + (size_t)k * sc_size[sc]));
+	if (config_hardened) {
+		if (dirty)
+			memset((void *)s->addr, 0, (size_t)npages << LG_PAGE);
+		bin_slab_mark(s, s->nregs - 1);
+	}
 	return (s);
 }
 

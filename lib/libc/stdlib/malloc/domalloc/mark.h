@@ -6,11 +6,14 @@
  * Word 0 (8 bytes) of every object in a runs superpage (small regions and
  * large runs) that is not live holds mark_key, a secret drawn at start-up
  * (pal_random): an object in a thread cache or a remote buffer, free in
- * its slab, or never handed out since its slab was made (bin.c marks
- * every region of a new slab).  Every allocation clears the word before
- * the object is handed out (mark_live), and every free sets it
- * (mark_free).  So a free, a realloc or any other lookup of an object that
- * is not live sees the marker: free's fast path with one compare
+ * its slab, or never handed out but in a page of its slab that fills
+ * reached (bin.c marks a new slab's regions a page at a time as it hands
+ * them out; the pages beyond have slow page map entries, PMAP_UNMARKED in
+ * slab.h, so a free there takes the slow path, which reports it).  Every
+ * allocation clears the word before the object is handed out
+ * (mark_live), and every free sets it (mark_free).  So a free, a realloc
+ * or any other lookup of an object that is not live sees the marker:
+ * free's fast path with one compare
  * (alloc.h), and the slow path (alloc_lookup) then finds where the object
  * is, this thread's cache, its slab or elsewhere, and reports the misuse
  * before the object can be handed out a second time.

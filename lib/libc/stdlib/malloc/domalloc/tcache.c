@@ -25,12 +25,26 @@
 unsigned		tcache_nhbins;
 static uint16_t		tcache_max[SC_NTBINS_MAX];	/* starting capacity */
 static uint16_t		tcache_cap[SC_NTBINS_MAX];	/* grown capacity */
+/* Objects a bin holds at least for the idle sweep to empty it. */
+static uint16_t		tcache_idle_min[SC_NTBINS_MAX];
 /* A bin's first fill in a cache, in objects (TCACHE_FILL_FIRST). */
 static uint16_t		tcache_fill_first[SC_NTBINS_MAX];
 /* Where bin i's stack starts in a cache's block, in slots. */
 static uint32_t		tcache_stack_off[SC_NTBINS_MAX];
 static size_t		tcache_stack_slots;	/* all the bins' stacks */
 static size_t		tcache_stack_bytes;	/* the block, staging too */
+/*
+ * Where the idle sweep's marks start in a cache's block, in bytes: per
+ * bin, the low 16 bits of its pops plus pushes at the last sweep
+ * (tcache_idle_sig).  In the block, not in struct tcache, because the
+ * thread-local image is copied at every thread start (34 instructions
+ * more per thread life in tests/bench/threadchurn.c with them there).
+ * They are not reset when a block goes back to the pool: a stale mark can
+ * at worst make a grown bin look idle once, which costs it a refill, as
+ * can a bin that saw a multiple of 65,536 pops and pushes between two
+ * sweeps.
+ */
+static size_t		tcache_marks_off;
 const struct tbin	tbin_none;
 
 /* Stacks of exited threads, ready for reuse.  Under tcaches_lock. */
@@ -82,6 +96,8 @@ tcache_boot(void)
 		} else
 			n = opt_tcache_nslots_large;
 		tcache_max[i] = (uint16_t)n;
+		tcache_idle_min[i] = (uint16_t)DM_MAX(1, TCACHE_IDLE_BYTES /
+		    sc_size[i]);
 		tcache_fill_first[i] = (uint16_t)DM_MAX(1,
 		    DM_MIN(TCACHE_FILL_FIRST, TCACHE_FILL_FIRST_BYTES /
 		    sc_size[i]));
@@ -100,6 +116,9 @@ tcache_boot(void)
 	if (opt_prof)
 		tcache_stack_bytes += tcache_nhbins * (sizeof(struct tbin) +
 		    PROF_STAGE * sizeof(void *));
+	/* The idle sweep's marks last. */
+	tcache_marks_off = tcache_stack_bytes;
+	tcache_stack_bytes += tcache_nhbins * sizeof(uint16_t);
 }
 
 /*
@@ -115,7 +134,7 @@ tcache_check_reset(const struct tcache *tc)
 		return;
 	if (tc->nhbins != 0 || tc->live != 0 || tc->mem != NULL ||
 	    tc->sbins != NULL || tc->nremote != 0 || tc->events != 0 ||
-	    tc->gc_bin != 0)
+	    tc->gc_bin != 0 || tc->grown != 0)
 		msg_fatal("tcache_create: cache %p is not in its reset state",
 		    (const void *)tc);
 	for (i = 0; i < tcache_nhbins; i++)
@@ -308,12 +327,77 @@ tcache_gc(struct tcache *tc)
 	tcache_check(tc);
 }
 
+/*
+ * Pops plus pushes of bin tb since it was set up, modulo 2^16: nmalloc
+ * counts the pops, and ncached + nmalloc + nflushed - nfilled the pushes
+ * (tcache_nfree); fills and flushes leave it as it is.
+ */
+static uint16_t
+tcache_idle_sig(const struct tcache *tc, unsigned ind)
+{
+	const struct tbin *tb = &tc->bins[ind];
+
+	return ((uint16_t)(2 * tb->nmalloc + tb->ncached + tc->nflushed[ind] -
+	    tc->nfilled[ind]));
+}
+
+/*
+ * The idle sweep (TCACHE_IDLE_EVENTS): every grown bin but cur (the bin
+ * whose slow path runs, which is about to change) that holds more than
+ * its starting capacity, at least TCACHE_IDLE_BYTES of objects, and saw
+ * no pop and no push since the last sweep gives back all its objects, so
+ * that the slabs under them can empty, and drops to its starting
+ * capacity.
+ */
 static void
-tcache_event(struct tcache *tc)
+tcache_idle_sweep(struct tcache *tc, unsigned cur)
+{
+	uint16_t *mark = (uint16_t *)(void *)((char *)tc->mem +
+	    tcache_marks_off);
+	struct tbin *tb;
+	uint64_t live;
+	uint16_t sig;
+	unsigned i;
+
+	for (live = tc->grown & ~((uint64_t)1 << cur); live != 0;
+	    live &= live - 1) {
+		i = (unsigned)__builtin_ctzll(live);
+		tb = &tc->bins[i];
+		/* Shrunk back since (tcache_gc, free-only): not grown. */
+		if (tb->max <= tcache_max[i]) {
+			tc->grown &= ~((uint64_t)1 << i);
+			continue;
+		}
+		/*
+		 * A bin that holds little is left alone, its mark too: it
+		 * cannot grow to hold more without a push, which changes its
+		 * signature, so a stale mark never makes a bin look idle.
+		 */
+		if (tb->ncached < tcache_idle_min[i] ||
+		    tb->ncached <= tcache_max[i])
+			continue;
+		sig = tcache_idle_sig(tc, i);
+		if (sig != mark[i]) {
+			mark[i] = sig;
+			continue;
+		}
+		tcache_bin_flush(tc, i, tb->ncached);
+		tb->max = tcache_max[i];
+		tc->grown &= ~((uint64_t)1 << i);
+		tc->grow[i] = 0;
+	}
+}
+
+/* A slow-path event of bin ind: the collector's clock. */
+static void
+tcache_event(struct tcache *tc, unsigned ind)
 {
 	struct tsd *tsd = tsd_get();
 
-	if (++tc->events >= TCACHE_GC_EVENTS) {
+	++tc->events;
+	if ((tc->events & (TCACHE_IDLE_EVENTS - 1)) == 0 && tc->grown != 0)
+		tcache_idle_sweep(tc, ind);
+	if (tc->events >= TCACHE_GC_EVENTS) {
 		tc->events = 0;
 		tcache_gc(tc);
 		/* Keep thread.allocatedp and thread.deallocatedp current. */
@@ -355,7 +439,7 @@ tcache_alloc_slow(struct tcache *tc, unsigned ind)
 	if (unlikely((tc->live >> ind & 1) == 0))
 		tcache_bin_init(tc, ind);
 	if (tb->ncached == 0) {
-		tcache_event(tc);
+		tcache_event(tc, ind);
 		/* Shrunk as free-only (tcache_dalloc_slow): allocates now. */
 		if (tb->max < tcache_max[ind])
 			tb->max = tcache_max[ind];
@@ -422,7 +506,7 @@ tcache_dalloc_slow(struct tcache *tc, unsigned ind, void *p)
 		else if (tc->nquiet[ind] < TCACHE_FREEONLY_QUIET)
 			tc->nquiet[ind]++;
 		tc->flushmark[ind] = mark;
-		tcache_event(tc);
+		tcache_event(tc, ind);
 		/*
 		 * Filled and now full again with few pops between: the
 		 * thread's working set is larger than the bin, and flushing
@@ -434,6 +518,7 @@ tcache_dalloc_slow(struct tcache *tc, unsigned ind, void *p)
 		    tb->max < tcache_cap[ind] &&
 		    (uint32_t)tb->nmalloc - tc->fillmark[ind] <= tb->max / 2) {
 			tb->max = DM_MIN(tb->max * 2, tcache_cap[ind]);
+			tc->grown |= (uint64_t)1 << ind;
 			/* Still filled: the same swing may grow it again. */
 			tc->grow[ind] = TBIN_GREW | TBIN_FILLED;
 		} else if (tc->nquiet[ind] >= TCACHE_FREEONLY_QUIET &&
@@ -598,7 +683,7 @@ tcache_destroy(struct tcache *tc)
 		tc->grow[i] = tc->nquiet[i] = 0;
 		tc->flushmark[i] = tc->fillmark[i] = 0;
 	}
-	tc->live = 0;
+	tc->live = tc->grown = 0;
 	tc->nhbins = 0;
 	tc->sbins = NULL;
 	tc->gc_bin = tc->events = 0;

@@ -340,6 +340,56 @@ ATF_TC_BODY(never_allocated_small_slab, tc)
 	    "free in its slab (double free, or never allocated)");
 }
 
+/*
+ * A slab marks its regions as it hands them out, a page at a time, and a
+ * page that no region handed out reaches is slow in the page map (bin.c,
+ * slab.h): a free of a slot there, which has no free marker, must still
+ * be caught, by the slow path, before the slot could be cached and handed
+ * out twice.  The 80-byte class's slab is several pages (five of 4 KiB);
+ * its first block marks the regions that start in the first page, so the
+ * first region after them, in the second page, is beyond the frontier.
+ */
+ATF_TC_WITHOUT_HEAD(never_allocated_small_unmarked_page);
+ATF_TC_BODY(never_allocated_small_unmarked_page, tc)
+{
+	struct mt_child cr;
+	struct misuse m;
+	char name[64];
+	size_t len, page, size, slab;
+	unsigned a, i, nbins;
+
+	len = sizeof(page);
+	ATF_REQUIRE(mallctl("arenas.page", &page, &len, NULL, 0) == 0);
+	len = sizeof(nbins);
+	ATF_REQUIRE(mallctl("arenas.nbins", &nbins, &len, NULL, 0) == 0);
+	for (i = 0, slab = 0; i < nbins; i++) {
+		snprintf(name, sizeof(name), "arenas.bin.%u.size", i);
+		len = sizeof(size);
+		ATF_REQUIRE(mallctl(name, &size, &len, NULL, 0) == 0);
+		if (size != 80)
+			continue;
+		snprintf(name, sizeof(name), "arenas.bin.%u.slab_size", i);
+		len = sizeof(slab);
+		ATF_REQUIRE(mallctl(name, &slab, &len, NULL, 0) == 0);
+	}
+	if (slab <= page)
+		atf_tc_skip("the 80-byte class's slab is one page (%zu bytes)",
+		    page);
+	len = sizeof(a);
+	ATF_REQUIRE(mallctl("arenas.create", &a, &len, NULL, 0) == 0);
+	m.p = mallocx(80, MALLOCX_ARENA(a) | MALLOCX_TCACHE_NONE);
+	ATF_REQUIRE(m.p != NULL);
+	ATF_REQUIRE_MSG(((uintptr_t)m.p & (page - 1)) == 0, "the first "
+	    "block of a fresh arena's slab starts a page (%p)", m.p);
+	m.n = (page + 79) / 80 * 80;
+	mt_run_child(&cr, MISUSE_TIMEOUT, never_in_slab, &m);
+	mt_require_child_abort(&cr, "free of a slot never allocated, in a "
+	    "page of its slab that nothing handed out reaches");
+	require_msg(&cr, "free", (char *)m.p + m.n,
+	    "it lies in a part of its slab never handed out");
+	dallocx(m.p, MALLOCX_TCACHE_NONE);
+}
+
 ATF_TC_WITHOUT_HEAD(never_allocated_medium);
 ATF_TC_BODY(never_allocated_medium, tc)
 {
@@ -431,6 +481,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, realloc_freed_large);
 	ATF_TP_ADD_TC(tp, never_allocated_small_cached);
 	ATF_TP_ADD_TC(tp, never_allocated_small_slab);
+	ATF_TP_ADD_TC(tp, never_allocated_small_unmarked_page);
 	ATF_TP_ADD_TC(tp, never_allocated_medium);
 	ATF_TP_ADD_TC(tp, sdallocx_double_free_small);
 	ATF_TP_ADD_TC(tp, unwritten_blocks_ok);

@@ -739,6 +739,64 @@ ATF_TC_BODY(fill_order_ascending, tc)
 		free(p[i]);
 }
 
+/*
+ * A class the thread stopped using, whose cache grew for a swing, gives
+ * its cached objects back once the slow paths of other classes ran a
+ * while (the idle sweep: every 8 fills and overflows), while a class
+ * still in use keeps its own.  Before,
+ * the collector visited one class per 32 such events, round robin over
+ * every class, and a program that works through its sizes one after
+ * another (tests/bench/fastpath.c, mode=fixed) kept every finished size's
+ * objects, and the slabs under them, to its end.
+ */
+#define	ID_BURST	2000
+#define	ID_ROUNDS	12
+
+ATF_TC_WITHOUT_HEAD(idle_bin_drained);
+ATF_TC_BODY(idle_bin_drained, tc)
+{
+	static void *v[ID_BURST];
+	char idle[64], busy[64];
+	unsigned a, round, i;
+	void *p;
+
+	a = fresh_thread_arena();
+	snprintf(idle, sizeof(idle), "bins.%u.curregs", ct_bin_index(256));
+	snprintf(busy, sizeof(busy), "bins.%u.curregs", ct_bin_index(128));
+	alloc_n(v, 200, 256);
+	free_n(v, 200);
+	p = malloc(128);
+	ATF_REQUIRE(p != NULL);
+	ct_hide(p);
+	free(p);
+	ct_epoch();
+	ATF_REQUIRE_MSG(ct_astat(a, idle) >= 200, "the cache holds %ju of "
+	    "the 200 freed 256-byte objects", (uintmax_t)ct_astat(a, idle));
+	ATF_REQUIRE(ct_astat(a, busy) > 0);
+	/* Fills and overflows of another class; 128 bytes stays in use. */
+	for (round = 0; round < ID_ROUNDS; round++) {
+		for (i = 0; i < ID_BURST; i++) {
+			v[i] = malloc(64);
+			ATF_REQUIRE(v[i] != NULL);
+			ct_hide(v[i]);
+			if (i % 16 == 0) {
+				p = malloc(128);
+				ATF_REQUIRE(p != NULL);
+				ct_hide(p);
+				free(p);
+			}
+		}
+		free_n(v, ID_BURST);
+	}
+	ct_epoch();
+	ATF_CHECK_MSG(ct_astat(a, idle) == 0, "the cache still holds %ju "
+	    "objects of a class unused since", (uintmax_t)ct_astat(a, idle));
+	ATF_CHECK_MSG(ct_astat(a, busy) > 0, "the cache gave back the "
+	    "objects of a class in use");
+	ATF_REQUIRE_EQ(mallctl("thread.tcache.flush", NULL, NULL, NULL, 0),
+	    0);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, fill_order_ascending);
@@ -756,5 +814,6 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, thread_counters_uncached_small);
 	ATF_TP_ADD_TC(tp, medium_sizes_cached);
 	ATF_TP_ADD_TC(tp, drift_no_grow);
+	ATF_TP_ADD_TC(tp, idle_bin_drained);
 	return (atf_no_error());
 }
