@@ -298,13 +298,15 @@ bin_siblings(struct arena *arena, unsigned sc, struct arena **sib)
 /*
  * Make slabs of class sc in arena for bin (arena's), the lock held, and
  * take regions from them until dst holds n or no slab can be made (with
- * dirty_only: of pages known to be dirty only, bin_slab_new); each new
- * slab becomes the current one (the one before it is full).  Returns the
- * count taken; *grew is set if a slab was made.
+ * dirty_only: of pages known to be dirty only, bin_slab_new).  Each new
+ * slab becomes the current one (the one before it is full), or, with
+ * sibling (a fill of another arena's cache, which leaves the current slab
+ * to this arena's threads), goes on the nonfull list if regions are left.
+ * Returns the count taken; *grew is set if a slab was made.
  */
 static unsigned
 bin_grow_locked(struct arena *arena, struct bin *bin, unsigned sc,
-    void **dst, unsigned n, bool dirty_only, bool *grew)
+    void **dst, unsigned n, bool dirty_only, bool sibling, bool *grew)
 {
 	struct slab *s;
 	unsigned got = 0;
@@ -314,9 +316,15 @@ bin_grow_locked(struct arena *arena, struct bin *bin, unsigned sc,
 		*grew = true;
 		bin->stats.nslabs++;
 		bin->stats.curslabs++;
-		bin->cur = s;
-		bin->stats.nreslabs++;
 		got += slab_take(s, dst + got, n - got);
+		if (!sibling) {
+			bin->cur = s;
+			bin->stats.nreslabs++;
+		} else if (s->nfree != 0) {
+			TAILQ_INSERT_HEAD(&bin->nonfull, s, link);
+			s->listed = true;
+			bin->stats.nonfull++;
+		}
 	}
 	return (got);
 }
@@ -338,7 +346,6 @@ bin_fill_sibling(unsigned sc, struct arena **sib, unsigned ns, void **dst,
 {
 	struct arena *a;
 	struct bin *bin;
-	struct slab *s;
 	size_t need = sc_slab_pages[sc];
 	unsigned got = 0, t, k;
 	bool grew;
@@ -353,22 +360,9 @@ bin_fill_sibling(unsigned sc, struct arena **sib, unsigned ns, void **dst,
 		mutex_lock(&bin->lock);
 		/* Its own threads may have freed regions since. */
 		t = bin_take_nonfull_locked(bin, dst + got, n - got);
-		/*
-		 * New slabs leave the sibling's current slab to its own
-		 * threads; one with regions left goes on its nonfull list.
-		 */
-		while (grow && got + t < n &&
-		    (s = bin_slab_new(a, sc, true)) != NULL) {
-			grew = true;
-			bin->stats.nslabs++;
-			bin->stats.curslabs++;
-			t += slab_take(s, dst + got + t, n - got - t);
-			if (s->nfree != 0) {
-				TAILQ_INSERT_HEAD(&bin->nonfull, s, link);
-				s->listed = true;
-				bin->stats.nonfull++;
-			}
-		}
+		if (grow && got + t < n)
+			t += bin_grow_locked(a, bin, sc, dst + got + t,
+			    n - got - t, true, true, &grew);
 		if (t != 0)
 			bin_count_fill(bin, t);
 		bin_check_locked(bin, sc);
@@ -425,7 +419,7 @@ bin_fill_impl(struct arena *arena, unsigned sc, void **dst, unsigned n,
 		got += mine;
 		if (got < n && bin_pa_ndirty(&arena->pa) >= sc_slab_pages[sc]) {
 			t = bin_grow_locked(arena, bin, sc, dst + got,
-			    n - got, true, &grew);
+			    n - got, true, false, &grew);
 			mine += t;
 			got += t;
 		}
@@ -440,7 +434,8 @@ bin_fill_impl(struct arena *arena, unsigned sc, void **dst, unsigned n,
 			got += mine;
 		}
 	}
-	t = bin_grow_locked(arena, bin, sc, dst + got, n - got, false, &grew);
+	t = bin_grow_locked(arena, bin, sc, dst + got, n - got, false, false,
+	    &grew);
 	mine += t;
 	got += t;
 	bin_count_fill(bin, mine);
