@@ -169,28 +169,46 @@ bin_check_locked(struct bin *bin, unsigned sc)
 	    "stats.nonfull counts the nonfull list");
 }
 
-/* A new slab for class sc; the bin lock is held. */
+/*
+ * A new slab for class sc; the bin lock is held.  With dirty_only, only
+ * of pages known to be dirty (pa_run_alloc_resident's lending rule): NULL
+ * rather than touching a page that is not resident yet.
+ */
 static struct slab *
-bin_slab_new(struct arena *arena, unsigned sc)
+bin_slab_new(struct arena *arena, unsigned sc, bool dirty_only)
 {
 	struct pa *pa = &arena->pa;
 	struct slab *s;
 	struct sp *sp;
 	unsigned pidx, k, npages, w, nregs;
-	bool dirty;
+	bool dirty, hooked;
 
 	npages = sc_slab_pages[sc];
-	mutex_lock(&pa->lock);
-	s = pa_slab_desc_get(pa);
-	if (s == NULL) {
-		mutex_unlock(&pa->lock);
-		return (NULL);
-	}
-	sp = pa_run_alloc_locked(pa, npages, 1, &pidx, &dirty);
-	if (sp == NULL) {
-		pa_slab_desc_put_locked(pa, s);
-		mutex_unlock(&pa->lock);
-		return (NULL);
+	if (dirty_only) {
+		sp = pa_run_alloc_resident(pa, npages, 1, true, &pidx,
+		    &dirty, &hooked);
+		if (sp == NULL)
+			return (NULL);
+		mutex_lock(&pa->lock);
+		s = pa_slab_desc_get(pa);
+		if (s == NULL) {
+			pa_run_free_locked(pa, sp, pidx, npages);
+			mutex_unlock(&pa->lock);
+			return (NULL);
+		}
+	} else {
+		mutex_lock(&pa->lock);
+		s = pa_slab_desc_get(pa);
+		if (s == NULL) {
+			mutex_unlock(&pa->lock);
+			return (NULL);
+		}
+		sp = pa_run_alloc_locked(pa, npages, 1, &pidx, &dirty);
+		if (sp == NULL) {
+			pa_slab_desc_put_locked(pa, s);
+			mutex_unlock(&pa->lock);
+			return (NULL);
+		}
 	}
 	mutex_unlock(&pa->lock);
 	memset(s, 0, geom.slab_size);
@@ -331,10 +349,9 @@ bin_pa_hooked(struct pa *pa)
  * sc in arena, stored in sib; returns their count.  Only automatic arenas
  * without extent hooks share: an explicit arena (arenas.create,
  * MALLOCX_ARENA, a thread bound to one) hands out its own memory only.
- * A sibling is worth it if its bin has nonfull slabs, or if it holds a
- * slab's worth of dirty pages and arena does not; all read without
- * locks, as hints, so that a fill that would find nothing keeps its bin
- * lock and grows at once.
+ * A sibling is worth it if its bin has nonfull slabs or it holds a slab's
+ * worth of dirty pages; both read without locks, as hints, so that a fill
+ * that would find nothing keeps its bin lock and grows at once.
  */
 static unsigned
 bin_siblings(struct arena *arena, unsigned sc, struct arena **sib)
@@ -342,12 +359,10 @@ bin_siblings(struct arena *arena, unsigned sc, struct arena **sib)
 	struct arena *a;
 	size_t need = sc_slab_pages[sc];
 	unsigned k, ns = 0, nmax;
-	bool poor;
 
 	if (narenas_auto < 2 || arena->ind >= narenas_auto ||
 	    bin_pa_hooked(&arena->pa))
 		return (0);
-	poor = bin_pa_ndirty(&arena->pa) < need;
 	nmax = DM_MIN(narenas_auto, BIN_SHARE_ARENAS + 1);
 	for (k = 1; k < nmax; k++) {
 		a = arena_get((arena->ind + k) % narenas_auto, false);
@@ -355,72 +370,80 @@ bin_siblings(struct arena *arena, unsigned sc, struct arena **sib)
 		    bin_pa_hooked(&a->pa))
 			continue;
 		if (__atomic_load_n(&a->bins[sc].stats.nonfull,
-		    __ATOMIC_RELAXED) != 0 ||
-		    (poor && bin_pa_ndirty(&a->pa) >= need))
+		    __ATOMIC_RELAXED) != 0 || bin_pa_ndirty(&a->pa) >= need)
 			sib[ns++] = a;
 	}
 	return (ns);
 }
 
 /*
+ * Make slabs of class sc in arena for bin (arena's), the lock held, and
+ * take regions from them until dst holds n or no slab can be made (with
+ * dirty_only: of pages known to be dirty only, bin_slab_new).  Each new
+ * slab becomes the current one (the one before it is full), or, with
+ * sibling (a fill of another arena's cache, which leaves the current slab
+ * to this arena's threads), goes on the nonfull list if regions are left.
+ * Returns the count taken; *grew is set if a slab was made.
+ */
+static unsigned
+bin_grow_locked(struct arena *arena, struct bin *bin, unsigned sc,
+    void **dst, unsigned n, bool dirty_only, bool sibling, bool *grew)
+{
+	struct slab *s;
+	unsigned got = 0;
+
+	mutex_assert_held(&bin->lock);
+	while (got < n && (s = bin_slab_new(arena, sc, dirty_only)) != NULL) {
+		*grew = true;
+		bin->stats.nslabs++;
+		bin->stats.curslabs++;
+		got += slab_take(s, dst + got, n - got);
+		if (!sibling) {
+			bin->cur = s;
+			bin->stats.nreslabs++;
+		} else if (s->nfree != 0) {
+			TAILQ_INSERT_HEAD(&bin->nonfull, s, link);
+			s->listed = true;
+			bin->stats.nonfull++;
+		}
+	}
+	return (got);
+}
+
+/*
  * Regions for the fill of an automatic arena whose bin would make a new
  * slab, from the ns sibling arenas sib (bin_siblings: some of the next
  * BIN_SHARE_ARENAS automatic arenas of the same node, none with extent
- * hooks): (1) free regions of their bins' nonfull slabs; if there are
- * too few, (2) a new slab in a sibling that holds a slab's worth of dirty
- * pages while this arena holds fewer.  Returns the count taken; this
- * arena makes the rest.  Called with no lock held; takes one sibling bin
- * lock at a time and, under it, only that arena's page allocator lock
- * (bin_slab_new).
+ * hooks): free regions of their bins' nonfull slabs, or, with grow, new
+ * slabs of pages of theirs known to be dirty (which the caller asks for
+ * only when this arena has no dirty run for one).  Returns the count
+ * taken; this arena makes the rest.  Called with no lock held; takes one
+ * sibling bin lock at a time and, under it, only that arena's page
+ * allocator lock (bin_slab_new).
  */
 static unsigned
-bin_fill_sibling(struct arena *arena, unsigned sc, struct arena **sib,
-    unsigned ns, void **dst, unsigned n)
+bin_fill_sibling(unsigned sc, struct arena **sib, unsigned ns, void **dst,
+    unsigned n, bool grow)
 {
 	struct arena *a;
 	struct bin *bin;
-	struct slab *s;
-	size_t need;
+	size_t need = sc_slab_pages[sc];
 	unsigned got = 0, t, k;
 	bool grew;
 
-	/* (1) Free regions of the siblings' slabs. */
-	for (k = 0; k < ns && got < n; k++) {
-		bin = &sib[k]->bins[sc];
-		if (__atomic_load_n(&bin->stats.nonfull, __ATOMIC_RELAXED) == 0)
-			continue;
-		mutex_lock(&bin->lock);
-		t = bin_take_nonfull_locked(bin, dst + got, n - got);
-		if (t != 0)
-			bin_count_fill(bin, t);
-		bin_check_locked(bin, sc);
-		mutex_unlock(&bin->lock);
-		got += t;
-	}
-	/* (2) A slab of a sibling's dirty pages, if this arena has too few. */
-	need = sc_slab_pages[sc];
-	if (got == n || bin_pa_ndirty(&arena->pa) >= need)
-		return (got);
 	for (k = 0; k < ns && got < n; k++) {
 		a = sib[k];
-		if (bin_pa_ndirty(&a->pa) < need)
-			continue;
 		bin = &a->bins[sc];
+		if (grow ? bin_pa_ndirty(&a->pa) < need :
+		    __atomic_load_n(&bin->stats.nonfull, __ATOMIC_RELAXED) == 0)
+			continue;
 		grew = false;
 		mutex_lock(&bin->lock);
-		/* Its own threads may have made a slab since (1). */
+		/* Its own threads may have freed regions since. */
 		t = bin_take_nonfull_locked(bin, dst + got, n - got);
-		if (got + t < n && (s = bin_slab_new(a, sc)) != NULL) {
-			grew = true;
-			bin->stats.nslabs++;
-			bin->stats.curslabs++;
-			t += slab_take(s, dst + got + t, n - got - t);
-			if (s->nfree != 0) {
-				TAILQ_INSERT_HEAD(&bin->nonfull, s, link);
-				s->listed = true;
-				bin->stats.nonfull++;
-			}
-		}
+		if (grow && got + t < n)
+			t += bin_grow_locked(a, bin, sc, dst + got + t,
+			    n - got - t, true, true, &grew);
 		if (t != 0)
 			bin_count_fill(bin, t);
 		bin_check_locked(bin, sc);
@@ -432,13 +455,34 @@ bin_fill_sibling(struct arena *arena, unsigned sc, struct arena **sib,
 	return (got);
 }
 
+/* Does one of the ns siblings sib hold a slab's worth of dirty pages? */
+static bool
+bin_siblings_dirty(unsigned sc, struct arena **sib, unsigned ns)
+{
+	unsigned k;
+
+	for (k = 0; k < ns; k++)
+		if (bin_pa_ndirty(&sib[k]->pa) >= sc_slab_pages[sc])
+			return (true);
+	return (false);
+}
+
+/*
+ * The fill of bin sc of arena: (1) its current slab and nonfull slabs;
+ * with share, before it makes a slab of pages that may not be resident,
+ * (2) the siblings' nonfull slabs, (3) a slab of its own dirty pages,
+ * (4) a slab of a sibling's dirty pages; then (5) a slab of any memory of
+ * its own.  A dirty run that fits is looked for in this arena first and
+ * in the siblings next, so that one arena's dirty pages are reused before
+ * another faults in fresh ones (issue 16: rptest held 5-8 MiB of dirty
+ * pages at its peak on two arenas, 2-3 on one).
+ */
 static unsigned
 bin_fill_impl(struct arena *arena, unsigned sc, void **dst, unsigned n,
     bool share)
 {
 	struct arena *sib[BIN_SHARE_ARENAS];
 	struct bin *bin = &arena->bins[sc];
-	struct slab *s;
 	unsigned got, mine, t, ns;
 	bool grew = false;
 
@@ -449,25 +493,32 @@ bin_fill_impl(struct arena *arena, unsigned sc, void **dst, unsigned n,
 		bin->stats.nmalloc += mine;
 		bin->stats.curregs += mine;
 		mutex_unlock(&bin->lock);
-		got += bin_fill_sibling(arena, sc, sib, ns, dst + got,
-		    n - got);
+		got += bin_fill_sibling(sc, sib, ns, dst + got, n - got,
+		    false);
 		mutex_lock(&bin->lock);
 		mine = bin_take_locked(bin, dst + got, n - got);
 		got += mine;
+		if (got < n && bin_pa_ndirty(&arena->pa) >= sc_slab_pages[sc]) {
+			t = bin_grow_locked(arena, bin, sc, dst + got,
+			    n - got, true, false, &grew);
+			mine += t;
+			got += t;
+		}
+		if (got < n && bin_siblings_dirty(sc, sib, ns)) {
+			bin->stats.nmalloc += mine;
+			bin->stats.curregs += mine;
+			mutex_unlock(&bin->lock);
+			got += bin_fill_sibling(sc, sib, ns, dst + got,
+			    n - got, true);
+			mutex_lock(&bin->lock);
+			mine = bin_take_locked(bin, dst + got, n - got);
+			got += mine;
+		}
 	}
-	while (got < n) {
-		s = bin_slab_new(arena, sc);
-		if (s == NULL)
-			break;
-		grew = true;
-		bin->stats.nslabs++;
-		bin->stats.curslabs++;
-		bin->cur = s;
-		bin->stats.nreslabs++;
-		t = slab_take(s, dst + got, n - got);
-		mine += t;
-		got += t;
-	}
+	t = bin_grow_locked(arena, bin, sc, dst + got, n - got, false, false,
+	    &grew);
+	mine += t;
+	got += t;
 	bin_count_fill(bin, mine);
 	bin_check_locked(bin, sc);
 	mutex_unlock(&bin->lock);

@@ -14,11 +14,13 @@
  * A thread cache's fill in an automatic arena that would make a new slab
  * first takes free regions of the nonfull slabs of up to BIN_SHARE_ARENAS
  * sibling arenas (the next automatic arenas of its node, none with extent
- * hooks), or else, when this arena holds fewer dirty pages than a slab
- * and a sibling holds more, makes the slab in that sibling (issue 16:
- * remote frees make live data drift between arenas, and one arena's
- * slabs kept free regions while another grew).  The regions stay the
- * sibling's; the cache flushes each to its owner.
+ * hooks), then makes the slab of pages known to be dirty: its own
+ * arena's if a run of them fits, else a sibling's (in the sibling), and
+ * only then of any memory of its own (issue 16: remote frees make live
+ * data drift between arenas, and one arena's slabs kept free regions, or
+ * its dirty pages waited for decay, while another faulted in fresh
+ * pages).  The regions stay the sibling's; the cache flushes each to its
+ * owner.
  *
  * Synchronization: bin->lock (RANK_BIN) protects the bin and its slabs;
  * it may be held while taking its own arena's page allocator lock.  A

@@ -459,7 +459,7 @@ tcache_alloc_slow(struct tcache *tc, unsigned ind)
 		} else {
 			/* Large classes are not batched: one at a time. */
 			usize = sc_size[ind];
-			p = arena_malloc(tc->arena, usize, 0, false);
+			p = large_alloc_shared(tc->arena, usize, 0, false);
 			if (p != NULL) {
 				tb->nmalloc++;
 				tc->nfilled[ind]++;

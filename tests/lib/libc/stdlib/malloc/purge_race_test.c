@@ -178,6 +178,13 @@ PURGE_TC(remote_background_two_arenas, "remote",
 /* Dirty pages stay (but for the purges): slabs made in siblings. */
 PURGE_TC(remote_dirty_two_arenas, "remote", "dirty_decay_ms:10000,narenas:2")
 
+/*
+ * Slabs made of siblings' dirty pages (bin.h) while decay purges them:
+ * three siblings to lend, short decay.
+ */
+PURGE_TC(remote_dirty_four_arenas, "remote",
+    "dirty_decay_ms:100,muzzy_decay_ms:0,narenas:4")
+
 /* Purges of explicit arenas that are reset and destroyed meanwhile. */
 PURGE_TC(reset_destroy, "reset", "")
 
@@ -200,6 +207,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, remote_decay0_four_arenas);
 	ATF_TP_ADD_TC(tp, remote_background_two_arenas);
 	ATF_TP_ADD_TC(tp, remote_dirty_two_arenas);
+	ATF_TP_ADD_TC(tp, remote_dirty_four_arenas);
 	ATF_TP_ADD_TC(tp, reset_destroy);
 	ATF_TP_ADD_TC(tp, fork_during_purge);
 	return (atf_no_error());

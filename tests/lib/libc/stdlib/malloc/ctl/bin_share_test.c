@@ -3,8 +3,9 @@
  *
  * bin_share_test: a thread cache's fill that would make a new slab in an
  * automatic arena takes from a sibling arena first (bin.h): the free
- * regions of the sibling bin's nonfull slabs, or else a slab made in the
- * sibling when it holds dirty pages and the thread's arena does not.
+ * regions of the sibling bin's nonfull slabs, or else a slab of pages
+ * that are resident already: of the thread's arena's dirty pages if a run
+ * of them fits, of a sibling's if not, before a slab of fresh pages.
  * Seen through the statistics (the sibling bin's nmalloc and nslabs grow,
  * the thread's arena makes no slab) and arenas.lookup.  Explicit arenas,
  * whether named by MALLOCX_ARENA or bound with thread.arena, never take
@@ -157,6 +158,99 @@ ATF_TC_BODY(slab_of_sibling_dirty_pages, tc)
 		free(p[i]);
 }
 
+#define	RUN	16384		/* a large class: 4 pages */
+#define	NRUN	40
+
+/*
+ * Arena 1 gets NRUN / 2 dirty holes of `hole' pages (runs of RUN
+ * freed); arena 0 all its slabs' dirty pages (make_nonfull, free_all).
+ * The thread is left bound to arena 1; the runs left are in keep.
+ */
+static void
+make_holes(unsigned hole, void **keep)
+{
+	unsigned i, per = hole / 4;
+	void *r[NRUN];
+
+	make_nonfull(1);
+	free_all();
+	for (i = 0; i < NRUN; i++) {
+		r[i] = ct_hide(mallocx(RUN, MALLOCX_ARENA(1) |
+		    MALLOCX_TCACHE_NONE));
+		ATF_REQUIRE(r[i] != NULL);
+		ATF_REQUIRE_EQ(lookup(r[i]), 1);
+	}
+	/* Runs of `per' freed, one kept between: the last is kept. */
+	for (i = 0; i < NRUN; i++) {
+		if (i % (per + 1) == per)
+			keep[i] = r[i];
+		else {
+			keep[i] = NULL;
+			dallocx(r[i], MALLOCX_TCACHE_NONE);
+		}
+	}
+	if (keep[NRUN - 1] == NULL) {
+		keep[NRUN - 1] = ct_hide(mallocx(RUN, MALLOCX_ARENA(1) |
+		    MALLOCX_TCACHE_NONE));
+		ATF_REQUIRE(keep[NRUN - 1] != NULL);
+	}
+	bind(1);
+	ct_epoch();
+	ATF_REQUIRE(ct_astat(0, "pdirty") >= 7);
+	ATF_REQUIRE(ct_astat(1, "pdirty") >= 7);
+}
+
+/* Allocate NTAKE objects of OTHER (7-page slabs): all arena want's. */
+static void
+take_other(unsigned want, void **keep)
+{
+	unsigned b = ct_bin_index(OTHER), i;
+	uint64_t nslabs[2];
+	void *p[NTAKE];
+
+	nslabs[0] = bstat(0, b, "nslabs");
+	nslabs[1] = bstat(1, b, "nslabs");
+	for (i = 0; i < NTAKE; i++) {
+		p[i] = ct_hide(malloc(OTHER));
+		ATF_REQUIRE(p[i] != NULL);
+		memset(p[i], 0x3c, OTHER);
+		ATF_CHECK_EQ_MSG(lookup(p[i]), want, "object %u is arena "
+		    "%u's", i, lookup(p[i]));
+	}
+	ct_epoch();
+	ATF_CHECK(bstat(want, b, "nslabs") > nslabs[want]);
+	ATF_CHECK_EQ(bstat(1 - want, b, "nslabs"), nslabs[1 - want]);
+	for (i = 0; i < NTAKE; i++)
+		free(p[i]);
+	for (i = 0; i < NRUN; i++)
+		if (keep[i] != NULL)
+			dallocx(keep[i], MALLOCX_TCACHE_NONE);
+}
+
+/*
+ * Arena 1 holds more than a slab's worth of dirty pages, but in holes of
+ * 4 pages, too small for a slab of 7: its fill makes the slab of arena
+ * 0's dirty pages, not of fresh pages of its own.
+ */
+ATF_TC_WITHOUT_HEAD(slab_of_sibling_dirty_pages_if_none_fit);
+ATF_TC_BODY(slab_of_sibling_dirty_pages_if_none_fit, tc)
+{
+	void *keep[NRUN];
+
+	make_holes(4, keep);
+	take_other(0, keep);
+}
+
+/* With holes of 8 pages, its own dirty pages serve first. */
+ATF_TC_WITHOUT_HEAD(own_dirty_pages_first);
+ATF_TC_BODY(own_dirty_pages_first, tc)
+{
+	void *keep[NRUN];
+
+	make_holes(8, keep);
+	take_other(1, keep);
+}
+
 ATF_TC_WITHOUT_HEAD(explicit_arenas_take_none);
 ATF_TC_BODY(explicit_arenas_take_none, tc)
 {
@@ -250,6 +344,8 @@ ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, takes_nonfull_regions);
 	ATF_TP_ADD_TC(tp, slab_of_sibling_dirty_pages);
+	ATF_TP_ADD_TC(tp, slab_of_sibling_dirty_pages_if_none_fit);
+	ATF_TP_ADD_TC(tp, own_dirty_pages_first);
 	ATF_TP_ADD_TC(tp, explicit_arenas_take_none);
 	ATF_TP_ADD_TC(tp, hooked_arenas_take_none);
 	return (atf_no_error());
