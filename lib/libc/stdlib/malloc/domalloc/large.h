@@ -6,7 +6,7 @@
  * and shrinking them in place for realloc, rallocx and xallocx.
  *
  * A large run is recorded only in its superpage's pmap: the first page
- * map entry holds the size class (from 640 KiB, past the entry's class
+ * map entry holds the size class (from 512 KiB, past the entry's class
  * field: PMAP_BIGRUN, the class in sp->rclass[], sp.h), the others
  * PMAP_SLOW.
  * A run is its usable size rounded up to whole pages: with pages above

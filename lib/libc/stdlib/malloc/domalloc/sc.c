@@ -54,8 +54,12 @@ sc_grid(unsigned i)
 		return (j <= 8 ? SC_FINE_MIN + (size_t)j * 512 :
 		    2 * SC_FINE_MIN + (size_t)(j - 8) * 1024);
 	}
+	if (i == SC_MID_IND)
+		return (SC_MID);
 	if (i >= SC_NBINS)
-		i -= SC_NFINE;
+		i -= SC_NEXTRA;
+	else if (i > SC_MID_IND)
+		i--;
 	g = (i - 4) / 4;
 	j = (i - 4) % 4 + 1;
 	return (((size_t)1 << (6 + g)) + (size_t)j * ((size_t)1 << (4 + g)));

@@ -29,7 +29,7 @@
  *   bits 5-10  0 = no allocation starts here; otherwise 63 - size class
  *              (= class ^ 63) of the regions in this page (classes up to
  *              62, SC_FIELD_END - 1: every small class and the page runs
- *              up to 512 KiB);
+ *              up to 448 KiB);
  *   bits 11-12 with a class: the NUMA window of the arena, node & 3; so a
  *              thread whose window differs lands on an empty cache bin
  *              (see tcache.h) and takes the slow path, which returns the
@@ -111,7 +111,7 @@ enum sp_kind {
 #define	PMAP_SLOW_ENT	((struct pmap_ent){ PMAP_SLOW, 0 })
 /*
  * The first entry of a page run of a class the class field cannot hold
- * (SC_FIELD_END and up: 640 KiB to below the superpage): no class, so
+ * (SC_FIELD_END and up: 512 KiB to below the superpage): no class, so
  * free takes the slow path, which finds the class in sp->rclass[].  Such
  * runs are never cached by a thread (SC_TCACHE_LIMIT), so the slow path
  * is where their free would go anyway; it costs one more load.

@@ -261,8 +261,8 @@ mt_check_byte(const void *p, size_t n, unsigned char v)
  * The documented size class of a request: a 16-byte quantum up to 128,
  * then four classes per doubling (128 < n <= 256 in steps of 32, and so
  * on), but eight from 4 KiB to the largest small class (steps of 512 to
- * 8 KiB, then of 1024 to 14336; 14337 to 16384 is one class).  A request
- * of 0 gets the smallest class.
+ * 8 KiB, then of 1024 to 14336; 14337 to 16384 is one class), and 1152
+ * between 1024 and 1280.  A request of 0 gets the smallest class.
  */
 static inline size_t
 mt_class_size(size_t n)
@@ -275,6 +275,8 @@ mt_class_size(size_t n)
 		return ((n + 15) & ~(size_t)15);
 	if (n > MT_SMALL_MAX && n <= 16 * MT_KIB)
 		return (16 * MT_KIB);
+	if (n > MT_KIB && n <= 1152)
+		return (1152);
 	lg = 63 - (size_t)__builtin_clzll((unsigned long long)(n - 1));
 	step = (size_t)1 << (lg - (n > 4 * MT_KIB && n <= MT_SMALL_MAX ?
 	    3 : 2));

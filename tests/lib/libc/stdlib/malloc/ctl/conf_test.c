@@ -150,20 +150,20 @@ ATF_TC_WITHOUT_HEAD(clipping_and_aliases);
 ATF_TC_BODY(clipping_and_aliases, tc)
 {
 	/*
-	 * tcache_max is clipped to 512 KiB, the last class the page map's
+	 * tcache_max is clipped to 448 KiB, the last class the page map's
 	 * class field names (sc.h; jemalloc's limit is 8 MiB): 63 bins.
 	 */
 	helper(tc, false, "tcache_max:99999999999", "opt.tcache_max:z",
 	    "arenas.tcache_max:z", "arenas.nhbins:u");
 	ATF_REQUIRE_MSG(ct_exited_ok(&run), "helper failed: %s", run.err);
-	ATF_CHECK_STREQ(run.out, "opt.tcache_max=524288\n"
-	    "arenas.tcache_max=524288\narenas.nhbins=63\n");
+	ATF_CHECK_STREQ(run.out, "opt.tcache_max=458752\n"
+	    "arenas.tcache_max=458752\narenas.nhbins=63\n");
 	ATF_CHECK_STREQ(run.err, "");
 	/* lg_tcache_max sets tcache_max as a power of two. */
 	helper(tc, false, "lg_tcache_max:12", "opt.tcache_max:z",
 	    "arenas.nhbins:u", NULL);
 	ATF_REQUIRE_MSG(ct_exited_ok(&run), "helper failed: %s", run.err);
-	ATF_CHECK_STREQ(run.out, "opt.tcache_max=4096\narenas.nhbins=28\n");
+	ATF_CHECK_STREQ(run.out, "opt.tcache_max=4096\narenas.nhbins=29\n");
 	/* Integers in octal and hex. */
 	helper(tc, false, "narenas:010,dirty_decay_ms:0x10",
 	    "opt.narenas:u", "opt.dirty_decay_ms:s", NULL);

@@ -14,10 +14,11 @@
 #include "ctl_test_util.h"
 
 /*
- * The documented size classes: 16-byte quantum, 4 per doubling, but 8
- * per doubling above 4 KiB in the small classes (indexes 28 to 41: 4608
- * to 8192 in steps of 512, then 9216 to 14336 in steps of 1024), which
- * puts every later class 7 places after its four-per-doubling index.
+ * The documented size classes: 16-byte quantum, 4 per doubling, but 1152
+ * between 1024 and 1280 (index 20) and 8 per doubling above 4 KiB in the
+ * small classes (indexes 29 to 42: 4608 to 8192 in steps of 512, then
+ * 9216 to 14336 in steps of 1024), which puts every class from 1280 one
+ * place and every later class 8 places after its four-per-doubling index.
  */
 static size_t
 class_size(unsigned i)
@@ -26,12 +27,16 @@ class_size(unsigned i)
 
 	if (i < 4)
 		return ((size_t)(i + 1) * 16);
-	if (i >= 28 && i <= 35)
-		return (4096 + (size_t)(i - 27) * 512);
-	if (i >= 36 && i <= 41)
-		return (8192 + (size_t)(i - 35) * 1024);
-	if (i >= 42)
-		i -= 7;
+	if (i == 20)
+		return (1152);
+	if (i >= 29 && i <= 36)
+		return (4096 + (size_t)(i - 28) * 512);
+	if (i >= 37 && i <= 42)
+		return (8192 + (size_t)(i - 36) * 1024);
+	if (i >= 43)
+		i -= 8;
+	else if (i > 20)
+		i--;
 	g = (i - 4) / 4;
 	return (((size_t)1 << (6 + g)) + (size_t)((i - 4) % 4 + 1) *
 	    ((size_t)1 << (4 + g)));
@@ -69,7 +74,7 @@ ATF_TC_BODY(error_codes, tc)
 {
 	static const char *const noent[] = { "", "nonexistent", "opt",
 	    "opt.", "opt.nonexistent", "opt.abort.x", "arenas.bin",
-	    "arenas.bin.42.size", "arenas.bin.x.size", "arenas.bin.-1.size",
+	    "arenas.bin.43.size", "arenas.bin.x.size", "arenas.bin.-1.size",
 	    "arenas.bin.0x1.size", "arenas.lextent.193.size",
 	    "arena.99999.purge", "arena.4098.purge",
 	    "stats.arenas.4099.pactive", "thread.tcache", ".version",
@@ -138,7 +143,7 @@ ATF_TC_BODY(mib, tc)
 	ATF_REQUIRE_EQ(miblen, 4);
 	ATF_CHECK_EQ(mib[2], 0);
 	nb = ct_unsigned("arenas.nbins");
-	ATF_CHECK_EQ(nb, 42);
+	ATF_CHECK_EQ(nb, 43);
 	for (i = 0; i < nb; i++) {
 		mib[2] = i;
 		len = sizeof(size);
@@ -206,11 +211,11 @@ ATF_TC_BODY(arenas_constants, tc)
 	ATF_CHECK_EQ(ct_size("arenas.page"), ct_unsigned("opt.lg_page") != 0 ?
 	    (size_t)1 << ct_unsigned("opt.lg_page") :
 	    (size_t)sysconf(_SC_PAGESIZE));
-	ATF_CHECK_EQ(ct_unsigned("arenas.nbins"), 42);
+	ATF_CHECK_EQ(ct_unsigned("arenas.nbins"), 43);
 	ATF_CHECK_EQ(ct_unsigned("arenas.nlextents"), 193);
 	ATF_CHECK_EQ(ct_size("arenas.tcache_max"), 32768);
 	/* Classes 16 .. 32768 are thread-cached. */
-	ATF_CHECK_EQ(ct_unsigned("arenas.nhbins"), 47);
+	ATF_CHECK_EQ(ct_unsigned("arenas.nhbins"), 48);
 	{
 		uint32_t sh = 0;
 		size_t len = sizeof(sh);

@@ -140,13 +140,13 @@ ATF_TC_BODY(running_geometry, tc)
 		    (int)sc_index(48));
 	free(p);
 	/*
-	 * From 640 KiB, the first class past the page map's class field,
+	 * From 512 KiB, the first class past the page map's class field,
 	 * to below the superpage: a page run whose class is in rclass[]
 	 * (sp.h), found again by free and realloc; from one superpage on,
 	 * a huge span.  Every such class of a 2 MiB superpage, every third
 	 * above.
 	 */
-	ATF_CHECK_EQ(sc_size[SC_FIELD_END], 640 * 1024);
+	ATF_CHECK_EQ(sc_size[SC_FIELD_END], 512 * 1024);
 	for (i = SC_FIELD_END; i < geom.huge_ind;
 	    i += i < SC_HUGE_IND ? 1 : 3) {
 		p = malloc(sc_size[i] - 1);

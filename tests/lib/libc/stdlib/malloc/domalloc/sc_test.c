@@ -42,12 +42,20 @@ ATF_TC_BODY(classes_grid, tc)
 		ATF_CHECK_EQ_MSG(sc_size[SC_FINE_IND - 1 + i], fine[i],
 		    "class %u: %zu, want %zu", SC_FINE_IND - 1 + i,
 		    sc_size[SC_FINE_IND - 1 + i], fine[i]);
+	/* 1152 between 1024 and 1280. */
+	ATF_CHECK_EQ(sc_size[SC_MID_IND - 1], 1024);
+	ATF_CHECK_EQ(sc_size[SC_MID_IND], SC_MID);
+	ATF_CHECK_EQ(sc_size[SC_MID_IND + 1], 1280);
+	ATF_CHECK_EQ(sc_index(1025), SC_MID_IND);
+	ATF_CHECK_EQ(sc_index(1152), SC_MID_IND);
+	ATF_CHECK_EQ(sc_index(1153), SC_MID_IND + 1);
 	/*
 	 * Elsewhere a quarter of the power of two just below the class: n
-	 * parts per doubling, eight in (4 KiB, 14 KiB].
+	 * parts per doubling, eight in (1 KiB, 1280] and (4 KiB, 14 KiB].
 	 */
 	for (i = 4; i < SC_NSIZES; i++) {
-		n = i >= SC_FINE_IND && i < SC_NBINS ? 8 : 4;
+		n = (i >= SC_FINE_IND && i < SC_NBINS) ||
+		    i == SC_MID_IND || i == SC_MID_IND + 1 ? 8 : 4;
 		delta = ((size_t)1 << util_lg_floor(sc_size[i] - 1)) / n;
 		ATF_REQUIRE_EQ_MSG(sc_size[i] - sc_size[i - 1], delta,
 		    "class %u: %zu after %zu", i, sc_size[i], sc_size[i - 1]);
@@ -166,9 +174,11 @@ ATF_TC_BODY(index4_for_pa_buckets, tc)
 
 	free(malloc(1));
 	for (s = 0; s <= 70000; s++) {
-		if (s < SC_FINE_MIN || s > SC_LARGE_MIN)
+		if ((s < SC_FINE_MIN && (s <= 1024 || s > SC_MID)) ||
+		    s > SC_LARGE_MIN)
 			ATF_REQUIRE_EQ_MSG(sc_index4(s), sc_index(s) -
-			    (s > SC_LARGE_MIN ? SC_NFINE : 0), "size %zu", s);
+			    (s > SC_LARGE_MIN ? SC_NEXTRA : s > SC_MID ? 1 : 0),
+			    "size %zu", s);
 		if (s > 0)
 			ATF_REQUIRE(sc_index4(s) >= sc_index4(s - 1));
 	}
