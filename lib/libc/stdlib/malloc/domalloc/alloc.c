@@ -342,7 +342,7 @@ free_slow(void *p)
 	sp = alloc_lookup(p, &ind, "free");
 	/* Let the next free of this superpage skip the map (tsd.h). */
 	if ((uintptr_t)p - sp->addr < SUPERPAGE)
-		tsd_get()->sp_last = sp;
+		tsd_get()->sp_last[TSD_SP_SLOT(p)] = sp;
 	free_validated(p, sp, ind, 0);
 }
 
@@ -411,14 +411,14 @@ alloc_check_size(const void *p, struct sp *sp, unsigned ind, size_t size,
 static const struct pmap_ent *
 alloc_cached_pmap(struct tsd *tsd, const void *p)
 {
-	const struct sp *sp = tsd->sp_last;
+	const struct sp *sp = tsd->sp_last[TSD_SP_SLOT(p)];
 	uintptr_t a;
 
 	if ((a = (uintptr_t)p - sp->addr) >= SUPERPAGE) {
 		sp = amap_lookup(p);
 		if (sp == NULL || (a = (uintptr_t)p - sp->addr) >= SUPERPAGE)
 			return (NULL);
-		tsd->sp_last = sp;
+		tsd->sp_last[TSD_SP_SLOT(p)] = sp;
 	}
 	return (&sp->pmap[a >> GEOM_LG_PMAP]);
 }
@@ -469,7 +469,7 @@ free_sized_slow(void *p, size_t size, size_t align, const char *fn)
 	if (config_safety)
 		alloc_check_size(p, sp, ind, size, align, fn);
 	if ((uintptr_t)p - sp->addr < SUPERPAGE)
-		tsd_get()->sp_last = sp;
+		tsd_get()->sp_last[TSD_SP_SLOT(p)] = sp;
 	free_validated(p, sp, ind, 0);
 }
 

@@ -10,15 +10,18 @@
  * compare, an index, the TLS offset from the GOT, one load of the bin
  * pointer (tsd->bin_of), a compare with the low water mark and a pop
  * with the two counts updated in memory: 14 instructions to its ret.
- * free is the superpage of the last free (tsd->sp_last, a subtraction
- * and a compare that also bounds the page index; the address map only
- * on a miss), one page map pair, the bin offset from the entry by an
+ * free is the superpage of the last free in p's slot (tsd->sp_last:
+ * a shift and a mask to the slot, a subtraction and a compare that also
+ * bounds the page index; the address map only on a miss), one page map
+ * pair, the bin offset from the entry by an
  * exclusive or and a mask, the region check as one multiplication, an
  * addition and a compare, the full compare, the free marker's load,
  * compare and store (mark.h) and a push.  malloc clears the marker of the
  * object it pops: one store.  With the benchmark loop, malloc(32)+free is
- * 55 instructions (tests/bench/fastpath_instr; 52 before the marker,
- * which replaced a compare with the top of the stack).
+ * 58 instructions (tests/bench/fastpath_instr; 52 before the marker,
+ * which replaced a compare with the top of the stack; 55 before the
+ * slots of sp_last, whose 3 instructions save a branch that a heap of
+ * small objects over two superpages mispredicted on a third of frees).
  * Nothing else belongs here: statistics beyond the per-bin pop counter,
  * decay, GC and NUMA checks live on the slow paths.
  * The free marker that free compares and sets is described in mark.h.
@@ -145,13 +148,13 @@ free_fast_impl(void *p, bool sized, size_t size, const char *fn)
 	 * run-time superpage is compared in memory and the index shift is
 	 * the constant granule (geom.h), so the geometry costs nothing here.
 	 */
-	sp = tsd->sp_last;
+	sp = TSD_SP_LAST(tsd, p);
 	a = (uintptr_t)p - sp->addr;
 	if (unlikely(a >= SUPERPAGE)) {
 		sp = amap_lookup(p);
 		if (sp == NULL || (a = (uintptr_t)p - sp->addr) >= SUPERPAGE)
 			goto slow;
-		tsd->sp_last = sp;
+		tsd->sp_last[TSD_SP_SLOT(p)] = sp;
 	}
 	pe = &sp->pmap[a >> GEOM_LG_PMAP];
 	/*

@@ -14,7 +14,7 @@
 #include "tsd.h"
 
 __thread struct tsd tsd_tls __attribute__((tls_model("initial-exec"))) = {
-	.sp_last = SP_NONE,
+	.sp_last = { [0 ... TSD_NSP_LAST - 1] = SP_NONE },
 	/* The cast is safe: malloc writes to a bin only if it is not empty. */
 	.bin_of = { [0 ... SC_LUT_N - 1] = (struct tbin *)&tbin_none }
 };

@@ -41,18 +41,40 @@ enum tsd_state {
 	TSD_DEAD		/* after thread cleanup */
 };
 
+/*
+ * sp_last has one slot per superpage number modulo TSD_NSP_LAST, so that
+ * frees that alternate between a few neighbouring superpages (a heap of
+ * small objects a little over one superpage) all hit; one slot missed on
+ * every other such free, and the miss is a mispredicted branch.
+ */
+#define	TSD_NSP_LAST	4
+#define	TSD_SP_SLOT(p)							\
+	(((uintptr_t)(p) >> GEOM_LG_AMAP) & (TSD_NSP_LAST - 1))
+/*
+ * The slot of p as a pointer: a shift, a mask and one load with the slot
+ * array's offset folded in (gcc does not fold it from an index); the
+ * shift by 3 fewer is the index times sizeof(struct sp *), 8.
+ */
+_Static_assert(sizeof(struct sp *) == 8, "TSD_SP_LAST shifts by 3 fewer");
+#define	TSD_SP_LAST(tsd, p)						\
+	(*(const struct sp **)(void *)((char *)(tsd)->sp_last +	\
+	(((uintptr_t)(p) >> (GEOM_LG_AMAP - 3)) &			\
+	((TSD_NSP_LAST - 1) * sizeof(struct sp *)))))
+
 struct tsd {
 	struct tcache	tc;		/* first: fast path */
 	/*
-	 * The descriptor of the superpage of the last free, so that free
-	 * skips the address map while it stays in one superpage.  Valid
-	 * when p - sp_last->addr < SUPERPAGE: descriptors are never freed,
+	 * Per slot (TSD_SP_SLOT), the descriptor of the superpage of the
+	 * last free there, so that free skips the address map while it
+	 * stays in superpages it freed into before.  An entry is valid
+	 * for p when p - entry->addr < SUPERPAGE: descriptors are never
+	 * freed,
 	 * a released one has its page map cleared (so a stale hit only
 	 * sends free to the slow path, which sets sp_last again) and a
 	 * recycled one has a new address.  Never NULL: it starts at
 	 * sp_none, the only thing not zero in a fresh tsd.
 	 */
-	const struct sp	*sp_last;
+	const struct sp	*sp_last[TSD_NSP_LAST];
 	/*
 	 * malloc's size to bin map: bin_of[(size + SC_QUANTUM - 1) >>
 	 * SC_LG_QUANTUM] is &tc.bins[sc_lut[...]], so that malloc finds its
