@@ -42,12 +42,15 @@ enum tsd_state {
 };
 
 /*
- * sp_last has one slot per superpage number modulo TSD_NSP_LAST, so that
- * frees that alternate between a few neighbouring superpages (a heap of
- * small objects a little over one superpage) all hit; one slot missed on
- * every other such free, and the miss is a mispredicted branch.
+ * sp_last has one slot per superpage number modulo TSD_NSP_LAST, a direct
+ * mapped cache of the address map, so that frees spread over the
+ * superpages of a heap (up to 128 MiB with 2 MiB superpages, which an
+ * arena maps mostly in one piece) hit; with one slot, a heap of small
+ * objects a little over one superpage missed on a third of its frees, and
+ * the miss was a mispredicted branch.  The slots are 512 bytes of the
+ * thread's block, of which a free reads one.
  */
-#define	TSD_NSP_LAST	4
+#define	TSD_NSP_LAST	64
 #define	TSD_SP_SLOT(p)							\
 	(((uintptr_t)(p) >> GEOM_LG_AMAP) & (TSD_NSP_LAST - 1))
 /*
