@@ -17,6 +17,12 @@
  * takes the dirty pages of runs superpages out of their free runs and
  * books them back, beside allocations and frees of the other threads.
  *
+ * The same workload stresses free's superpage slots (tsd.h: a thread's
+ * direct-mapped cache of 64 superpage descriptors, which other threads
+ * release, purge and recycle as runs or huge spans): the blocks spread
+ * over more superpages than there are slots (checked), so slots alias
+ * and go stale while other threads free into their superpages.
+ *
  * Each case runs the workload for RUN_SECS in a child that re-executes
  * the program with the case's MALLOC_CONF (default; one arena with
  * immediate decay and explicit purges; background threads with a short
@@ -58,6 +64,10 @@ struct block {
 };
 
 static _Atomic unsigned long nallocs, ngrown, nshrunk;
+/* Superpages blocks started in, by number modulo 4096 (a bit each). */
+#define	SP_SEEN_BITS	4096
+#define	SP_SLOTS	64		/* free's superpage slots (tsd.h) */
+static _Atomic uint64_t sp_seen[SP_SEEN_BITS / 64];
 
 /*
  * Half small (every class up to 16 KiB, so slabs of 1 to 15 pages), the
@@ -91,6 +101,7 @@ static void
 block_new(struct block *b, uint64_t *rng)
 {
 	uint64_t r = mt_rand(rng);
+	size_t k;
 
 	b->n = block_size(rng);
 	b->seed = mt_rand(rng);
@@ -110,6 +121,9 @@ block_new(struct block *b, uint64_t *rng)
 		stress_fail("%p is not aligned to %zu", b->p, b->align);
 	mt_fill(b->p, b->n, b->seed);
 	atomic_fetch_add_explicit(&nallocs, 1, memory_order_relaxed);
+	k = ((uintptr_t)b->p >> 21) % SP_SEEN_BITS;
+	atomic_fetch_or_explicit(&sp_seen[k / 64], (uint64_t)1 << (k % 64),
+	    memory_order_relaxed);
 }
 
 static bool
@@ -175,13 +189,20 @@ block_resize(struct block *b, uint64_t *rng)
 static int
 stress(const char *mode)
 {
+	unsigned i, nsp = 0;
 
 	if (!slots_run(mode, RUN_SECS))
 		return (1);
+	for (i = 0; i < SP_SEEN_BITS / 64; i++)
+		nsp += (unsigned)__builtin_popcountll(atomic_load(&sp_seen[i]));
 	printf("%lu allocations, %lu grown and %lu shrunk in place, "
-	    "%lu purges\n", atomic_load(&nallocs), atomic_load(&ngrown),
-	    atomic_load(&nshrunk), atomic_load(&npurges));
+	    "%lu purges, blocks in %u superpages\n", atomic_load(&nallocs),
+	    atomic_load(&ngrown), atomic_load(&nshrunk),
+	    atomic_load(&npurges), nsp);
 	fflush(stdout);
+	if (nsp <= SP_SLOTS)
+		stress_fail("blocks in only %u superpages: free's %d slots "
+		    "never alias", nsp, SP_SLOTS);
 	/* Immediate decay purges at every free: far fewer steps then. */
 	if (atomic_load(&nallocs) < 300 || atomic_load(&ngrown) < 20 ||
 	    atomic_load(&nshrunk) < 20)
