@@ -46,11 +46,7 @@
 
 #include "stress_child.h"
 
-struct block {
-	void		*p;
-	size_t		 n;
-	uint64_t	 seed;
-};
+#include "stress_block.h"
 
 static _Atomic unsigned long nresized, nmoved, nkept;
 
@@ -75,65 +71,27 @@ block_size(uint64_t *rng)
 static void
 block_new(struct block *b, uint64_t *rng)
 {
-	b->n = block_size(rng);
-	b->seed = mt_rand(rng);
-	b->p = malloc(b->n);
-	if (b->p == NULL)
-		stress_fail("malloc(%zu) failed", b->n);
-	else
-		mt_fill(b->p, b->n, b->seed);
-}
-
-static void
-block_free(struct block *b, const char *when)
-{
-	size_t bad;
-
-	if (b->p == NULL)
-		return;
-	bad = mt_check(b->p, b->n, b->seed);
-	if (bad != SIZE_MAX)
-		stress_fail("%s: block %p of %zu bytes: byte %zu changed", when,
-		    b->p, b->n, bad);
-	free(b->p);
-	b->p = NULL;
+	block_alloc(b, block_size(rng), rng);
 }
 
 /* Resize b; the common prefix must survive, the rest is filled anew. */
 static void
 block_resize(struct block *b, uint64_t *rng)
 {
-	size_t bad, m, keep;
-	void *q;
+	size_t m;
+	void *old;
 
-	bad = mt_check(b->p, b->n, b->seed);
-	if (bad != SIZE_MAX) {
-		stress_fail("before realloc: block %p of %zu bytes: byte %zu "
-		    "changed", b->p, b->n, bad);
-		return;
-	}
 	/* One resize in eight stays within a few bytes of the old size. */
 	m = mt_rand(rng) % 8 == 0 ? b->n + mt_rand(rng) % 16 + 1 :
 	    block_size(rng);
-	q = realloc(b->p, m);
-	if (q == NULL) {
-		stress_fail("realloc(%p, %zu) from %zu failed", b->p, m, b->n);
+	if ((old = block_realloc(b, m, rng)) == NULL)
 		return;
-	}
-	if (mt_usable(q) < m)
-		stress_fail("realloc to %zu: usable size %zu", m, mt_usable(q));
-	keep = b->n < m ? b->n : m;
-	bad = mt_check(q, keep, b->seed);
-	if (bad != SIZE_MAX)
-		stress_fail("realloc %zu -> %zu (%p -> %p): byte %zu of the "
-		    "%zu kept changed", b->n, m, b->p, q, bad, keep);
-	atomic_fetch_add_explicit(q == b->p ? &nkept : &nmoved, 1,
+	if (mt_usable(b->p) < m)
+		stress_fail("realloc to %zu: usable size %zu", m,
+		    mt_usable(b->p));
+	atomic_fetch_add_explicit(b->p == old ? &nkept : &nmoved, 1,
 	    memory_order_relaxed);
 	atomic_fetch_add_explicit(&nresized, 1, memory_order_relaxed);
-	b->p = q;
-	b->n = m;
-	b->seed = mt_rand(rng);
-	mt_fill(q, m, b->seed);
 }
 
 #include "stress_slots.h"

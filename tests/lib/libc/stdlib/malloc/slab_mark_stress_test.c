@@ -49,18 +49,14 @@
 
 #include "stress_child.h"
 
-struct block {
-	void		*p;
-	size_t		 n;
-	uint64_t	 seed;
-};
+#include "stress_block.h"
 
 static _Atomic unsigned long nblocks;
 
 /* Classes whose slabs are 3 to 15 pages of 4 KiB (sc.h). */
 static const size_t multipage[] = {
-	48, 80, 96, 112, 160, 192, 224, 320, 384, 448, 640, 768, 896, 1280,
-	1536, 1792, 2560, 3072, 3584, 4608, 5120, 5632, 6656, 7168, 7680,
+	48, 80, 96, 112, 160, 192, 224, 320, 384, 448, 640, 768, 896, 1152,
+	1280, 1536, 1792, 2560, 3072, 3584, 4608, 5120, 5632, 6656, 7168, 7680,
 	9216, 10240, 11264, 13312, 14336
 };
 #define	NMULTI	(sizeof(multipage) / sizeof(multipage[0]))
@@ -78,59 +74,15 @@ block_size(uint64_t *rng)
 static void
 block_new(struct block *b, uint64_t *rng)
 {
-	b->n = block_size(rng);
-	b->seed = mt_rand(rng);
-	b->p = malloc(b->n);
-	if (b->p == NULL)
-		stress_fail("malloc(%zu) failed", b->n);
-	else
-		mt_fill(b->p, b->n, b->seed);
+	block_alloc(b, block_size(rng), rng);
 	atomic_fetch_add_explicit(&nblocks, 1, memory_order_relaxed);
-}
-
-static void
-block_free(struct block *b, const char *when)
-{
-	size_t bad;
-
-	if (b->p == NULL)
-		return;
-	bad = mt_check(b->p, b->n, b->seed);
-	if (bad != SIZE_MAX)
-		stress_fail("%s: block %p of %zu bytes: byte %zu changed", when,
-		    b->p, b->n, bad);
-	free(b->p);
-	b->p = NULL;
 }
 
 /* Resize b to another class; the common prefix must survive. */
 static void
 block_resize(struct block *b, uint64_t *rng)
 {
-	size_t bad, m, keep;
-	void *q;
-
-	bad = mt_check(b->p, b->n, b->seed);
-	if (bad != SIZE_MAX) {
-		stress_fail("before realloc: block %p of %zu bytes: byte %zu "
-		    "changed", b->p, b->n, bad);
-		return;
-	}
-	m = block_size(rng);
-	q = realloc(b->p, m);
-	if (q == NULL) {
-		stress_fail("realloc(%p, %zu) from %zu failed", b->p, m, b->n);
-		return;
-	}
-	keep = b->n < m ? b->n : m;
-	bad = mt_check(q, keep, b->seed);
-	if (bad != SIZE_MAX)
-		stress_fail("realloc %zu -> %zu (%p -> %p): byte %zu of the "
-		    "%zu kept changed", b->n, m, b->p, q, bad, keep);
-	b->p = q;
-	b->n = m;
-	b->seed = mt_rand(rng);
-	mt_fill(q, m, b->seed);
+	(void)block_realloc(b, block_size(rng), rng);
 }
 
 #include "stress_slots.h"
